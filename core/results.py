@@ -1,0 +1,142 @@
+"""Output models: the analysis result (output contract, DESIGN.md section 8).
+
+One schema, three uses: the LLM's structured output, the API response and the report's data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class Period(BaseModel):
+    """An inclusive date range in the tenant's time zone."""
+
+    start: date = Field(description="First day, inclusive.")
+    end: date = Field(description="Last day, inclusive.")
+
+
+class Evidence(BaseModel):
+    """A quote from an interaction that supports a finding."""
+
+    interaction_id: str = Field(description="The id of the interaction the quote comes from.")
+    quote: str = Field(description="The redacted words, usually the patient's.")
+
+
+class KpiValue(BaseModel):
+    """One KPI for the period, compared with the baseline."""
+
+    metric: str = Field(description="Metric name, e.g. fcr, csat, response_time.")
+    value: float | None = Field(description="Value for the period (proportion 0..1, or seconds).")
+    previous: float | None = Field(default=None, description="Value for the baseline.")
+    delta: float | None = Field(default=None, description="value - previous.")
+    p_value: float | None = Field(default=None, description="Significance of the change.")
+    n: int = Field(default=0, description="How many contacts the value rests on.")
+    ci: list[float] | None = Field(default=None, description="95 % interval [low, high].")
+    unit: str | None = Field(default=None, description="'share' or 'seconds'.")
+    rule: str | None = Field(
+        default=None, description="Which definition was used (e.g. FCR repeat or resolved)."
+    )
+    too_few: bool = Field(default=False, description="Too small a sample to rank.")
+    extra: dict[str, Any] = Field(
+        default_factory=dict, description="Companion figures (p50, p90, mean, ...)."
+    )
+
+
+class ThemeResult(BaseModel):
+    """A theme: what a group of patients contacted the centre about."""
+
+    theme_id: str = Field(description="Stable id, kept across weeks.")
+    label: str = Field(description="Short readable label.")
+    keywords: list[str] = Field(default_factory=list, description="Distinctive words.")
+    size: int = Field(description="Interactions of the period in the theme.")
+    interaction_ids: list[str] = Field(default_factory=list, description="Its interactions in the period.")
+    quotes: list[Evidence] = Field(default_factory=list, description="Representative quotes.")
+    emerging: bool = Field(default=False, description="New or sharply growing against the baseline.")
+    is_new: bool = Field(default=False, description="First seen in this period.")
+
+
+class Friction(BaseModel):
+    """A theme or segment where patients struggle."""
+
+    friction_id: str = Field(description="Id of the friction.")
+    rank: int = Field(description="1 = most important.")
+    title: str = Field(description="What the friction is, in words.")
+    kind: str = Field(default="theme", description="theme, segment or emerging.")
+    theme_id: str | None = Field(default=None, description="The theme, for theme frictions.")
+    segment: dict[str, Any] = Field(
+        default_factory=dict, description="The segment (queue, channel, hour, ...)."
+    )
+    score: float = Field(description="patients affected x severity x trend, normalized.")
+    volume: int = Field(description="Interactions involved in the period.")
+    patients: int = Field(default=0, description="Distinct patients affected.")
+    share: float = Field(description="Share of the period's interactions.")
+    emerging: bool = Field(default=False, description="Absent or small before, in volume now.")
+    signals: dict[str, Any] = Field(default_factory=dict, description="The statistics behind the score.")
+    interaction_ids: list[str] = Field(default_factory=list, description="The interactions concerned.")
+    evidence: list[Evidence] = Field(default_factory=list, description="Quotes that show it.")
+
+
+class Anomaly(BaseModel):
+    """A KPI that deviates from its baseline in a segment."""
+
+    metric: str = Field(description="Metric name.")
+    segment: dict[str, Any] = Field(description="The segment, e.g. {'queue': 'cardiologie', 'hour': 8}.")
+    value: float = Field(description="Observed value.")
+    expected: float = Field(description="Baseline value.")
+    score: float = Field(description="Robust deviation score (higher is worse).")
+    volume: int = Field(default=0, description="Contacts in the segment for the period.")
+    p_value: float | None = Field(default=None, description="Adjusted p-value (Benjamini-Hochberg).")
+    explanation: str = Field(default="", description="One sentence a manager understands.")
+
+
+class ExpectedImpact(BaseModel):
+    """What an action is expected to change."""
+
+    patients_affected: int = Field(description="Patients concerned.")
+    kpi: str = Field(description="Main KPI targeted.")
+    delta: float = Field(description="Expected change of that KPI.")
+
+
+class Action(BaseModel):
+    """A ranked, evidence-backed improvement action."""
+
+    action_id: str = Field(description="Id of the action.")
+    rank: int = Field(description="1 = do first.")
+    title: str = Field(description="What to do.")
+    description: str = Field(description="How, in a few sentences.")
+    playbook_id: str | None = Field(
+        default=None, description="Playbook entry it comes from (null if LLM-proposed)."
+    )
+    friction_ids: list[str] = Field(description="The frictions it addresses.")
+    kpi_targets: list[str] = Field(default_factory=list, description="KPIs it should move.")
+    expected_impact: ExpectedImpact = Field(description="Expected effect.")
+    effort: Literal["S", "M", "L"] = Field(description="Effort: S, M or L.")
+    confidence: float = Field(description="0..1 confidence in the effect.")
+    score: float = Field(description="Deterministic ranking score.")
+    owner: str = Field(default="", description="Typical owner.")
+    rationale: str = Field(default="", description="Why this action, from the evidence.")
+    evidence: list[Evidence] = Field(default_factory=list, description="Quotes behind it.")
+    source: str = Field(default="playbook", description="playbook or llm.")
+    status: str = Field(default="proposed", description="proposed, accepted, in_progress, done, rejected.")
+
+
+class AnalysisResult(BaseModel):
+    """The result of one weekly analysis."""
+
+    analysis_id: str = Field(description="Id of the analysis.")
+    tenant: str = Field(default="default", description="Tenant analysed.")
+    mode: Literal["offline", "llm"] = Field(default="offline", description="Whether an LLM took part.")
+    model: str | None = Field(default=None, description="LLM model name, if any.")
+    period: Period = Field(description="Analysed period.")
+    baseline: Period | None = Field(default=None, description="Baseline period.")
+    kpis: list[KpiValue] = Field(default_factory=list, description="Headline KPIs.")
+    themes: list[ThemeResult] = Field(default_factory=list, description="Themes of the period.")
+    unassigned_ids: list[str] = Field(default_factory=list, description="Interactions in no theme.")
+    frictions: list[Friction] = Field(default_factory=list, description="Ranked frictions.")
+    anomalies: list[Anomaly] = Field(default_factory=list, description="KPI anomalies by segment.")
+    actions: list[Action] = Field(default_factory=list, description="Ranked actions.")
+    policies: dict[str, str] = Field(default_factory=dict, description="Which policy ran each step.")
+    notes: list[str] = Field(default_factory=list, description="Warnings and remarks about the run.")

@@ -1,0 +1,86 @@
+"""Settings, read from the environment (prefix PARCOURS_) by a cached `get_settings()`."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of Parcours; each field is the variable PARCOURS_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="PARCOURS_", extra="ignore")
+
+    home: Path = Field(
+        default=Path("~/.parcours"), description="Folder for the SQLite database, Chroma, reports."
+    )
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under home if unset.")
+    chroma_url: str | None = Field(
+        default=None, description="URL of a Chroma server; embedded Chroma if unset."
+    )
+    embedding_model: str | None = Field(
+        default=None,
+        description="sentence-transformers model name or path; bundled all-MiniLM-L6-v2 if unset.",
+    )
+    embedding_batch_size: int = Field(default=64, description="Texts per embedding batch.")
+    timezone: str = Field(default="Europe/Paris", description="Tenant time zone for weeks, days and hours.")
+    language: str = Field(default="fr", description="Report language: fr or en.")
+    service_level_seconds: int = Field(
+        default=60, description="Answered within this many seconds counts as served."
+    )
+    fcr_window_days: int = Field(default=7, description="A repeat contact within this window breaks FCR.")
+    attrition_days: int = Field(default=30, description="A patient not back within this many days is lost.")
+    follow_up_default_hours: int = Field(default=48, description="Follow-up deadline when none is given.")
+    min_sample: int = Field(default=30, description="Below this many contacts a figure is flagged 'too few'.")
+    baseline_weeks: int = Field(default=4, description="Weeks before the period used as baseline.")
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint.")
+    llm_model: str | None = Field(default=None, description="Model name; no LLM if unset.")
+    llm_api_key: str | None = Field(default=None, description="API key (or OPENAI_API_KEY).")
+    llm_timeout: float = Field(default=60.0, description="Seconds before an LLM call times out.")
+    llm_max_retries: int = Field(default=2, description="Retries of a failing LLM call before falling back.")
+
+    @property
+    def home_dir(self) -> Path:
+        """The expanded home folder, created if missing."""
+        path = self.home.expanduser()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def sql_url(self) -> str:
+        """The database URL, SQLite under home by default."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home_dir / 'parcours.db'}"
+
+    @property
+    def chroma_path(self) -> Path:
+        """Folder of the embedded Chroma index."""
+        return self.home_dir / "chroma"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Folder where reports are written."""
+        path = self.home_dir / "reports"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def api_key_for_llm(self) -> str | None:
+        """The LLM key: PARCOURS_LLM_API_KEY, else OPENAI_API_KEY."""
+        return self.llm_api_key or os.environ.get("OPENAI_API_KEY")
+
+    @property
+    def llm_enabled(self) -> bool:
+        """Whether a language model is configured."""
+        return bool(self.llm_model)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process settings, read once from the environment."""
+    return Settings()

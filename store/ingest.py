@@ -1,0 +1,378 @@
+"""Ingestion: parse → validate → redact → upsert (idempotent on tenant + id) → index.
+
+SQL is written first, in one transaction per chunk, so an interruption never leaves a half-written record;
+the vector index is derived and updated after each committed chunk (its failure never loses the SQL record).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import delete, insert, select, update
+
+from core.models import Interaction
+from core.privacy import national_id_kind, redact
+from store.db import Store
+from store.parsers import ParseError, detect_format, read_records
+from store.schema import IngestBatchRow, IngestErrorRow, InteractionRow, TurnRow
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 500
+MAX_ERRORS_KEPT = 10_000
+
+
+class Indexer(Protocol):
+    """Anything that derives data (vectors) from stored interactions."""
+
+    def index_pks(self, store: Store, pks: list[int]) -> None:
+        """Index the interactions with these primary keys."""
+
+
+class IngestError(BaseModel):
+    """A rejected record: where it was, its id if known, and why."""
+
+    index: int = Field(description="Line number (JSONL, CSV) or position (JSON array, API batch).")
+    id: str | None = Field(default=None, description="The record's id, when it had one.")
+    error: str = Field(description="Why it was rejected.")
+
+
+class IngestSummary(BaseModel):
+    """What an ingestion did (the `parcours ingest --json` output)."""
+
+    accepted: int = Field(default=0, description="New interactions stored.")
+    updated: int = Field(default=0, description="Known interactions whose content changed.")
+    unchanged: int = Field(default=0, description="Known interactions sent again unchanged.")
+    rejected: int = Field(default=0, description="Records refused (see errors).")
+    errors: list[IngestError] = Field(default_factory=list, description="One entry per rejected record.")
+    batch_id: str | None = Field(default=None, description="Id of the ingestion batch.")
+    index_errors: list[str] = Field(default_factory=list, description="Vector-index failures (SQL kept).")
+    changed_pks: list[int] = Field(default_factory=list, exclude=True)
+    results: list[dict[str, Any]] = Field(default_factory=list, exclude=True)
+
+
+def _format_validation(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "record"
+        message = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts)
+
+
+def _utc_naive(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redact_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_value(v) for v in value]
+    return value
+
+
+def prepare(record: dict[str, Any], store: Store) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Validate and redact one record into its row values and turns; raises ValueError when invalid."""
+    try:
+        item = Interaction.model_validate(record)
+    except ValidationError as exc:
+        raise ValueError(_format_validation(exc)) from None
+    if item.patient_ref and (kind := national_id_kind(item.patient_ref)):
+        raise ValueError(
+            f"patient_ref looks like a national identifier ({kind}); send a pseudonymous key instead"
+        )
+    turns = [
+        {"seq": i, "speaker": t.speaker.value, "text": redact(t.text)} for i, t in enumerate(item.turns())
+    ]
+    local = item.started_at.astimezone(store.tz)
+    iso = local.isocalendar()
+    follow = item.follow_up
+    values: dict[str, Any] = {
+        "tenant": item.tenant,
+        "ext_id": item.id,
+        "channel": item.channel.value,
+        "direction": item.direction.value,
+        "queue": item.queue,
+        "started_at": _utc_naive(item.started_at),
+        "ended_at": _utc_naive(item.ended_at),
+        "local_date": local.date(),
+        "local_hour": local.hour,
+        "local_weekday": iso.weekday,
+        "iso_week": f"{iso.year}-W{iso.week:02d}",
+        "wait_seconds": item.wait_seconds,
+        "first_response_seconds": item.first_response_seconds,
+        "handle_seconds": item.handle_seconds,
+        "abandoned": item.abandoned,
+        "resolved": item.resolved,
+        "follow_up_required": bool(follow and follow.required),
+        "follow_up_due_at": _utc_naive(follow.due_at) if follow else None,
+        "follow_up_done_at": _utc_naive(follow.done_at) if follow else None,
+        "csat": item.csat,
+        "reason": redact(item.reason) if item.reason else None,
+        "patient_ref": item.patient_ref,
+        "agent_ref": item.agent_ref,
+        "language": item.language,
+        "attributes": _redact_value(item.attributes),
+        "patient_text": "\n".join(t["text"] for t in turns if t["speaker"] == "patient"),
+        "full_text": "\n".join(f"{t['speaker']}: {t['text']}" for t in turns),
+    }
+    canonical = json.dumps({**values, "turns": turns}, sort_keys=True, default=str, ensure_ascii=False)
+    values["content_hash"] = hashlib.sha256(canonical.encode()).hexdigest()
+    return values, turns
+
+
+class _Batch:
+    """The state of one ingestion run."""
+
+    def __init__(
+        self, store: Store, source: str, tenant: str | None, indexer: Indexer | None, collect: bool
+    ) -> None:
+        self.store = store
+        self.collect = collect
+        self.tenant = tenant
+        self.indexer = indexer
+        self.summary = IngestSummary(batch_id=f"in-{uuid.uuid4().hex[:12]}")
+        self.pending: list[tuple[int, dict[str, Any]]] = []
+        self.errors: list[IngestError] = []
+        with store.session() as session:
+            session.add(
+                IngestBatchRow(
+                    id=self.summary.batch_id, tenant=tenant, source=source[:500], started_at=_now()
+                )
+            )
+
+    def reject(self, index: int, record_id: Any, error: str) -> None:
+        err = IngestError(index=index, id=str(record_id) if record_id is not None else None, error=error)
+        self.summary.rejected += 1
+        self._result({"index": index, "id": err.id, "status": "rejected", "error": error})
+        if len(self.summary.errors) < MAX_ERRORS_KEPT:
+            self.summary.errors.append(err)
+        self.errors.append(err)
+
+    def add(self, index: int, record: dict[str, Any] | ParseError) -> None:
+        if isinstance(record, ParseError):
+            self.reject(index, record.record_id, record.error)
+            return
+        if self.tenant is not None:
+            named = record.get("tenant")
+            if named not in (None, self.tenant):
+                self.reject(index, record.get("id"), f"tenant {named!r} is not the tenant of this request")
+                return
+            record = {**record, "tenant": self.tenant}
+        self.pending.append((index, record))
+        if len(self.pending) >= CHUNK_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        prepared: dict[tuple[str, str], tuple[int, dict[str, Any], list[dict[str, Any]]]] = {}
+        for index, record in self.pending:
+            try:
+                values, turns = prepare(record, self.store)
+            except ValueError as exc:
+                self.reject(index, record.get("id"), str(exc))
+                continue
+            key = (values["tenant"], values["ext_id"])
+            if key in prepared:  # the same id twice in a chunk: the later one wins
+                earlier = prepared[key][0]
+                self._result({"index": earlier, "id": key[1], "status": "superseded"})
+            prepared[key] = (index, values, turns)
+        self.pending = []
+        changed = self._write(prepared) if prepared else []
+        self._write_errors()
+        if changed and self.indexer is not None:
+            try:
+                self.indexer.index_pks(self.store, changed)
+            except Exception as exc:  # the SQL record is kept; `parcours reindex --check` repairs the index
+                log.warning("indexing failed for %d interactions: %s", len(changed), exc)
+                self.summary.index_errors.append(f"{type(exc).__name__}: {exc}")
+        if self.collect:
+            self.summary.changed_pks.extend(changed)
+
+    def _result(self, entry: dict[str, Any]) -> None:
+        if self.collect:
+            self.summary.results.append(entry)
+
+    def _write(
+        self, prepared: dict[tuple[str, str], tuple[int, dict[str, Any], list[dict[str, Any]]]]
+    ) -> list[int]:
+        now = _now()
+        changed: list[int] = []
+        with self.store.session() as session:
+            existing: dict[tuple[str, str], tuple[int, str]] = {}
+            by_tenant: dict[str, list[str]] = {}
+            for tenant, ext_id in prepared:
+                by_tenant.setdefault(tenant, []).append(ext_id)
+            for tenant, ids in by_tenant.items():
+                rows = session.execute(
+                    select(InteractionRow.pk, InteractionRow.ext_id, InteractionRow.content_hash).where(
+                        InteractionRow.tenant == tenant, InteractionRow.ext_id.in_(ids)
+                    )
+                )
+                existing.update({(tenant, ext): (pk, digest) for pk, ext, digest in rows})
+            inserts, inserts_turns, updates, updates_turns = [], [], [], []
+            for key, (index, values, turns) in prepared.items():
+                status = "accepted"
+                if key in existing:
+                    pk, digest = existing[key]
+                    if digest == values["content_hash"]:
+                        self.summary.unchanged += 1
+                        self._result({"index": index, "id": key[1], "status": "unchanged"})
+                        continue
+                    updates.append({"pk": pk, **values, "updated_at": now, "indexed_hash": None})
+                    updates_turns.append((pk, turns))
+                    status = "updated"
+                    self.summary.updated += 1
+                else:
+                    inserts.append({**values, "created_at": now, "updated_at": now})
+                    inserts_turns.append(turns)
+                    self.summary.accepted += 1
+                self._result({"index": index, "id": key[1], "status": status})
+            if updates:
+                session.execute(update(InteractionRow), updates)
+                pks = [pk for pk, _ in updates_turns]
+                session.execute(delete(TurnRow).where(TurnRow.interaction_pk.in_(pks)))
+                changed.extend(pks)
+            new_pks: list[int] = []
+            if inserts:
+                result = session.execute(
+                    insert(InteractionRow).returning(InteractionRow.pk, sort_by_parameter_order=True), inserts
+                )
+                new_pks = [row[0] for row in result]
+                changed.extend(new_pks)
+            turn_rows = [
+                {"interaction_pk": pk, **turn}
+                for pk, turns in [*updates_turns, *zip(new_pks, inserts_turns, strict=True)]
+                for turn in turns
+            ]
+            if turn_rows:
+                session.execute(insert(TurnRow), turn_rows)
+        return changed
+
+    def _write_errors(self) -> None:
+        if not self.errors:
+            return
+        with self.store.session() as session:
+            session.execute(
+                insert(IngestErrorRow),
+                [
+                    {"batch_id": self.summary.batch_id, "index": e.index, "ext_id": e.id, "error": e.error}
+                    for e in self.errors
+                ],
+            )
+        self.errors = []
+
+    def finish(self) -> IngestSummary:
+        self.flush()
+        s = self.summary
+        with self.store.session() as session:
+            session.execute(
+                update(IngestBatchRow)
+                .where(IngestBatchRow.id == s.batch_id)
+                .values(
+                    finished_at=_now(),
+                    accepted=s.accepted,
+                    updated=s.updated,
+                    unchanged=s.unchanged,
+                    rejected=s.rejected,
+                )
+            )
+        return s
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def ingest_records(
+    store: Store,
+    records: Iterable[dict[str, Any] | ParseError] | Iterable[tuple[int, dict[str, Any] | ParseError]],
+    *,
+    source: str = "api",
+    indexer: Indexer | None = None,
+    tenant: str | None = None,
+    numbered: bool = False,
+    collect: bool = True,
+) -> IngestSummary:
+    """Ingest records (dicts, positions from 0; or `(index, record)` pairs with `numbered=True`).
+
+    With `tenant`, records without a tenant get it and records naming another tenant are rejected.
+    With `collect`, the summary also lists each record's outcome (`results`) and the changed primary keys;
+    streaming a large file turns it off so memory stays flat.
+    """
+    batch = _Batch(store, source, tenant, indexer, collect)
+    items: Iterable[tuple[int, Any]] = records if numbered else enumerate(records)  # type: ignore[assignment]
+    for index, record in items:
+        batch.add(index, record)
+    return batch.finish()
+
+
+def ingest_paths(
+    store: Store,
+    paths: Iterable[Path | str],
+    *,
+    fmt: str = "auto",
+    indexer: Indexer | None = None,
+    tenant: str | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> IngestSummary:
+    """Ingest files; `on_progress(bytes_read, bytes_total)` is called as they stream."""
+    files = [Path(p) for p in paths]
+    for path in files:
+        if not path.is_file():
+            raise FileNotFoundError(f"no such file: {path}")
+    total = sum(p.stat().st_size for p in files)
+    done = 0
+    merged = IngestSummary()
+    for path in files:
+        chosen = detect_format(path) if fmt == "auto" else fmt
+        with path.open("r", encoding="utf-8-sig", newline="" if chosen == "csv" else None) as handle:
+
+            def progress(items: Iterator[tuple[int, Any]], offset: int = done) -> Iterator[tuple[int, Any]]:
+                for n, item in enumerate(items):
+                    if on_progress and n % 200 == 0:
+                        on_progress(offset + _position(handle), total)
+                    yield item
+
+            summary = ingest_records(
+                store,
+                progress(read_records(handle, chosen)),
+                source=str(path),
+                indexer=indexer,
+                tenant=tenant,
+                numbered=True,
+                collect=False,
+            )
+        done += path.stat().st_size
+        if on_progress:
+            on_progress(done, total)
+        _merge(merged, summary)
+    return merged
+
+
+def _position(handle: Any) -> int:
+    try:
+        return int(handle.buffer.tell())
+    except (OSError, AttributeError, ValueError):
+        return 0
+
+
+def _merge(into: IngestSummary, part: IngestSummary) -> None:
+    into.accepted += part.accepted
+    into.updated += part.updated
+    into.unchanged += part.unchanged
+    into.rejected += part.rejected
+    into.errors.extend(part.errors)
+    into.index_errors.extend(part.index_errors)
+    into.changed_pks.extend(part.changed_pks)
+    into.batch_id = part.batch_id if into.batch_id is None else into.batch_id

@@ -1,0 +1,202 @@
+"""Streaming readers for interaction files: JSONL, JSON arrays and CSV, detected automatically.
+
+Each reader yields `(index, record_or_error)`: a dict, or a `ParseError` for a line/element that could not be
+read, so one bad line never stops the rest of the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal
+
+Format = Literal["auto", "jsonl", "json", "csv"]
+FORMATS: tuple[str, ...] = ("auto", "jsonl", "json", "csv")
+_CHUNK = 1 << 16
+
+
+@dataclass
+class ParseError:
+    """A record that could not be parsed."""
+
+    error: str
+    record_id: str | None = None
+
+
+def detect_format(path: Path) -> str:
+    """Guess the format from the extension, then from the first characters."""
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
+        head = handle.read(4096).lstrip()
+    if head.startswith("["):
+        return "json"
+    if head.startswith("{"):
+        first_line = head.splitlines()[0].strip()
+        try:
+            json.loads(first_line)
+            return "jsonl"
+        except json.JSONDecodeError:
+            return "json"
+    return "csv"
+
+
+def read_jsonl(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any] | ParseError]]:
+    """One JSON object a line; blank lines are skipped, line numbers start at 1."""
+    for number, line in enumerate(handle, start=1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, ParseError(f"line {number} is not valid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        if not isinstance(value, dict):
+            yield number, ParseError(f"line {number} is not a JSON object")
+            continue
+        yield number, value
+
+
+def read_json_array(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any] | ParseError]]:
+    """The elements of a top-level JSON array (or one object), decoded incrementally; index from 0."""
+    decoder = json.JSONDecoder()
+    buffer = ""
+    pos = 0
+    started = False
+    index = 0
+    eof = False
+
+    def fill() -> bool:
+        nonlocal buffer, pos
+        chunk = handle.read(_CHUNK)
+        if not chunk:
+            return False
+        buffer = buffer[pos:] + chunk
+        pos = 0
+        return True
+
+    while True:
+        while pos < len(buffer) and buffer[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(buffer):
+            if eof or not fill():
+                eof = True
+                if not started:
+                    return
+                yield index, ParseError("the JSON array is not closed (file truncated?)")
+                return
+            continue
+        if not started:
+            if buffer[pos] == "{":
+                buffer = buffer[pos:] + handle.read()
+                try:
+                    value = json.loads(buffer)
+                except json.JSONDecodeError as exc:
+                    yield 0, ParseError(f"not valid JSON: {exc.msg} (line {exc.lineno})")
+                    return
+                yield 0, value if isinstance(value, dict) else ParseError("not a JSON object")
+                return
+            if buffer[pos] != "[":
+                yield 0, ParseError("a JSON file must hold an array of interactions or one interaction")
+                return
+            started = True
+            pos += 1
+            continue
+        if buffer[pos] == "]":
+            return
+        try:
+            value, end = decoder.raw_decode(buffer, pos)
+        except json.JSONDecodeError as exc:
+            if not eof and fill():
+                continue
+            yield index, ParseError(f"element {index} is not valid JSON: {exc.msg}")
+            return
+        if end == len(buffer) and not eof and fill():
+            continue  # a number may continue in the next chunk: decode again with more text
+        pos = end
+        yield index, value if isinstance(value, dict) else ParseError(f"element {index} is not a JSON object")
+        index += 1
+
+
+_BOOL = {
+    "true": True,
+    "1": True,
+    "yes": True,
+    "oui": True,
+    "false": False,
+    "0": False,
+    "no": False,
+    "non": False,
+}
+_NUMBERS = ("wait_seconds", "first_response_seconds", "handle_seconds")
+
+
+def _csv_record(row: dict[str, str | None]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    follow_up: dict[str, Any] = {}
+    attributes: dict[str, Any] = {}
+    for key, raw in row.items():
+        if key is None:
+            raise ValueError("the row has more values than the header has columns")
+        key = key.strip()
+        value = raw.strip() if isinstance(raw, str) else raw
+        if value in (None, ""):
+            continue
+        if key.startswith("follow_up_"):
+            name = key.removeprefix("follow_up_")
+            follow_up[name] = _BOOL.get(value.lower(), value) if name == "required" else value
+        elif key.startswith("attributes."):
+            attributes[key.removeprefix("attributes.")] = value
+        elif key == "attributes":
+            attributes.update(json.loads(value))
+        elif key == "transcript":
+            record[key] = json.loads(value)
+        elif key in ("abandoned", "resolved"):
+            if value.lower() not in _BOOL:
+                raise ValueError(f"{key} must be true or false, not {value!r}")
+            record[key] = _BOOL[value.lower()]
+        elif key == "csat":
+            record[key] = int(float(value)) if value.replace(".", "", 1).isdigit() else value
+        elif key in _NUMBERS:
+            record[key] = float(value)
+        else:
+            record[key] = value
+    if follow_up:
+        record["follow_up"] = follow_up
+    if attributes:
+        record["attributes"] = attributes
+    return record
+
+
+def read_csv(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any] | ParseError]]:
+    """CSV with the record's field names as columns (`text` for the transcript, `follow_up_*` flattened)."""
+    reader = csv.DictReader(handle)
+    for number, row in enumerate(reader, start=2):  # line 1 is the header
+        try:
+            yield number, _csv_record(row)
+        except (ValueError, json.JSONDecodeError) as exc:
+            yield number, ParseError(f"row on line {number}: {exc}", row.get("id"))
+
+
+def read_records(handle: IO[str], fmt: str) -> Iterator[tuple[int, dict[str, Any] | ParseError]]:
+    """Records of an open text stream in the given (explicit) format."""
+    if fmt == "jsonl":
+        return read_jsonl(handle)
+    if fmt == "json":
+        return read_json_array(handle)
+    if fmt == "csv":
+        return read_csv(handle)
+    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def read_text(data: str, fmt: str) -> Iterator[tuple[int, dict[str, Any] | ParseError]]:
+    """Records of an in-memory text (for API uploads and tests)."""
+    return read_records(io.StringIO(data), fmt)

@@ -1,0 +1,235 @@
+"""SQL schema: the source of truth (interactions, turns, ingestion, themes, analyses, actions, keys)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Parcours table."""
+
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class InteractionRow(Base):
+    """One interaction, redacted. Times are naive UTC; local_* columns are in the tenant time zone."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (
+        UniqueConstraint("tenant", "ext_id", name="uq_interactions_tenant_ext_id"),
+        Index("ix_interactions_tenant_started", "tenant", "started_at"),
+        Index("ix_interactions_tenant_local_date", "tenant", "local_date"),
+        Index("ix_interactions_tenant_queue_date", "tenant", "queue", "local_date"),
+        Index("ix_interactions_tenant_channel_date", "tenant", "channel", "local_date"),
+        Index("ix_interactions_tenant_patient_started", "tenant", "patient_ref", "started_at"),
+        Index("ix_interactions_tenant_agent_date", "tenant", "agent_ref", "local_date"),
+    )
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    ext_id: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))
+    direction: Mapped[str] = mapped_column(String(20))
+    queue: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    local_date: Mapped[date] = mapped_column(Date)
+    local_hour: Mapped[int] = mapped_column(Integer)
+    local_weekday: Mapped[int] = mapped_column(Integer, doc="ISO weekday, 1 = Monday.")
+    iso_week: Mapped[str] = mapped_column(String(10), doc="ISO week in the tenant time zone, e.g. 2026-W47.")
+    wait_seconds: Mapped[float | None] = mapped_column(Float)
+    first_response_seconds: Mapped[float | None] = mapped_column(Float)
+    handle_seconds: Mapped[float | None] = mapped_column(Float)
+    abandoned: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolved: Mapped[bool | None] = mapped_column(Boolean)
+    follow_up_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    follow_up_due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    follow_up_done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    csat: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(300))
+    patient_ref: Mapped[str | None] = mapped_column(String(200))
+    agent_ref: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(10))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    patient_text: Mapped[str] = mapped_column(Text, default="", doc="Redacted patient side, joined.")
+    full_text: Mapped[str] = mapped_column(Text, default="", doc="Redacted dialogue, 'speaker: text' a line.")
+    content_hash: Mapped[str] = mapped_column(String(64), doc="Hash of the redacted record, for idempotency.")
+    theme_id: Mapped[str | None] = mapped_column(String(40), index=True, doc="Latest theme assignment.")
+    indexed_hash: Mapped[str | None] = mapped_column(
+        String(64), doc="content_hash last written to the index."
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    turns: Mapped[list[TurnRow]] = relationship(
+        back_populates="interaction", cascade="all, delete-orphan", order_by="TurnRow.seq"
+    )
+
+
+class TurnRow(Base):
+    """One redacted turn of a transcript, kept in order."""
+
+    __tablename__ = "turns"
+
+    interaction_pk: Mapped[int] = mapped_column(
+        ForeignKey("interactions.pk", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    speaker: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+
+    interaction: Mapped[InteractionRow] = relationship(back_populates="turns")
+
+
+class IngestBatchRow(Base):
+    """One ingestion run (a file, an API call)."""
+
+    __tablename__ = "ingest_batches"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(500))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IngestErrorRow(Base):
+    """A record rejected by an ingestion run, with its reason."""
+
+    __tablename__ = "ingest_errors"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("ingest_batches.id", ondelete="CASCADE"), index=True)
+    index: Mapped[int] = mapped_column(Integer)
+    ext_id: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str] = mapped_column(Text)
+
+
+class ThemeRow(Base):
+    """A theme of the registry, stable across weeks."""
+
+    __tablename__ = "themes"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100), index=True)
+    label: Mapped[str] = mapped_column(String(300))
+    keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    centroid: Mapped[bytes | None] = mapped_column(LargeBinary, doc="float32 vector of the theme centre.")
+    lexical: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, doc="Term weights of the theme.")
+    size: Mapped[int] = mapped_column(Integer, default=0, doc="Interactions assigned so far.")
+    first_seen: Mapped[date | None] = mapped_column(Date)
+    last_seen: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ThemeAssignmentRow(Base):
+    """Which theme an interaction belongs to (one per interaction, latest wins)."""
+
+    __tablename__ = "theme_assignments"
+    __table_args__ = (Index("ix_theme_assignments_theme", "tenant", "theme_id"),)
+
+    interaction_pk: Mapped[int] = mapped_column(
+        ForeignKey("interactions.pk", ondelete="CASCADE"), primary_key=True
+    )
+    tenant: Mapped[str] = mapped_column(String(100))
+    theme_id: Mapped[str | None] = mapped_column(String(40))
+    similarity: Mapped[float | None] = mapped_column(Float)
+    assigned_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class AnalysisRow(Base):
+    """One analysis run and its result."""
+
+    __tablename__ = "analyses"
+    __table_args__ = (Index("ix_analyses_tenant_created", "tenant", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="pending", doc="pending, running, done, failed.")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    step: Mapped[str | None] = mapped_column(String(40))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    mode: Mapped[str | None] = mapped_column(String(20))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ActionRow(Base):
+    """An action proposed by an analysis, with its lifecycle status."""
+
+    __tablename__ = "actions"
+    __table_args__ = (Index("ix_actions_tenant_status", "tenant", "status"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    analysis_id: Mapped[str] = mapped_column(ForeignKey("analyses.id", ondelete="CASCADE"), index=True)
+    playbook_id: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(500))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    status_by: Mapped[str | None] = mapped_column(String(200))
+    status_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ActionEventRow(Base):
+    """A change of an action's status: who, when, from what to what."""
+
+    __tablename__ = "action_events"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    action_id: Mapped[str] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    old_status: Mapped[str] = mapped_column(String(20))
+    new_status: Mapped[str] = mapped_column(String(20))
+    by: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ApiKeyRow(Base):
+    """An API key, stored as a hash, bound to one tenant and a set of scopes."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100), index=True)
+    key_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    scopes: Mapped[list[Any]] = mapped_column(JSON)
+    name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class EmbeddingCacheRow(Base):
+    """An embedding cached by model and content hash, so unchanged text is never embedded twice."""
+
+    __tablename__ = "embedding_cache"
+
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
