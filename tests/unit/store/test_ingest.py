@@ -1,4 +1,5 @@
 import json
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -90,7 +91,10 @@ def test_stored_text_is_redacted(store):
 
 def test_local_time_columns_use_the_tenant_time_zone(store):
     # Sunday 23:30 UTC is Monday 00:30 in Paris: ISO week 48, weekday 1
-    ingest_records(store, [interaction(id="tz", started_at="2026-11-22T23:30:00+00:00")])
+    summary = ingest_records(
+        store, [interaction(id="tz", started=datetime(2026, 11, 22, 23, 30, tzinfo=UTC))]
+    )
+    assert summary.accepted == 1, summary.errors
     with store.session() as s:
         row = s.scalars(select(InteractionRow)).one()
     assert (row.iso_week, row.local_weekday, row.local_hour, str(row.local_date)) == (
@@ -102,10 +106,18 @@ def test_local_time_columns_use_the_tenant_time_zone(store):
     assert row.started_at.isoformat() == "2026-11-22T23:30:00"
 
 
+def _without_tenant(record):
+    return {k: v for k, v in record.items() if k != "tenant"}
+
+
 def test_forced_tenant_rejects_records_of_another_tenant(store):
     summary = ingest_records(
         store,
-        [interaction(id="a", tenant="chu"), interaction(id="b", tenant="other"), interaction(id="c")],
+        [
+            interaction(id="a", tenant="chu"),
+            interaction(id="b", tenant="other"),
+            _without_tenant(interaction(id="c")),
+        ],
         tenant="chu",
     )
     assert summary.accepted == 2 and summary.rejected == 1
