@@ -1,4 +1,4 @@
-"""Streaming readers for interaction files: JSONL, JSON arrays and CSV, detected automatically.
+"""Streaming readers for interaction files: JSONL, JSON arrays, CSV and FHIR, detected automatically.
 
 Each reader yields `(index, record_or_error)`: a dict, or a `ParseError` for a line/element that could not be
 read, so one bad line never stops the rest of the file.
@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
-Format = Literal["auto", "jsonl", "json", "csv"]
-FORMATS: tuple[str, ...] = ("auto", "jsonl", "json", "csv")
+from store.fhir import FhirError, bundle_resources, communication_to_record
+
+Format = Literal["auto", "jsonl", "json", "csv", "fhir"]
+FORMATS: tuple[str, ...] = ("auto", "jsonl", "json", "csv", "fhir")
 _CHUNK = 1 << 16
 
 
@@ -31,11 +34,14 @@ def detect_format(path: Path) -> str:
     """Guess the format from the extension, then from the first characters."""
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
+        with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
+            return "fhir" if '"resourceType"' in handle.readline() else "jsonl"
     if suffix == ".csv":
         return "csv"
     with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
         head = handle.read(4096).lstrip()
+    if head.startswith("{") and '"resourceType"' in head.split("\n", 1)[0][:2000]:
+        return "fhir"
     if head.startswith("["):
         return "json"
     if head.startswith("{"):
@@ -186,6 +192,48 @@ def read_csv(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any] | ParseError
             yield number, ParseError(f"row on line {number}: {exc}", row.get("id"))
 
 
+def read_fhir(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any] | ParseError]]:
+    """FHIR Communications: NDJSON (bulk export, numbered by line) or a Bundle (numbered by entry)."""
+    first = handle.readline()
+    documents: Iterator[tuple[int, str]] | None = None
+    try:
+        head = json.loads(first)
+        if not (isinstance(head, dict) and head.get("resourceType") == "Bundle"):
+            documents = enumerate(itertools.chain([first], handle), start=1)
+    except json.JSONDecodeError:
+        pass
+    if documents is None:
+        try:
+            resources = list(enumerate(bundle_resources(json.loads(first + handle.read()))))
+        except json.JSONDecodeError as exc:
+            yield 0, ParseError(f"not valid FHIR JSON: {exc.msg} (line {exc.lineno})")
+            return
+    else:
+        resources = []
+        for number, line in documents:
+            if line.strip():
+                try:
+                    resources.append((number, json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    yield from _map_fhir(resources)
+                    resources = []
+                    yield number, ParseError(f"line {number} is not valid JSON: {exc.msg}")
+                    continue
+            if len(resources) >= 1000:
+                yield from _map_fhir(resources)
+                resources = []
+    yield from _map_fhir(resources)
+
+
+def _map_fhir(resources: list[tuple[int, Any]]) -> Iterator[tuple[int, dict[str, Any] | ParseError]]:
+    for number, resource in resources:
+        try:
+            yield number, communication_to_record(resource if isinstance(resource, dict) else {})
+        except FhirError as exc:
+            rid = resource.get("id") if isinstance(resource, dict) else None
+            yield number, ParseError(f"FHIR resource {number}: {exc}", rid)
+
+
 def read_records(handle: IO[str], fmt: str) -> Iterator[tuple[int, dict[str, Any] | ParseError]]:
     """Records of an open text stream in the given (explicit) format."""
     if fmt == "jsonl":
@@ -194,6 +242,8 @@ def read_records(handle: IO[str], fmt: str) -> Iterator[tuple[int, dict[str, Any
         return read_json_array(handle)
     if fmt == "csv":
         return read_csv(handle)
+    if fmt == "fhir":
+        return read_fhir(handle)
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 

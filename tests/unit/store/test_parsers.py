@@ -75,3 +75,79 @@ def test_detect_format(tmp_path, name, content, expected):
     path = tmp_path / name
     path.write_text(content)
     assert detect_format(path) == expected
+
+
+def _communication(rid, **extra):
+    resource = {
+        "resourceType": "Communication",
+        "id": rid,
+        "status": "completed",
+        "sent": "2026-11-16T08:04:11+01:00",
+        "received": "2026-11-16T08:09:40+01:00",
+        "medium": [
+            {
+                "coding": [
+                    {"system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationMode", "code": "PHONE"}
+                ]
+            }
+        ],
+        "subject": {"reference": "Patient/p-8f3a1c"},
+        "sender": {"reference": "Patient/p-8f3a1c"},
+        "recipient": [{"reference": "Practitioner/a-17"}],
+        "category": [{"text": "cardiologie"}],
+        "reasonCode": [{"text": "prise de rendez-vous"}],
+        "language": "fr",
+        "payload": [{"contentString": "Bonjour, je n'arrive pas à joindre le service."}],
+        "meta": {"tag": [{"system": "tenant", "code": "chu-exemple"}]},
+    }
+    resource.update(extra)
+    return resource
+
+
+def test_fhir_bundle_maps_communications_to_interactions(tmp_path):
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": _communication("com-1")},
+            {"resource": {"resourceType": "Patient", "id": "p"}},
+            {"resource": _communication("com-2", sent=None, received=None)},
+        ],
+    }
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(bundle))
+    assert detect_format(path) == "fhir"
+    with path.open() as handle:
+        items = list(parsers.read_records(handle, "fhir"))
+    record = items[0][1]
+    assert record == {
+        "id": "com-1",
+        "started_at": "2026-11-16T08:04:11+01:00",
+        "ended_at": "2026-11-16T08:09:40+01:00",
+        "channel": "phone",
+        "direction": "inbound",
+        "transcript": [{"speaker": "patient", "text": "Bonjour, je n'arrive pas à joindre le service."}],
+        "attributes": {"fhir_status": "completed"},
+        "patient_ref": "p-8f3a1c",
+        "agent_ref": "a-17",
+        "queue": "cardiologie",
+        "reason": "prise de rendez-vous",
+        "language": "fr",
+        "tenant": "chu-exemple",
+    }
+    assert isinstance(items[1][1], ParseError) and "Patient" in items[1][1].error
+    assert isinstance(items[2][1], ParseError) and items[2][1].record_id == "com-2"
+
+
+def test_fhir_ndjson_bulk_export(tmp_path):
+    path = tmp_path / "Communication.ndjson"
+    email = _communication(
+        "com-3", medium=[{"coding": [{"code": "EMAILWRIT"}]}], sender={"reference": "Practitioner/a-2"}
+    )
+    path.write_text(json.dumps(_communication("com-1")) + "\n" + json.dumps(email) + "\n{oops\n")
+    assert detect_format(path) == "fhir"
+    with path.open() as handle:
+        items = list(parsers.read_records(handle, "fhir"))
+    assert items[1][1]["channel"] == "email" and items[1][1]["direction"] == "outbound"
+    assert items[1][1]["transcript"][0]["speaker"] == "agent" and items[1][1]["agent_ref"] == "a-2"
+    assert items[2][0] == 3 and isinstance(items[2][1], ParseError)
