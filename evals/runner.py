@@ -1,0 +1,268 @@
+"""`parcours eval`: the quality suites (synthetic with planted frictions, DSTC11 insurance) as a table."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from core.models import Interaction
+from core.results import Period
+from core.settings import Settings, get_settings
+from evals.generator import generate
+from evals.metrics import score_analysis, theme_scores
+
+DSTC11_PATH = Path(__file__).parent / "datasets" / "dstc11_insurance" / "utterances.jsonl"
+SUITES = ("synthetic", "dstc11-insurance")
+
+
+def optional(module: str, attribute: str) -> tuple[Any, str | None]:
+    """A function another part of Parcours provides, or None and a plain reason when it does not exist yet."""
+    name = f"{module}.{attribute}"
+    try:
+        loaded = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None, f"not available yet: {name}"
+        return None, f"cannot import {module}: {exc}"
+    except ImportError as exc:
+        return None, f"cannot import {module}: {exc}"
+    value = getattr(loaded, attribute, None)
+    return (value, None) if value is not None else (None, f"not available yet: {name}")
+
+
+def _embedder(fake: bool, settings: Settings | None = None) -> tuple[Any, str | None]:
+    if fake:
+        factory, missing = optional("store.embedder", "FakeEmbedder")
+        return (factory() if factory else None), missing
+    factory, missing = optional("store.embedder", "get_embedder")
+    return (factory(settings) if factory else None), missing
+
+
+def run_dstc11(
+    *, cluster: Callable[..., Any] | None = None, embedder: Any = None, fake_embedder: bool = False
+) -> dict[str, Any]:
+    """Cluster the DSTC11 insurance utterances (number of intents not given) and score ACC/NMI/ARI."""
+    rows = [json.loads(line) for line in DSTC11_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out: dict[str, Any] = {"suite": "dstc11-insurance", "n": len(rows), "missing": []}
+    if cluster is None:
+        cluster, missing = optional("analytics.themes", "discover_clusters")
+        if missing:
+            out["missing"].append(missing)
+    if embedder is None and cluster is not None:
+        embedder, missing = _embedder(fake_embedder)
+        if missing:
+            out["missing"].append(missing)
+    if cluster is None or embedder is None:
+        return out
+    texts = [r["utterance"] for r in rows]
+    started = time.perf_counter()
+    clustering = cluster(texts=texts, embeddings=embedder.encode(texts))
+    labels = [int(x) for x in getattr(clustering, "labels", clustering)]
+    out["seconds"] = round(time.perf_counter() - started, 1)
+    out["themes"] = theme_scores(true_labels=[r["intent"] for r in rows], pred_labels=labels)
+    out["intents"] = len({r["intent"] for r in rows})
+    return out
+
+
+@contextmanager
+def temporary_home() -> Iterator[Settings]:
+    """Settings pointing at a fresh temporary PARCOURS_HOME (never the user's database or index)."""
+    saved = {k: os.environ.get(k) for k in ("PARCOURS_HOME", "PARCOURS_DATABASE_URL", "PARCOURS_CHROMA_URL")}
+    with tempfile.TemporaryDirectory(prefix="parcours-eval-") as home:
+        os.environ["PARCOURS_HOME"] = home
+        os.environ.pop("PARCOURS_DATABASE_URL", None)
+        os.environ.pop("PARCOURS_CHROMA_URL", None)
+        get_settings.cache_clear()
+        try:
+            yield get_settings()
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            get_settings.cache_clear()
+
+
+def run_synthetic(
+    *,
+    weeks: int = 6,
+    per_week: int = 2000,
+    seed: int = 7,
+    end: date | None = None,
+    fake_embedder: bool = False,
+) -> dict[str, Any]:
+    """Generate → ingest into a temporary home → analyse the last week → score every metric against truth."""
+    started = time.perf_counter()
+    iterator, truth = generate(weeks=weeks, per_week=per_week, seed=seed, end=end)
+    records = list(iterator)
+    out: dict[str, Any] = {
+        "suite": "synthetic",
+        "weeks": weeks,
+        "per_week": per_week,
+        "seed": seed,
+        "generated": len(records),
+        "generate_seconds": round(time.perf_counter() - started, 1),
+        "missing": [],
+    }
+    ingest_records, missing = optional("store.ingest", "ingest_records")
+    run_analysis, missing_analysis = optional("agent.analysis", "run_analysis")
+    out["missing"] += [m for m in (missing, missing_analysis) if m]
+    if ingest_records is None:
+        out["valid_records"] = sum(1 for r in records if _valid(r))
+        return out
+    with temporary_home() as settings:
+        from store.db import Store
+
+        store = Store.from_settings(settings)
+        try:
+            embedder, missing = _embedder(fake_embedder, settings)
+            index, missing_index = None, missing
+            if embedder is not None:
+                factory, missing_index = optional("store.vector_index", "VectorIndex")
+                index = factory.from_settings(settings, embedder) if factory else None
+            out["missing"] += [m for m in (missing, missing_index) if m]
+            started = time.perf_counter()
+            summary = ingest_records(store, records, source="eval", indexer=index)
+            out["ingest"] = {
+                "accepted": summary.accepted,
+                "rejected": summary.rejected,
+                "seconds": round(time.perf_counter() - started, 1),
+                "errors": [e.model_dump() for e in summary.errors[:5]],
+            }
+            if run_analysis is None:
+                return out
+            period = Period(start=truth.end - timedelta(days=6), end=truth.end)
+            started = time.perf_counter()
+            try:
+                result = run_analysis(
+                    store=store,
+                    tenant=truth.tenant,
+                    period=period,
+                    settings=settings,
+                    index=index,
+                    embedder=embedder,
+                )
+            except ModuleNotFoundError as exc:  # a part the analysis calls is still being written
+                out["missing"].append(f"not available yet: {exc.name} (the analysis needs it)")
+                return out
+            except Exception as exc:  # reported, not hidden: the table and the JSON say what broke
+                out["error"] = f"analysis failed: {type(exc).__name__}: {exc}"
+                return out
+            out["analysis_seconds"] = round(time.perf_counter() - started, 1)
+            out["mode"] = result.mode
+            out["metrics"] = score_analysis(result=result, truth=truth, known_ids={r["id"] for r in records})
+        finally:
+            store.close()
+    return out
+
+
+def _valid(record: dict[str, Any]) -> bool:
+    try:
+        Interaction.model_validate(record)
+    except ValueError:
+        return False
+    return True
+
+
+def run_eval(
+    *, suite: str = "all", weeks: int = 6, per_week: int = 2000, seed: int = 7, fake_embedder: bool = False
+) -> dict[str, Any]:
+    """Run the suites asked for ("synthetic", "dstc11-insurance" or "all")."""
+    if suite not in (*SUITES, "all"):
+        raise ValueError(f"unknown suite {suite!r}; choose one of {', '.join(SUITES)} or all")
+    results: dict[str, Any] = {}
+    if suite in ("synthetic", "all"):
+        results["synthetic"] = run_synthetic(
+            weeks=weeks, per_week=per_week, seed=seed, fake_embedder=fake_embedder
+        )
+    if suite in ("dstc11-insurance", "all"):
+        results["dstc11-insurance"] = run_dstc11(fake_embedder=fake_embedder)
+    return {"suites": results}
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def table_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(suite, metric, value, note) rows of an eval report, missing parts said plainly."""
+    rows: list[tuple[str, str, str, str]] = []
+    for name, suite in report["suites"].items():
+        for missing in suite.get("missing", []):
+            rows.append((name, "—", "—", f"nothing to score: {missing}"))
+        if suite.get("error"):
+            rows.append((name, "error", "—", suite["error"]))
+        if "generated" in suite:
+            rows.append(
+                (name, "records generated", str(suite["generated"]), f"{suite['generate_seconds']} s")
+            )
+        if "valid_records" in suite:
+            rows.append((name, "records valid", str(suite["valid_records"]), "checked against core.models"))
+        if "ingest" in suite:
+            ingest = suite["ingest"]
+            rows.append((name, "ingest rejected", str(ingest["rejected"]), f"{ingest['accepted']} accepted"))
+        themes = suite.get("themes") or suite.get("metrics", {}).get("themes")
+        if themes:
+            note = f"n={themes['n']}, clusters={themes['clusters']}, unassigned={themes['unassigned']}"
+            for key in ("acc", "nmi", "ari"):
+                rows.append((name, f"theme {key.upper()}", _fmt(themes[key]), note))
+        metrics = suite.get("metrics")
+        if not metrics:
+            continue
+        for pid, entry in metrics["frictions"].items():
+            if not entry.get("present"):
+                rows.append((name, f"{pid} ({entry['kind']})", "—", "not in the analysed week"))
+                continue
+            rows.append(
+                (
+                    name,
+                    f"{pid} found in top 5",
+                    _fmt(entry["found"]),
+                    f"F1={_fmt(entry['f1'])} rank={_fmt(entry['rank'])}",
+                )
+            )
+            if "anomaly" in entry:
+                a = entry["anomaly"]
+                rows.append(
+                    (
+                        name,
+                        f"{pid} anomaly on segment",
+                        _fmt(a["found"]),
+                        f"rank={_fmt(a['rank'])} {a['metric'] or ''}",
+                    )
+                )
+            if "emerging" in entry:
+                e = entry["emerging"]
+                rows.append((name, f"{pid} emerging flagged", _fmt(e["right_week"]), f"F1={_fmt(e['f1'])}"))
+            rows.append((name, f"{pid} action reciprocal rank", _fmt(entry["rr"]), ""))
+        rows.append((name, "planted found in top 5", f"{metrics['found_top5']}/{metrics['present']}", ""))
+        rows.append((name, "action MRR", _fmt(metrics["action_mrr"]), ""))
+        evidence = metrics["evidence"]
+        rows.append((name, "evidence ids valid", _fmt(evidence["share"]), f"{evidence['n']} cited"))
+    return rows
+
+
+def print_table(report: dict[str, Any], console: Console | None = None) -> None:
+    """Print the eval report as a Rich table."""
+    table = Table(title="Parcours evals")
+    for column in ("suite", "metric", "value", "note"):
+        table.add_column(column)
+    for row in table_rows(report):
+        table.add_row(*row)
+    (console or Console()).print(table)
