@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import delete, insert, select, update
 
 from core.models import Interaction
-from core.privacy import national_id_kind, redact
+from core.privacy import national_id_kind, redact, redact_turns
 from store.db import Store
 from store.parsers import ParseError, detect_format, read_records
 from store.schema import IngestBatchRow, IngestErrorRow, InteractionRow, TurnRow
@@ -92,8 +92,11 @@ def prepare(record: dict[str, Any], store: Store) -> tuple[dict[str, Any], list[
         raise ValueError(
             f"patient_ref looks like a national identifier ({kind}); send a pseudonymous key instead"
         )
-    turns = [
-        {"seq": i, "speaker": t.speaker.value, "text": redact(t.text)} for i, t in enumerate(item.turns())
+    raw_turns = item.turns()
+    cleaned = redact_turns([(t.speaker.value, t.text) for t in raw_turns])
+    turns: list[dict[str, Any]] = [
+        {"seq": i, "speaker": t.speaker.value, "text": text}
+        for i, (t, text) in enumerate(zip(raw_turns, cleaned, strict=True))
     ]
     local = item.started_at.astimezone(store.tz)
     iso = local.isocalendar()

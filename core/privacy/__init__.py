@@ -36,7 +36,7 @@ from core.privacy.patterns import (
     SPOKEN_EMAIL,
 )
 
-__all__ = ["KINDS", "PLACEHOLDERS", "PiiSpan", "find_pii", "national_id_kind", "redact"]
+__all__ = ["KINDS", "PLACEHOLDERS", "PiiSpan", "find_pii", "national_id_kind", "redact", "redact_turns"]
 
 KINDS: tuple[str, ...] = ("EMAIL", "IBAN", "NIR", "NHS", "CARD", "PHONE", "DOB", "NAME")
 """Every PII type, in detection priority order."""
@@ -190,3 +190,6 @@ def national_id_kind(value: str) -> str | None:
     if nhs_valid(compact):
         return "NHS"
     return None
+
+
+from core.privacy.dialogue import redact_turns  # noqa: E402  (it calls redact, defined above)
