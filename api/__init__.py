@@ -1,0 +1,1 @@
+"""FastAPI app: routers per resource, auth, the managers' web UI and report rendering."""

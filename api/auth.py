@@ -15,7 +15,7 @@ from store.schema import ApiKeyRow
 
 SCOPES: tuple[str, ...] = ("ingest", "read", "manage", "admin")
 """ingest: push interactions; read: query everything of the tenant; manage: run analyses, change actions;
-admin: everything of the tenant (implies the other scopes)."""
+admin: everything of the tenant (implies the other scopes). manage includes read."""
 
 KEY_PREFIX = "pk_"
 
@@ -30,8 +30,10 @@ class ApiKey:
     name: str | None = None
 
     def allows(self, scope: str) -> bool:
-        """Whether the key grants the scope (admin grants every scope)."""
-        return scope in self.scopes or "admin" in self.scopes
+        """Whether the key grants the scope (admin grants every scope; manage includes read)."""
+        if scope in self.scopes or "admin" in self.scopes:
+            return True
+        return scope == "read" and "manage" in self.scopes
 
     @property
     def who(self) -> str:
@@ -129,6 +131,7 @@ def revoke_key(store: Store, key_id: str) -> bool:
 def has_live_key(store: Store, *, tenant: str, scope: str | None = None) -> bool:
     """Whether the tenant has at least one unrevoked key (with the scope, if given)."""
     for key in list_keys(store, tenant=tenant):
-        if key["revoked_at"] is None and (scope is None or scope in key["scopes"] or "admin" in key["scopes"]):  # type: ignore[operator]
+        scopes: list[str] = key["scopes"]  # type: ignore[assignment]
+        if key["revoked_at"] is None and (scope is None or scope in scopes or "admin" in scopes):  # type: ignore[operator]
             return True
     return False

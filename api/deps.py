@@ -1,4 +1,4 @@
-"""FastAPI dependencies as `Annotated` aliases: settings, store, index, embedder, the caller's key and scopes."""
+"""FastAPI dependencies as `Annotated` aliases: settings, store, index, embedder, the key and its scopes."""
 
 from __future__ import annotations
 
@@ -34,9 +34,8 @@ def get_store(request: Request) -> Store:
     return request.app.state.store  # type: ignore[no-any-return]
 
 
-def get_embedder(request: Request) -> Any | None:
-    """The embedder (loaded on first use), or None if the embedding stack is not available."""
-    state = request.app.state
+def load_embedder(state: Any) -> Any | None:
+    """The app's embedder, loaded on first use; None if the embedding stack is not available."""
     if getattr(state, "embedder", None) is None and not getattr(state, "embedder_failed", False):
         with _lazy_lock:
             if getattr(state, "embedder", None) is None:
@@ -50,11 +49,10 @@ def get_embedder(request: Request) -> Any | None:
     return getattr(state, "embedder", None)
 
 
-def get_index(request: Request) -> Any | None:
-    """The vector index (opened on first use), or None if unavailable."""
-    state = request.app.state
+def load_index(state: Any) -> Any | None:
+    """The app's vector index, opened on first use; None if unavailable."""
     if getattr(state, "index", None) is None and not getattr(state, "index_failed", False):
-        embedder = get_embedder(request)
+        embedder = load_embedder(state)
         with _lazy_lock:
             if getattr(state, "index", None) is None and embedder is not None:
                 try:
@@ -65,6 +63,16 @@ def get_index(request: Request) -> Any | None:
                     log.warning("vector index unavailable: %s", exc)
                     state.index_failed = True
     return getattr(state, "index", None)
+
+
+def get_embedder(request: Request) -> Any | None:
+    """The embedder (loaded on first use), or None if the embedding stack is not available."""
+    return load_embedder(request.app.state)
+
+
+def get_index(request: Request) -> Any | None:
+    """The vector index (opened on first use), or None if unavailable."""
+    return load_index(request.app.state)
 
 
 def _secret_from(request: Request) -> tuple[str | None, bool]:
@@ -88,11 +96,17 @@ def get_api_key(request: Request, store: Annotated[Store, Depends(get_store)]) -
     """The caller's key, from `Authorization: Bearer`, `X-API-Key` or the web UI cookie."""
     secret, from_cookie = _secret_from(request)
     if not secret:
-        raise ApiError(401, "unauthorized", "missing API key: send 'Authorization: Bearer pk_…' or 'X-API-Key'")
+        raise ApiError(
+            401, "unauthorized", "missing API key: send 'Authorization: Bearer pk_…' or 'X-API-Key'"
+        )
     key = verify_key(store, secret)
     if key is None:
         raise ApiError(401, "unauthorized", "invalid or revoked API key")
-    if from_cookie and request.method not in ("GET", "HEAD", "OPTIONS") and not request.headers.get(UI_HEADER):
+    if (
+        from_cookie
+        and request.method not in ("GET", "HEAD", "OPTIONS")
+        and not request.headers.get(UI_HEADER)
+    ):
         raise ApiError(403, "forbidden", f"cookie-authenticated changes need the {UI_HEADER} header")
     request.state.api_key = key
     return key
@@ -104,7 +118,9 @@ def require_scope(scope: str) -> Callable[..., ApiKey]:
     def _check(key: Annotated[ApiKey, Depends(get_api_key)]) -> ApiKey:
         if not key.allows(scope):
             granted = ", ".join(sorted(key.scopes)) or "none"
-            raise ApiError(403, "forbidden", f"this endpoint needs the '{scope}' scope; the key has: {granted}")
+            raise ApiError(
+                403, "forbidden", f"this endpoint needs the '{scope}' scope; the key has: {granted}"
+            )
         return key
 
     _check.__name__ = f"require_{scope}"

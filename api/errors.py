@@ -49,12 +49,23 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "Invalid input."},
 }
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid_input",
-          503: "unavailable"}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    503: "unavailable",
+}
 
 
-def _body(status: int, error: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _body(
+    status: int, error: str, message: str, details: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     body: dict[str, Any] = {"error": error, "message": message}
     if details is not None:
         body["details"] = details
@@ -75,7 +86,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse(_body(exc.status, exc.error, exc.message, exc.details), exc.status, headers=headers)
+        return JSONResponse(
+            _body(exc.status, exc.error, exc.message, exc.details), exc.status, headers=headers
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -95,4 +108,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
-        return JSONResponse(_body(500, "internal_error", "an internal error occurred; see the server log"), 500)
+        return JSONResponse(
+            _body(500, "internal_error", "an internal error occurred; see the server log"), 500
+        )

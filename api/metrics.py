@@ -15,21 +15,29 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "parcours_http_requests_total", "HTTP requests by method, route and status.",
-            ["method", "route", "status"], registry=self.registry,
+            "parcours_http_requests_total",
+            "HTTP requests by method, route and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
         )
         self.latency = Histogram(
-            "parcours_http_request_duration_seconds", "HTTP request latency by method and route.",
-            ["method", "route"], registry=self.registry,
+            "parcours_http_request_duration_seconds",
+            "HTTP request latency by method and route.",
+            ["method", "route"],
+            registry=self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
         self.ingested = Counter(
-            "parcours_ingested_records_total", "Interaction records ingested through the API, by outcome.",
-            ["outcome"], registry=self.registry,
+            "parcours_ingested_records_total",
+            "Interaction records ingested through the API, by outcome.",
+            ["outcome"],
+            registry=self.registry,
         )
         self.analyses = Counter(
-            "parcours_analyses_total", "Analysis runs started through the API, by final status.",
-            ["status"], registry=self.registry,
+            "parcours_analyses_total",
+            "Analysis runs started through the API, by final status.",
+            ["status"],
+            registry=self.registry,
         )
 
     def count_ingest(self, summary: dict[str, object]) -> None:

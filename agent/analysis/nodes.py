@@ -1,0 +1,359 @@
+"""The nodes of the weekly analysis graph, in the order they run."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import BaseTool
+from langgraph.runtime import Runtime
+
+from agent.analysis import proposals
+from agent.analysis.periods import baseline_for, default_period
+from agent.analysis.policies import (
+    OFFLINE_PREFIX,
+    LlmUnavailable,
+    llm_tool_step,
+    offline_tool_calls,
+)
+from agent.analysis.records import (
+    action_id_for,
+    existing_interaction_ids,
+    mark_period,
+    new_analysis_id,
+    save_analysis,
+    update_analysis,
+)
+from agent.analysis.state import AnalysisContext, AnalysisState
+from agent.analysis.steps import step
+from agent.llm import model_name
+from analytics.actions import check_citations, looks_like_instruction, rank_actions
+from analytics.playbook import Playbook, load_playbook
+from core.results import AnalysisResult, Evidence, Friction, Period
+from prompts.analysis import INVESTIGATE_SYSTEM, INVESTIGATE_TASK
+
+log = logging.getLogger("parcours.agent")
+_TRANSCRIPT = re.compile(r'<transcript id="([^"]+)">(.*?)</transcript>', re.DOTALL)
+MAX_EVIDENCE = 8
+PROGRESS = {
+    "load": 0.02,
+    "measure": 0.1,
+    "discover": 0.3,
+    "score": 0.55,
+    "investigate": 0.65,
+    "propose": 0.85,
+    "rank": 0.92,
+    "report": 0.97,
+}
+
+
+def _enter(runtime: Runtime[AnalysisContext], state: AnalysisState, name: str) -> None:
+    ctx = runtime.context
+    analysis_id = state.get("analysis_id") or ctx.analysis_id
+    if analysis_id:
+        update_analysis(ctx.store, analysis_id, status="running", step=name, progress=PROGRESS[name])
+    if ctx.on_progress is not None:
+        ctx.on_progress(name, PROGRESS[name])
+
+
+def _settings(ctx: AnalysisContext) -> Any:
+    return ctx.settings or ctx.store.settings
+
+
+def playbook_of(ctx: AnalysisContext) -> Playbook:
+    """The run's playbook (context override, else the configured file)."""
+    return ctx.playbook if ctx.playbook is not None else load_playbook(settings=_settings(ctx))
+
+
+def load_period(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict[str, Any]:
+    """Resolve the analysis id, the period (last complete week by default) and the baseline."""
+    ctx = runtime.context
+    analysis_id = state.get("analysis_id") or ctx.analysis_id or new_analysis_id()
+    notes: list[str] = []
+    period = state.get("period") or ctx.period
+    if period is None:
+        period, notes = default_period(ctx.store, state["tenant"])
+    baseline = ctx.baseline or baseline_for(period, _settings(ctx).baseline_weeks)
+    # tools read the period and baseline from the context
+    ctx.period = ctx.period or period
+    ctx.baseline = ctx.baseline or baseline
+    _enter(runtime, {"analysis_id": analysis_id}, "load")
+    mark_period(ctx.store, analysis_id, period)
+    return {
+        "analysis_id": analysis_id,
+        "period": period,
+        "baseline": baseline,
+        "notes": notes,
+    }
+
+
+def measure_kpis(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict[str, Any]:
+    """Headline KPIs against the baseline, and KPI anomalies by segment."""
+    _enter(runtime, state, "measure")
+    ctx = runtime.context
+    notes: list[str] = []
+    kpis: list[Any] = []
+    anomalies: list[Any] = []
+    try:
+        kpis = step(ctx.steps, "headline_kpis")(
+            store=ctx.store, tenant=state["tenant"], period=state["period"], baseline=state["baseline"]
+        )
+    except Exception as exc:
+        log.exception("headline KPIs failed")
+        notes.append(f"KPIs could not be computed: {type(exc).__name__}: {exc}")
+    try:
+        anomalies = step(ctx.steps, "find_anomalies")(
+            store=ctx.store,
+            tenant=state["tenant"],
+            period=state["period"],
+            baseline_weeks=_settings(ctx).baseline_weeks,
+        )
+    except Exception as exc:
+        log.exception("anomaly detection failed")
+        notes.append(f"anomalies could not be computed: {type(exc).__name__}: {exc}")
+    return {"kpis": kpis, "anomalies": anomalies, "notes": notes}
+
+
+def discover_themes(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict[str, Any]:
+    """Assign every interaction of the period to a stable theme (or leave it unassigned)."""
+    _enter(runtime, state, "discover")
+    ctx = runtime.context
+    if ctx.embedder is None and "assign_period_themes" not in ctx.steps:
+        from store.embedder import get_embedder
+
+        ctx.embedder = get_embedder(_settings(ctx))
+    themes, unassigned = step(ctx.steps, "assign_period_themes")(
+        store=ctx.store,
+        embedder=ctx.embedder,
+        tenant=state["tenant"],
+        period=state["period"],
+        baseline=state["baseline"],
+    )
+    return {"themes": list(themes), "unassigned_ids": list(unassigned)}
+
+
+def score_frictions(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict[str, Any]:
+    """Rank the frictions of the period (themes and segments) with their statistics and evidence."""
+    _enter(runtime, state, "score")
+    ctx = runtime.context
+    frictions = step(ctx.steps, "score_frictions")(
+        store=ctx.store,
+        tenant=state["tenant"],
+        period=state["period"],
+        baseline=state["baseline"],
+        themes=state.get("themes", []),
+        anomalies=state.get("anomalies", []),
+    )
+    return {"frictions": list(frictions), "rounds": 0}
+
+
+def _task_messages(state: AnalysisState, ctx: AnalysisContext) -> list[Any]:
+    period, baseline = state["period"], state["baseline"]
+    assert period is not None
+    system = INVESTIGATE_SYSTEM.format(
+        tenant=state["tenant"],
+        period_start=period.start,
+        period_end=period.end,
+        baseline_start=baseline.start,
+        baseline_end=baseline.end,
+        max_steps=ctx.max_rounds,
+    )
+    frictions = state.get("frictions", [])[: ctx.top_frictions]
+    task = INVESTIGATE_TASK.format(
+        frictions="\n".join(proposals.friction_line(f) for f in frictions) or "(none)",
+        anomalies="\n".join(
+            f"- {a.metric} {a.segment}: {a.value:.3g} vs {a.expected:.3g} (score {a.score:.2f})"
+            for a in state.get("anomalies", [])[:10]
+        )
+        or "(none)",
+    )
+    return [SystemMessage(system), HumanMessage(task)]
+
+
+def make_investigate(tools: dict[str, BaseTool]) -> Any:
+    """The investigate node over these tools (the same ones the ToolNode runs)."""
+
+    def investigate(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict[str, Any]:
+        """One round of the tool-calling loop: the LLM policy chooses calls, or the offline policy does."""
+        _enter(runtime, state, "investigate")
+        ctx = runtime.context
+        rounds = state.get("rounds", 0)
+        update: dict[str, Any] = {"rounds": rounds + 1}
+        messages = list(state.get("messages", []))
+        if rounds == 0:
+            messages = _task_messages(state, ctx)
+            update["messages"] = list(messages)
+        policy = state.get("policies", {}).get("investigate")
+        offline_calls = offline_tool_calls(
+            frictions=state.get("frictions", []),
+            themes=state.get("themes", []),
+            anomalies=state.get("anomalies", []),
+            tools=tools,
+            top=ctx.top_frictions,
+        )
+        if ctx.model is not None and (policy is None or policy == "llm"):
+            if rounds >= ctx.max_rounds:
+                update["notes"] = [f"investigation stopped after {ctx.max_rounds} rounds of tool calls"]
+                reply = AIMessage(content="(round limit reached)")
+            else:
+                try:
+                    reply = llm_tool_step(
+                        ctx.model,
+                        tools,
+                        messages,
+                        attempts=_settings(ctx).llm_max_retries + 1,
+                        base_delay=ctx.retry_base_delay,
+                    )
+                    update["policies"] = {"investigate": "llm"}
+                except LlmUnavailable as exc:
+                    reason = str(exc)[:300]
+                    update["policies"] = {"investigate": f"offline (fallback: {reason})"}
+                    update["notes"] = [f"investigate: the model failed ({reason}); offline policy used"]
+                    reply = offline_calls if rounds == 0 else AIMessage(content="(model unavailable)")
+                    if rounds > 0:
+                        update["policies"] = {"investigate": f"llm, then stopped ({reason})"}
+        elif rounds == 0:
+            update["policies"] = {"investigate": policy or "offline"}
+            reply = offline_calls
+        else:
+            reply = AIMessage(content="(offline investigation complete)")
+        update["messages"] = [*update.get("messages", []), reply]
+        return update
+
+    return investigate
+
+
+def route_investigation(state: AnalysisState) -> Literal["tools", "propose"]:
+    """Run the tool calls of the last message, or move on to proposals."""
+    messages = state.get("messages", [])
+    last = messages[-1] if messages else None
+    if isinstance(last, AIMessage) and last.tool_calls:
+        return "tools"
+    return "propose"
+
+
+def enrich_frictions(frictions: list[Friction], messages: list[Any]) -> tuple[list[Friction], list[str]]:
+    """Add the investigation's evidence and findings to the frictions (by call id or interaction id)."""
+    by_id = {f.friction_id: f.model_copy(deep=True) for f in frictions}
+    owner_of = {i: f.friction_id for f in frictions for i in f.interaction_ids}
+    calls = {c["id"]: c for m in messages if isinstance(m, AIMessage) for c in m.tool_calls}
+    findings: list[str] = []
+    for message in messages:
+        if not isinstance(message, ToolMessage):
+            continue
+        call_id = message.tool_call_id or ""
+        content = message.content if isinstance(message.content, str) else str(message.content)
+        plain = _TRANSCRIPT.sub("", content)
+        first_line = " / ".join(line.strip() for line in plain.strip().splitlines()[:4] if line.strip())[:300]
+        target = None
+        if call_id.startswith(OFFLINE_PREFIX):
+            target = call_id[len(OFFLINE_PREFIX) :].rsplit(":", 1)[0]
+        call: dict[str, Any] = dict(calls.get(call_id) or {})
+        name = str(call.get("name") or message.name or "tool")
+        if target in by_id:
+            friction = by_id[target]
+            friction.signals.setdefault("findings", []).append(f"{name}: {first_line}")
+        findings.append(f"{target or '-'} {name}: {first_line}")
+        for interaction_id, quote in _TRANSCRIPT.findall(content):
+            owner = target if target in by_id else owner_of.get(interaction_id)
+            if owner is None or looks_like_instruction(quote):
+                continue
+            friction = by_id[owner]
+            if len(friction.evidence) < MAX_EVIDENCE and all(
+                e.interaction_id != interaction_id for e in friction.evidence
+            ):
+                friction.evidence.append(Evidence(interaction_id=interaction_id, quote=quote.strip()))
+    return [by_id[f.friction_id] for f in frictions], findings
+
+
+def propose_actions(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict[str, Any]:
+    """Playbook actions matched to the frictions, plus (LLM mode) the model's grounded proposals."""
+    _enter(runtime, state, "propose")
+    ctx = runtime.context
+    frictions, findings = enrich_frictions(state.get("frictions", []), state.get("messages", []))
+    playbook = playbook_of(ctx)
+    actions = proposals.playbook_actions(state, frictions, playbook, ctx.language)
+    update: dict[str, Any] = {"frictions": frictions, "findings": findings}
+    if ctx.model is None:
+        update["policies"] = {"propose": "playbook"}
+    else:
+        try:
+            extra = proposals.llm_actions(
+                ctx.model,
+                frictions=frictions[: ctx.top_frictions],
+                playbook_actions=actions,
+                findings=findings,
+                language=ctx.language,
+                max_actions=ctx.max_llm_actions,
+                attempts=_settings(ctx).llm_max_retries + 1,
+                base_delay=ctx.retry_base_delay,
+            )
+            actions += extra[0]
+            update["policies"] = {"propose": "playbook+llm"}
+            update["notes"] = extra[1]
+        except LlmUnavailable as exc:
+            reason = str(exc)[:300]
+            update["policies"] = {"propose": f"playbook (fallback: {reason})"}
+            update["notes"] = [f"propose: the model failed ({reason}); playbook actions only"]
+    update["actions"] = actions
+    return update
+
+
+def rank_actions_node(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict[str, Any]:
+    """Drop actions whose citations do not exist, then rank by the deterministic score."""
+    _enter(runtime, state, "rank")
+    ctx = runtime.context
+    frictions = state.get("frictions", [])
+    actions = state.get("actions", [])
+    cited = {e.interaction_id for a in actions for e in a.evidence}
+    known = existing_interaction_ids(ctx.store, state["tenant"], cited)
+    kept, notes = check_citations(actions, frictions=frictions, known_interaction_ids=known)
+    ranked = rank_actions(
+        kept,
+        frictions=frictions,
+        playbook=playbook_of(ctx),
+        themes=state.get("themes", []),
+        anomalies=state.get("anomalies", []),
+    )
+    analysis_id = state["analysis_id"]
+    ranked = [
+        a.model_copy(update={"action_id": action_id_for(analysis_id, a.playbook_id or a.action_id)})
+        for a in ranked
+    ]
+    return {"actions": ranked, "notes": notes, "policies": {"rank": "deterministic"}}
+
+
+def write_report(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict[str, Any]:
+    """Assemble the AnalysisResult and persist it with its actions."""
+    _enter(runtime, state, "report")
+    ctx = runtime.context
+    policies = dict(state.get("policies", {}))
+    used_llm = any(p == "llm" or p.startswith("llm,") or p.endswith("+llm") for p in policies.values())
+    notes = list(state.get("notes", []))
+    if ctx.model is not None and not used_llm:
+        notes.append(
+            f"the model {model_name(ctx.model)} failed at every step: the whole analysis ran offline"
+        )
+    period: Period = state["period"]  # type: ignore[assignment]
+    result = AnalysisResult(
+        analysis_id=state["analysis_id"],
+        tenant=state["tenant"],
+        mode="llm" if used_llm else "offline",
+        model=model_name(ctx.model) if used_llm else None,
+        period=period,
+        baseline=state.get("baseline"),
+        kpis=state.get("kpis", []),
+        themes=state.get("themes", []),
+        unassigned_ids=state.get("unassigned_ids", []),
+        frictions=state.get("frictions", []),
+        anomalies=state.get("anomalies", []),
+        actions=state.get("actions", []),
+        policies=policies,
+        notes=notes,
+    )
+    save_analysis(ctx.store, result)
+    if ctx.on_progress is not None:
+        ctx.on_progress("done", 1.0)
+    return {"result": result}

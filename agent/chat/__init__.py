@@ -1,0 +1,150 @@
+"""The managers' chat: `answer` one question in a thread, or `stream_chat` its tokens and tool steps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import suppress
+from typing import Any
+
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langchain_core.tools import BaseTool
+
+from agent.analysis.periods import baseline_for, default_period
+from agent.chat.graph import build_chat_graph
+from agent.chat.nodes import TRANSCRIPT, current_turn
+from agent.chat.state import ChatAnswer, ChatContext, ToolUse
+from agent.checkpoint import open_checkpointer
+from agent.llm import model_name
+from core.settings import Settings
+from tools.context import ParcoursContext
+
+__all__ = ["ChatAnswer", "answer", "chat_context", "stream_chat"]
+
+AUTO: Any = object()
+"""Default of `model`: build the configured model (None when no LLM is configured)."""
+
+
+def chat_context(
+    context: ParcoursContext,
+    *,
+    settings: Settings | None = None,
+    model: Any = AUTO,
+    retry_base_delay: float = 1.0,
+) -> ChatContext:
+    """The chat's context: the caller's, with the last complete week as the default period."""
+    settings = settings or context.store.settings
+    if model is AUTO:
+        from agent.llm import make_chat_model
+
+        model = make_chat_model(settings)
+    period, baseline = context.period, context.baseline
+    if period is None:
+        with suppress(ValueError):  # no data yet: tools will say so
+            period, _ = default_period(context.store, context.tenant)
+    if period is not None and baseline is None:
+        baseline = baseline_for(period, settings.baseline_weeks)
+    return ChatContext(
+        store=context.store,
+        tenant=context.tenant,
+        index=context.index,
+        embedder=context.embedder,
+        period=period,
+        baseline=baseline,
+        settings=settings,
+        model=model,
+        retry_base_delay=retry_base_delay,
+    )
+
+
+def _answer_of(values: dict[str, Any], thread_id: str, ctx: ChatContext) -> ChatAnswer:
+    turn = current_turn(values.get("messages", []))
+    final = turn[-1] if turn and isinstance(turn[-1], AIMessage) else None
+    text = final.content if final is not None and isinstance(final.content, str) else ""
+    tools = [
+        ToolUse(name=c["name"], args=c["args"])
+        for m in turn
+        if isinstance(m, AIMessage)
+        for c in m.tool_calls
+    ]
+    ids: list[str] = []
+    for message in turn:
+        if isinstance(message, ToolMessage) and isinstance(message.content, str):
+            ids += [m[0] for m in TRANSCRIPT.findall(message.content)]
+    mode = values.get("mode", "offline")
+    return ChatAnswer(
+        answer=text,
+        thread_id=thread_id,
+        mode="llm" if mode == "llm" else "offline",
+        model=model_name(ctx.model) if mode == "llm" else None,
+        tools=tools,
+        interaction_ids=list(dict.fromkeys(ids)),
+        notes=list(values.get("notes", [])),
+    )
+
+
+def answer(
+    *,
+    question: str,
+    thread_id: str,
+    context: ParcoursContext,
+    settings: Settings | None = None,
+    model: Any = AUTO,
+    tools: Sequence[BaseTool] | None = None,
+    retry_base_delay: float = 1.0,
+) -> ChatAnswer:
+    """Answer one question in a conversation (the thread keeps earlier questions and answers)."""
+    ctx = (
+        context
+        if isinstance(context, ChatContext) and model is AUTO
+        else chat_context(context, settings=settings, model=model, retry_base_delay=retry_base_delay)
+    )
+    config: Any = {"configurable": {"thread_id": thread_id}, "recursion_limit": 40}
+    with open_checkpointer(ctx.store, ctx.settings) as saver:
+        graph = build_chat_graph(tools=tools, checkpointer=saver)
+        values = graph.invoke({"messages": [HumanMessage(question)]}, config, context=ctx)
+    return _answer_of(values, thread_id, ctx)
+
+
+def stream_chat(
+    *,
+    question: str,
+    thread_id: str,
+    context: ParcoursContext,
+    settings: Settings | None = None,
+    model: Any = AUTO,
+    tools: Sequence[BaseTool] | None = None,
+    retry_base_delay: float = 1.0,
+) -> Iterator[dict[str, Any]]:
+    """Answer a question as events: token, tool_call, tool_result, then final (the ChatAnswer)."""
+    ctx = (
+        context
+        if isinstance(context, ChatContext) and model is AUTO
+        else chat_context(context, settings=settings, model=model, retry_base_delay=retry_base_delay)
+    )
+    config: Any = {"configurable": {"thread_id": thread_id}, "recursion_limit": 40}
+    with open_checkpointer(ctx.store, ctx.settings) as saver:
+        graph = build_chat_graph(tools=tools, checkpointer=saver)
+        streamed = False
+        events: Any = graph.stream(
+            {"messages": [HumanMessage(question)]}, config, context=ctx, stream_mode=["messages", "updates"]
+        )
+        for kind, data in events:
+            if kind == "messages":
+                chunk, _meta = data
+                if isinstance(chunk, AIMessageChunk) and isinstance(chunk.content, str) and chunk.content:
+                    streamed = True
+                    yield {"type": "token", "text": chunk.content}
+                continue
+            for node, update in (data or {}).items():
+                for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
+                    if isinstance(message, AIMessage) and message.tool_calls:
+                        for call in message.tool_calls:
+                            yield {"type": "tool_call", "name": call["name"], "args": call["args"]}
+                        streamed = False
+                    elif isinstance(message, ToolMessage):
+                        yield {"type": "tool_result", "name": message.name, "content": message.content}
+                    elif isinstance(message, AIMessage) and node == "respond" and not streamed:
+                        for line in str(message.content).splitlines(keepends=True):
+                            yield {"type": "token", "text": line}
+        values = graph.get_state(config).values
+    yield {"type": "final", "answer": _answer_of(values, thread_id, ctx).model_dump(mode="json")}

@@ -1,0 +1,380 @@
+"""Actions: match playbook entries to frictions, check their citations, rank them deterministically.
+
+Matching (which entries become candidates for a friction) combines
+- a lexical match of the entry's `theme_keywords` with the friction's title, its theme's label and
+  keywords and its segment values (accent- and plural-folded words; a keyword shared by many entries
+  weighs less), and
+- KPI-pattern rules: the friction's signals (repeat rate, FCR gap, waits, abandonment, CSAT gap,
+  engagement, effort phrases, emergence) and the anomalies on its segment, against the entry's `signals`.
+Individual transcript quotes are deliberately not used for matching: a handful of planted transcripts
+cannot make an action a candidate. The ranking score is
+
+    score = impact x patients affected x confidence / effort weight
+
+where impact and confidence are the entry's efficacy prior, confidence is scaled by the match fit,
+patients come from the friction's counts and the effort weight is S=1, M=2, L=4 (summed over the
+frictions an action answers). Nothing in it comes from transcript text or from a model answer;
+LLM-proposed actions get one fixed, conservative prior whatever the model claims.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from analytics.playbook import EFFORT_WEIGHTS, Playbook, PlaybookEntry
+from core.results import Action, Anomaly, Evidence, ExpectedImpact, Friction, ThemeResult
+
+LLM_PRIOR = {"impact": 0.25, "confidence": 0.4, "effort_weight": EFFORT_WEIGHTS["M"]}
+"""The fixed prior of a model-proposed action (its own claims never enter the score)."""
+MIN_FIT = 0.3
+"""Below this match fit an entry is not proposed for a friction."""
+MAX_PER_FRICTION = 4
+"""At most this many playbook entries per friction."""
+MAX_EVIDENCE = 3
+"""Quotes kept per action."""
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_INSTRUCTION = re.compile(
+    r"ignor\w*\s+(all\s+|your\s+|previous\s+|the\s+|vos\s+|tes\s+|les\s+|toutes\s+)*(instructions?|consignes?)"
+    r"|system\s+prompt|prompt\s+syst|rank\s+action|classe[rz]?\s+l.action|you\s+are\s+now|tu\s+es\s+maintenant",
+    re.IGNORECASE,
+)
+
+# (signal, key fragment, transform of the value into a strength 0..1)
+_RULES: list[tuple[str, str, Any]] = [
+    ("repeat_rate", "repeat_rate_gap", lambda v: v / 0.15),
+    ("repeat_rate", "repeat_gap", lambda v: v / 0.15),
+    ("repeat_rate", "repeat_rate", lambda v: (v - 0.1) / 0.3),
+    ("fcr", "fcr_gap", lambda v: -v / 0.15),
+    ("fcr", "fcr", lambda v: (0.85 - v) / 0.3),
+    ("csat", "csat_gap", lambda v: -v / 0.25),
+    ("csat", "csat", lambda v: (0.8 - v) / 0.4),
+    ("wait", "wait_gap", lambda v: v / 300.0),
+    ("wait", "wait_ratio", lambda v: (v - 1.0) / 2.0),
+    ("wait", "wait_p90", lambda v: (v - 120.0) / 600.0),
+    ("wait", "wait_p50", lambda v: (v - 60.0) / 300.0),
+    ("wait", "wait_mean", lambda v: (v - 60.0) / 300.0),
+    ("wait", "service_level_gap", lambda v: -v / 0.3),
+    ("abandonment", "abandonment_gap", lambda v: v / 0.1),
+    ("abandonment", "abandon", lambda v: (v - 0.05) / 0.2),
+    ("engagement", "engagement_gap", lambda v: -v / 0.25),
+    ("engagement", "engagement", lambda v: (0.9 - v) / 0.4),
+    ("engagement", "follow_up_missed", lambda v: v / 0.3),
+    ("effort", "effort", lambda v: v / 0.25),
+    ("emerging", "growth", lambda v: (v - 1.0) / 2.0),
+    ("aht", "aht_gap", lambda v: v / 120.0),
+    ("transfer", "transfer", lambda v: v / 0.3),
+]
+_REFERENCE = re.compile(r"baseline|previous|before|expected|p_value|pvalue|(^|_)(n|ci|count|low|high|q)$")
+_POSITION_WEIGHTS = (1.0, 0.7, 0.5)
+"""An entry's first signal is its main one; later ones count less."""
+_METRIC_SIGNAL = {
+    "response_time": "wait",
+    "service_level": "wait",
+    "first_response": "wait",
+    "wait": "wait",
+    "abandonment": "abandonment",
+    "attrition": "abandonment",
+    "csat": "csat",
+    "fcr": "fcr",
+    "engagement": "engagement",
+    "repeat_rate": "repeat_rate",
+    "volume": "volume",
+    "aht": "aht",
+}
+
+
+@dataclass(frozen=True)
+class Match:
+    """A playbook entry that fits a friction, with how well (0..1)."""
+
+    entry: PlaybookEntry
+    friction_id: str
+    fit: float
+    text_fit: float
+    rule_fit: float
+
+
+def fold(text: str) -> list[str]:
+    """Lower-cased, accent-free words with a final plural s/x removed."""
+    plain = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    words = _WORD.findall(plain.replace("'", " ").replace("’", " "))
+    return [w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in words]
+
+
+def looks_like_instruction(text: str) -> bool:
+    """Whether a quote addresses the system (a prompt injection) rather than the centre."""
+    return bool(_INSTRUCTION.search(text))
+
+
+def _clamp(value: float) -> float:
+    return 0.0 if math.isnan(value) else max(0.0, min(1.0, value))
+
+
+def friction_signals(friction: Friction, anomalies: Sequence[Anomaly] = ()) -> dict[str, float]:
+    """The strength (0..1) of each friction signal, from its statistics, kind and anomalies on its segment."""
+    found: dict[str, float] = {}
+
+    def add(signal: str, strength: float) -> None:
+        strength = _clamp(strength)
+        if strength > 0:
+            found[signal] = max(found.get(signal, 0.0), strength)
+
+    for key, value in friction.signals.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            if key == "metric" and isinstance(value, str) and value in _METRIC_SIGNAL:
+                add(_METRIC_SIGNAL[value], 0.8)
+            continue
+        name = key.lower()
+        if _REFERENCE.search(name):
+            continue  # baseline values, counts and tests describe the context, not the friction
+        for signal, fragment, transform in _RULES:
+            if fragment in name:
+                add(signal, float(transform(float(value))))
+                break
+    if friction.emerging or friction.kind == "emerging":
+        add("emerging", 1.0)
+    if friction.share > 0 and friction.theme_id is not None:
+        add("volume", min(0.25, friction.share / 0.25))  # demand a change could deflect, never decisive
+    for anomaly in anomalies:
+        if friction.segment and _same_segment(anomaly.segment, friction.segment):
+            mapped = _METRIC_SIGNAL.get(anomaly.metric)
+            if mapped:
+                add(mapped, 0.5 + anomaly.score / 10.0)
+    return found
+
+
+def _same_segment(anomaly_segment: dict[str, Any], segment: dict[str, Any]) -> bool:
+    shared = set(anomaly_segment) & set(segment)
+    return bool(shared) and all(str(anomaly_segment[k]) == str(segment[k]) for k in shared)
+
+
+def _friction_text(friction: Friction, theme: ThemeResult | None) -> str:
+    parts = [friction.title]
+    if theme is not None:
+        parts += [theme.label, *theme.keywords]
+    parts += [str(v) for v in friction.segment.values() if isinstance(v, str)]
+    keywords = friction.signals.get("keywords")
+    if isinstance(keywords, list):
+        parts += [str(k) for k in keywords]
+    return " " + " ".join(fold(" ".join(parts))) + " "
+
+
+def _keyword_weights(playbook: Playbook) -> dict[str, float]:
+    counts: dict[str, int] = {}
+    for entry in playbook.actions:
+        for phrase in {" ".join(fold(k)) for k in entry.theme_keywords}:
+            counts[phrase] = counts.get(phrase, 0) + 1
+    return {phrase: 1.0 / n for phrase, n in counts.items() if phrase}
+
+
+def match_friction(
+    friction: Friction,
+    playbook: Playbook,
+    *,
+    theme: ThemeResult | None = None,
+    anomalies: Sequence[Anomaly] = (),
+    limit: int = MAX_PER_FRICTION,
+) -> list[Match]:
+    """The playbook entries that fit a friction, best first (at most `limit`, fit >= MIN_FIT)."""
+    text = _friction_text(friction, theme)
+    weights = _keyword_weights(playbook)
+    signals = friction_signals(friction, anomalies)
+    themed = friction.theme_id is not None
+    scored: list[tuple[PlaybookEntry, float, float]] = []
+    for entry in playbook.actions:
+        phrases = {" ".join(fold(k)) for k in entry.theme_keywords}
+        text_fit = min(1.0, sum(weights.get(p, 0.0) for p in phrases if p and f" {p} " in text))
+        rule_fit = 1.0 - math.prod(
+            1.0 - 0.85 * signals[s] * _POSITION_WEIGHTS[min(i, 2)]
+            for i, s in enumerate(entry.signals)
+            if s in signals
+        )
+        if rule_fit > 0 and set(entry.segment_keys) & set(friction.segment):
+            rule_fit += (1.0 - rule_fit) * 0.3
+        scored.append((entry, text_fit, rule_fit))
+    worded = themed and any(text_fit > 0 for _, text_fit, _ in scored)
+    matches: list[Match] = []
+    for entry, text_fit, rule_fit in scored:
+        if worded:  # a theme friction: the words must fit, the KPI pattern confirms
+            fit = text_fit * (0.15 + 0.85 * rule_fit)
+        elif themed:  # no entry speaks of this theme: generic answers to its KPI pattern
+            fit = 0.5 * rule_fit
+        else:  # a segment friction: the KPI pattern must fit, the words confirm
+            fit = rule_fit * (0.7 + 0.3 * text_fit)
+        matches.append(
+            Match(entry, friction.friction_id, round(fit, 4), round(text_fit, 4), round(rule_fit, 4))
+        )
+    matches = [m for m in matches if m.fit >= MIN_FIT]
+    matches.sort(key=lambda m: (-_unit_score(m.entry, m.fit), playbook.ids.index(m.entry.id)))
+    return matches[:limit]
+
+
+def _unit_score(entry: PlaybookEntry, fit: float) -> float:
+    return entry.efficacy.impact * entry.efficacy.confidence * fit / EFFORT_WEIGHTS[entry.effort]
+
+
+def _patients(friction: Friction) -> int:
+    return max(friction.patients or 0, 0) or max(friction.volume, 0)
+
+
+def _evidence(frictions: Iterable[Friction], limit: int = MAX_EVIDENCE) -> list[Evidence]:
+    chosen: list[Evidence] = []
+    seen: set[str] = set()
+    for friction in frictions:
+        for item in friction.evidence:
+            if item.interaction_id in seen or looks_like_instruction(item.quote):
+                continue
+            seen.add(item.interaction_id)
+            chosen.append(item)
+            if len(chosen) >= limit:
+                return chosen
+    return chosen
+
+
+def _rationale(entry: PlaybookEntry, frictions: list[Friction], language: str) -> str:
+    names = ", ".join(f"« {f.title} »" if language == "fr" else f'"{f.title}"' for f in frictions[:3])
+    signals = sorted({s for f in frictions for s in friction_signals(f) if s in entry.signals})
+    patients = sum(_patients(f) for f in frictions)
+    if language == "en":
+        return f"Answers {names} ({patients} patients; signals: {', '.join(signals) or 'themes'})."
+    return f"Répond à {names} ({patients} patients ; signaux : {', '.join(signals) or 'thèmes'})."
+
+
+def propose_actions(
+    *,
+    frictions: Sequence[Friction],
+    playbook: Playbook,
+    themes: Sequence[ThemeResult] = (),
+    anomalies: Sequence[Anomaly] = (),
+    language: str = "fr",
+    limit_per_friction: int = MAX_PER_FRICTION,
+) -> list[Action]:
+    """One action per matching playbook entry, citing every friction it fits (unranked: call rank_actions)."""
+    by_theme = {t.theme_id: t for t in themes}
+    cited: dict[str, list[Friction]] = {}
+    for friction in frictions:
+        theme = by_theme.get(friction.theme_id) if friction.theme_id else None
+        for match in match_friction(
+            friction, playbook, theme=theme, anomalies=anomalies, limit=limit_per_friction
+        ):
+            cited.setdefault(match.entry.id, []).append(friction)
+    actions = []
+    for entry in playbook.actions:
+        if entry.id not in cited:
+            continue
+        group = cited[entry.id]
+        actions.append(
+            Action(
+                action_id=f"ac-{entry.id}",
+                rank=0,
+                title=entry.title(language),
+                description=entry.description(language),
+                playbook_id=entry.id,
+                friction_ids=[f.friction_id for f in group],
+                kpi_targets=list(entry.kpi_targets),
+                expected_impact=ExpectedImpact(
+                    patients_affected=sum(_patients(f) for f in group),
+                    kpi=entry.efficacy.kpi,
+                    delta=entry.efficacy.delta,
+                ),
+                effort=entry.effort,
+                confidence=entry.efficacy.confidence,
+                score=0.0,
+                owner=entry.owner,
+                rationale=_rationale(entry, group, language),
+                evidence=_evidence(group),
+                source="playbook",
+            )
+        )
+    return actions
+
+
+def check_citations(
+    actions: Sequence[Action], *, frictions: Sequence[Friction], known_interaction_ids: set[str] | None = None
+) -> tuple[list[Action], list[str]]:
+    """Drop citations that do not exist, then actions left without friction or quote; returns (kept, notes).
+
+    A quote is valid when its interaction exists (`known_interaction_ids`, from the store) or, when no such
+    set is given, when it belongs to one of the frictions.
+    """
+    friction_ids = {f.friction_id for f in frictions}
+    grounded = {e.interaction_id for f in frictions for e in f.evidence} | {
+        i for f in frictions for i in f.interaction_ids
+    }
+    valid_ids = grounded if known_interaction_ids is None else known_interaction_ids
+    kept: list[Action] = []
+    notes: list[str] = []
+    for action in actions:
+        cited = [fid for fid in action.friction_ids if fid in friction_ids]
+        evidence = [e for e in action.evidence if e.interaction_id in valid_ids]
+        dropped = (len(action.friction_ids) - len(cited)) + (len(action.evidence) - len(evidence))
+        if dropped:
+            notes.append(f"{action.action_id}: dropped {dropped} citation(s) that do not exist")
+        if not cited or not evidence:
+            notes.append(f"{action.action_id}: dropped, no existing friction or evidence left")
+            continue
+        kept.append(action.model_copy(update={"friction_ids": cited, "evidence": evidence}))
+    return kept, notes
+
+
+def action_score(
+    action: Action,
+    *,
+    frictions: Sequence[Friction],
+    playbook: Playbook,
+    themes: Sequence[ThemeResult] = (),
+    anomalies: Sequence[Anomaly] = (),
+) -> tuple[float, float]:
+    """(raw score, effective confidence) of an action, from priors, fits and counts only."""
+    by_id = {f.friction_id: f for f in frictions}
+    by_theme = {t.theme_id: t for t in themes}
+    cited = [by_id[fid] for fid in action.friction_ids if fid in by_id]
+    patients = sum(_patients(f) for f in cited)
+    entry = playbook.get(action.playbook_id) if action.playbook_id else None
+    if entry is None or action.source != "playbook":
+        confidence = LLM_PRIOR["confidence"]
+        return LLM_PRIOR["impact"] * patients * confidence / LLM_PRIOR["effort_weight"], confidence
+    weighted = 0.0
+    for friction in cited:
+        theme = by_theme.get(friction.theme_id) if friction.theme_id else None
+        fits = match_friction(
+            friction, playbook, theme=theme, anomalies=anomalies, limit=len(playbook.actions)
+        )
+        fit = next((m.fit for m in fits if m.entry.id == entry.id), 0.0)
+        weighted += _patients(friction) * entry.efficacy.confidence * fit
+    confidence = weighted / patients if patients else 0.0
+    raw = entry.efficacy.impact * patients * confidence / EFFORT_WEIGHTS[entry.effort]
+    return raw, confidence
+
+
+def rank_actions(
+    actions: Sequence[Action],
+    *,
+    frictions: Sequence[Friction],
+    playbook: Playbook,
+    themes: Sequence[ThemeResult] = (),
+    anomalies: Sequence[Anomaly] = (),
+) -> list[Action]:
+    """Actions ordered by the deterministic score (normalized so the first is 1.0), ranks 1..n."""
+    scored = []
+    for action in actions:
+        raw, confidence = action_score(
+            action, frictions=frictions, playbook=playbook, themes=themes, anomalies=anomalies
+        )
+        scored.append((raw, confidence, action))
+    order = {pid: i for i, pid in enumerate(playbook.ids)}
+    scored.sort(key=lambda t: (-t[0], order.get(t[2].playbook_id or "", len(order)), t[2].action_id))
+    top = scored[0][0] if scored and scored[0][0] > 0 else 1.0
+    return [
+        action.model_copy(
+            update={"rank": i, "score": round(raw / top, 4), "confidence": round(confidence, 3)}
+        )
+        for i, (raw, confidence, action) in enumerate(scored, start=1)
+    ]

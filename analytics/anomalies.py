@@ -1,0 +1,300 @@
+"""Anomaly detection: KPIs that deviate from their own robust weekly baseline in one segment.
+
+For each metric and segment (queue × weekday × hour, queue × hour, queue × weekday, queue × channel,
+agent) the period's value is compared with the same segment in each of the previous `baseline_weeks` blocks of
+the same length (so weekday and hour seasonality is built in): expected = median of those values,
+spread = 1.4826 × MAD, never below the standard error of the difference. A segment is kept when it is worse
+by at least `min_score` spreads, has `min_volume` contacts, and its one-sided test against the pooled baseline
+survives Benjamini–Hochberg at `alpha` within its segment level.
+
+Levels run from the finest to the coarsest, and each coarser level is tested without the cells already flagged
+finer: a degradation confined to Monday 8–10 h in one queue is reported there, not again as "the whole week of
+that queue". Agents are only judged on what they control (satisfaction, handle time), not on queue waits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, case, func, select
+
+from analytics import stats
+from analytics.kpi_defs import SYNC, T
+from core.results import Anomaly, Period
+from store.db import Store
+
+FIELDS = [
+    "n",
+    "w_n",
+    "w_sum",
+    "w_sq",
+    "sl_n",
+    "sl_hits",
+    "ab_n",
+    "ab_hits",
+    "cs_n",
+    "cs_hits",
+    "h_n",
+    "h_sum",
+    "h_sq",
+]
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+QUEUE_LEVELS: list[tuple[str, ...]] = [
+    ("queue", "weekday", "hour"),
+    ("queue", "hour"),
+    ("queue", "weekday"),
+    ("queue", "channel"),
+]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How to read one metric from the cell fields."""
+
+    metric: str
+    kind: str
+    """'mean' (n, sum, sum of squares) or 'share' (n, hits)."""
+    fields: tuple[int, ...]
+    worse_up: bool
+    label: str
+
+
+def _f(*names: str) -> tuple[int, ...]:
+    return tuple(FIELDS.index(n) for n in names)
+
+
+SPECS = [
+    Spec("response_time", "mean", _f("w_n", "w_sum", "w_sq"), True, "Average wait"),
+    Spec("service_level", "share", _f("sl_n", "sl_hits"), False, "Service level"),
+    Spec("abandonment", "share", _f("ab_n", "ab_hits"), True, "Abandonment"),
+    Spec("csat", "share", _f("cs_n", "cs_hits"), False, "Satisfaction (top-2-box)"),
+    Spec("aht", "mean", _f("h_n", "h_sum", "h_sq"), True, "Average handle time"),
+]
+AGENT_METRICS = ("csat", "aht")
+
+
+def _sum_if(cond: Any, value: Any = 1) -> Any:
+    return func.sum(case((cond, value), else_=0))
+
+
+def _aggregates(store: Store) -> list[Any]:
+    queued = and_(T.direction == "inbound", T.channel.in_(SYNC))
+    answered = T.abandoned.is_(False)
+    waited = and_(queued, answered, T.wait_seconds.is_not(None))
+    handled = and_(answered, T.handle_seconds.is_not(None))
+    sl = store.settings.service_level_seconds
+    return [
+        func.count(),
+        _sum_if(waited),
+        _sum_if(waited, T.wait_seconds),
+        _sum_if(waited, T.wait_seconds * T.wait_seconds),
+        _sum_if(and_(queued, (T.abandoned.is_(True)) | T.wait_seconds.is_not(None))),
+        _sum_if(and_(waited, T.wait_seconds <= sl)),
+        _sum_if(queued),
+        _sum_if(and_(queued, T.abandoned.is_(True))),
+        _sum_if(T.csat.is_not(None)),
+        _sum_if(T.csat >= 4),
+        _sum_if(handled),
+        _sum_if(handled, T.handle_seconds),
+        _sum_if(handled, T.handle_seconds * T.handle_seconds),
+    ]
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+Cell = tuple[int, dict[str, Any], np.ndarray]
+"""(block: 0 = period, k = k-th block before; segment attributes; FIELDS values)."""
+
+
+def _cells(store: Store, tenant: str, period: Period, blocks: int, by_agent: bool) -> list[Cell]:
+    length = (period.end - period.start).days + 1
+    first = period.start - timedelta(days=length * blocks)
+    keys = [T.local_date, T.agent_ref] if by_agent else [T.local_date, T.queue, T.channel, T.local_hour]
+    conds = [T.tenant == tenant, T.local_date >= first, T.local_date <= period.end]
+    if by_agent:
+        conds.append(T.agent_ref.is_not(None))
+    stmt = select(*keys, *_aggregates(store)).where(*conds).group_by(*keys)
+    out: list[Cell] = []
+    with store.session() as session:
+        for row in session.execute(stmt):
+            day = _as_date(row[0])
+            block = 0 if day >= period.start else ((period.start - day).days - 1) // length + 1
+            values = np.array([float(v or 0) for v in row[len(keys) :]])
+            if by_agent:
+                attrs: dict[str, Any] = {"agent": row[1]}
+            else:
+                attrs = {"queue": row[1], "channel": row[2], "weekday": day.isoweekday(), "hour": int(row[3])}
+            out.append((block, attrs, values))
+    return out
+
+
+def _value(spec: Spec, agg: np.ndarray) -> tuple[int, float, float]:
+    """(n, value, variance of one observation) of a metric from summed fields."""
+    n = int(agg[spec.fields[0]])
+    if n == 0:
+        return 0, math.nan, math.nan
+    if spec.kind == "share":
+        p = agg[spec.fields[1]] / n
+        return n, float(p), float(p * (1 - p))
+    mean, var = stats.moments(n, float(agg[spec.fields[1]]), float(agg[spec.fields[2]]))
+    return n, mean, var
+
+
+@dataclass
+class _Candidate:
+    spec: Spec
+    segment: dict[str, Any]
+    value: float
+    expected: float
+    score: float
+    volume: int
+    p: float | None
+    weeks: int
+
+
+def _test(
+    spec: Spec, segment: dict[str, Any], by_block: dict[int, np.ndarray], min_volume: int
+) -> _Candidate | None:
+    current = by_block.get(0)
+    if current is None:
+        return None
+    n0, v0, var0 = _value(spec, current)
+    if n0 < min_volume:
+        return None
+    history = [_value(spec, agg) for block, agg in by_block.items() if block > 0]
+    weekly = [v for n, v, _ in history if n >= 3]
+    if len(weekly) < 2:
+        return None
+    pooled = sum((agg for block, agg in by_block.items() if block > 0), np.zeros(len(FIELDS)))
+    nb, vb, varb = _value(spec, pooled)
+    expected = float(np.median(weekly))
+    mad = 1.4826 * float(np.median(np.abs(np.asarray(weekly) - expected)))
+    if spec.kind == "share":
+        shared = (v0 * n0 + vb * nb) / (n0 + nb)
+        se = math.sqrt(shared * (1 - shared) * (1 / n0 + 1 / nb))
+        floor = 0.02
+        alternative = "greater" if spec.worse_up else "less"
+        p = stats.two_proportion_p(int(round(v0 * n0)), n0, int(round(vb * nb)), nb, alternative=alternative)
+    else:
+        se = math.sqrt(var0 / n0 + varb / nb)
+        floor = max(5.0, 0.05 * abs(expected))
+        alternative = "greater" if spec.worse_up else "less"
+        p = stats.welch_p(n0, v0, var0, nb, vb, varb, alternative=alternative)
+    scale = max(mad, se, floor)
+    score = (v0 - expected) / scale * (1 if spec.worse_up else -1)
+    return _Candidate(spec, segment, v0, expected, score, n0, p, len(weekly))
+
+
+def _run_level(
+    cells: list[Cell],
+    dims: tuple[str, ...],
+    specs: list[Spec],
+    excluded: dict[str, set[tuple[Any, ...]]],
+    *,
+    min_volume: int,
+    alpha: float,
+    min_score: float,
+) -> list[tuple[_Candidate, float]]:
+    candidates: list[_Candidate] = []
+    for spec in specs:
+        groups: dict[tuple[Any, ...], dict[int, np.ndarray]] = defaultdict(dict)
+        for block, attrs, values in cells:
+            if _cell_key(attrs) in excluded[spec.metric]:
+                continue
+            key = tuple(attrs[d] for d in dims)
+            blocks = groups[key]
+            blocks[block] = blocks[block] + values if block in blocks else values.copy()
+        for key, by_block in groups.items():
+            found = _test(spec, dict(zip(dims, key, strict=True)), by_block, min_volume)
+            if found is not None and found.p is not None:
+                candidates.append(found)
+    q_values = stats.benjamini_hochberg([c.p for c in candidates])
+    return [
+        (c, q)
+        for c, q in zip(candidates, q_values, strict=True)
+        if q is not None and q <= alpha and c.score >= min_score
+    ]
+
+
+def _cell_key(attrs: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(attrs.get(d) for d in ("queue", "channel", "weekday", "hour", "agent"))
+
+
+def _matches(attrs: dict[str, Any], segment: dict[str, Any]) -> bool:
+    return all(attrs.get(k) == v for k, v in segment.items())
+
+
+def find_anomalies(
+    *,
+    store: Store,
+    tenant: str,
+    period: Period,
+    baseline_weeks: int = 4,
+    min_volume: int = 10,
+    alpha: float = 0.05,
+    min_score: float = 3.0,
+) -> list[Anomaly]:
+    """Significant, sizeable KPI degradations by segment in the period, worst first, each explained."""
+    options = {"min_volume": min_volume, "alpha": alpha, "min_score": min_score}
+    found: list[tuple[_Candidate, float]] = []
+    cells = _cells(store, tenant, period, baseline_weeks, by_agent=False)
+    excluded: dict[str, set[tuple[Any, ...]]] = {s.metric: set() for s in SPECS}
+    for dims in QUEUE_LEVELS:
+        flagged = _run_level(cells, dims, SPECS, excluded, **options)  # type: ignore[arg-type]
+        for candidate, _q in flagged:
+            excluded[candidate.spec.metric].update(
+                _cell_key(attrs) for _b, attrs, _v in cells if _matches(attrs, candidate.segment)
+            )
+        found += flagged
+    agent_cells = _cells(store, tenant, period, baseline_weeks, by_agent=True)
+    agent_specs = [s for s in SPECS if s.metric in AGENT_METRICS]
+    no_exclusion: dict[str, set[tuple[Any, ...]]] = {s.metric: set() for s in SPECS}
+    found += _run_level(agent_cells, ("agent",), agent_specs, no_exclusion, **options)  # type: ignore[arg-type]
+    found.sort(key=lambda item: -item[0].score)
+    return [
+        Anomaly(
+            metric=c.spec.metric,
+            segment=c.segment,
+            value=round(c.value, 4),
+            expected=round(c.expected, 4),
+            score=round(c.score, 2),
+            volume=c.volume,
+            p_value=round(q, 6),
+            explanation=explain(c),
+        )
+        for c, q in found
+    ]
+
+
+def describe_segment(segment: dict[str, Any]) -> str:
+    """A segment in words: 'queue radiologie, Monday, 08:00–09:00'."""
+    parts = []
+    for key, value in segment.items():
+        if key == "weekday":
+            parts.append(WEEKDAYS[int(value) - 1])
+        elif key == "hour":
+            parts.append(f"{int(value):02d}:00–{int(value) + 1:02d}:00")
+        else:
+            parts.append(f"{key} {value}")
+    return ", ".join(parts)
+
+
+def _fmt(spec: Spec, value: float) -> str:
+    return f"{value:.0%}" if spec.kind == "share" else f"{value:.0f} s"
+
+
+def explain(candidate: _Candidate) -> str:
+    """One sentence a manager understands: what, where, how far from usual, on how many contacts."""
+    c = candidate
+    return (
+        f"{c.spec.label} in {describe_segment(c.segment)} was {_fmt(c.spec, c.value)} against "
+        f"{_fmt(c.spec, c.expected)} usually (median of the {c.weeks} previous weeks), "
+        f"over {c.volume} contacts: {c.score:.1f} times the usual variation."
+    )

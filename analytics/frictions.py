@@ -1,0 +1,461 @@
+"""Friction scoring: where patients struggle, per theme and per anomalous segment, ranked with evidence.
+
+score = patients affected × severity × trend, then divided by the best score (so the top friction is 1):
+- patients affected: distinct `patient_ref` of the interactions (an interaction without one counts as one);
+- severity = 0.05 + 2·max(0, −csat_gap) + 2·max(0, −fcr_gap) + repeat_rate + 2·effort_share
+  + max(0, abandonment gap) + 0.5·min(2, wait excess) + 0.5·min(2, handle excess) (+ the segment's anomaly
+  score / 10 for segment frictions), where gaps are theme value − period value and excesses are
+  p90 / period p90 − 1;
+- trend = 1 + min(3, growth − 1) when the Poisson growth test is significant (p < 0.05), else 1; an
+  emerging theme (absent or tiny in the baseline, in volume now) gets at least 2.
+Fewer than `MIN_VOLUME` interactions: `signals.too_few` is set and the score is divided by 10 (never ranked
+high on noise). Friction ids are `fr-` + a hash of tenant, theme or segment and period: re-running gives
+the same ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+
+from analytics.theme_lexical import fold
+from analytics.theme_trend import growth_test
+from core.results import Anomaly, Evidence, Friction, Period, ThemeResult
+from store.db import Store
+from store.schema import InteractionRow
+
+MIN_VOLUME = 20
+REPEAT_DAYS = 7
+QUOTE_CHARS = 300
+EFFORT_PHRASES: tuple[str, ...] = (
+    "troisieme fois",
+    "deuxieme fois",
+    "plusieurs fois",
+    "encore une fois",
+    "personne ne repond",
+    "personne ne me repond",
+    "j'ai deja appele",
+    "deja appele",
+    "j'ai deja envoye",
+    "toujours pas",
+    "toujours rien",
+    "toujours en attente",
+    "je rappelle",
+    "rappelle encore",
+    "on m'avait promis",
+    "on devait me rappeler",
+    "jamais rappele",
+    "pas de reponse",
+    "aucune reponse",
+    "ca ne marche pas",
+    "ne fonctionne pas",
+    "impossible de",
+    "depuis des semaines",
+    "depuis une semaine",
+    "ca fait une heure",
+    "third time",
+    "second time",
+    "several times",
+    "again and again",
+    "no one answers",
+    "nobody answers",
+    "no one answered",
+    "nobody called",
+    "i already called",
+    "already called",
+    "i've called",
+    "still waiting",
+    "still no",
+    "still haven't",
+    "never called back",
+    "promised a callback",
+    "no answer",
+    "no response",
+    "doesn't work",
+    "does not work",
+    "not working",
+    "stopped working",
+    "can't get through",
+    "impossible to",
+    "for weeks",
+    "waited an hour",
+    "been waiting",
+)
+"""Words of patients who struggle (French folded without accents, English lower case)."""
+_SEGMENT_COLUMNS = {
+    "queue": InteractionRow.queue,
+    "channel": InteractionRow.channel,
+    "weekday": InteractionRow.local_weekday,
+    "hour": InteractionRow.local_hour,
+    "agent": InteractionRow.agent_ref,
+    "language": InteractionRow.language,
+}
+_WEEKDAYS = ("", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n")
+
+
+@dataclass
+class _Row:
+    pk: int
+    ext_id: str
+    started: datetime
+    in_period: bool
+    patient: str | None
+    theme: str | None
+    reason: str | None
+    csat: int | None
+    abandoned: bool
+    resolved: bool | None
+    wait: float | None
+    handle: float | None
+    text: str
+    attrs: dict[str, Any]
+
+
+def _load(store: Store, tenant: str, period: Period, baseline: Period | None) -> list[_Row]:
+    start = min(period.start, baseline.start) if baseline else period.start
+    start = min(start, period.start - timedelta(days=REPEAT_DAYS))
+    end = period.end + timedelta(days=REPEAT_DAYS)
+    i = InteractionRow
+    with store.session() as session:
+        rows = session.execute(
+            select(
+                i.pk,
+                i.ext_id,
+                i.started_at,
+                i.local_date,
+                i.patient_ref,
+                i.theme_id,
+                i.reason,
+                i.csat,
+                i.abandoned,
+                i.resolved,
+                i.wait_seconds,
+                i.handle_seconds,
+                i.patient_text,
+                i.full_text,
+                i.queue,
+                i.channel,
+                i.local_weekday,
+                i.local_hour,
+                i.agent_ref,
+                i.language,
+            ).where(i.tenant == tenant, i.local_date.between(start, end))
+        ).all()
+    out = []
+    for r in rows:
+        attrs = {
+            "queue": r[14],
+            "channel": r[15],
+            "weekday": r[16],
+            "hour": r[17],
+            "agent": r[18],
+            "language": r[19],
+            "date": r[3],
+        }
+        out.append(
+            _Row(
+                r[0],
+                r[1],
+                r[2],
+                period.start <= r[3] <= period.end,
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                bool(r[8]),
+                r[9],
+                r[10],
+                r[11],
+                (r[12] or "").strip() or (r[13] or ""),
+                attrs,
+            )
+        )
+    return out
+
+
+def effort_phrase(text: str) -> str | None:
+    """The first effort phrase in a text (French or English), or None."""
+    folded = fold(text).replace("’", "'")
+    return next((p for p in EFFORT_PHRASES if p in folded), None)
+
+
+def _repeats(rows: list[_Row]) -> set[int]:
+    """Contacts (pks) followed within REPEAT_DAYS by the same patient on the same topic."""
+    by_key: dict[tuple[str, str], list[_Row]] = defaultdict(list)
+    for row in rows:
+        topic = row.theme or row.reason
+        if row.patient and topic:
+            by_key[(row.patient, topic)].append(row)
+    out: set[int] = set()
+    for group in by_key.values():
+        group.sort(key=lambda r: r.started)
+        for a, b in zip(group, group[1:], strict=False):
+            if b.started - a.started <= timedelta(days=REPEAT_DAYS):
+                out.add(a.pk)
+    return out
+
+
+def _share(values: list[bool]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _p90(values: list[float]) -> float | None:
+    return float(np.percentile(values, 90)) if values else None
+
+
+def _stats(rows: list[_Row], repeats: set[int]) -> dict[str, Any]:
+    answered = [r for r in rows if not r.abandoned]
+    csat = [r.csat >= 4 for r in rows if r.csat is not None]
+    fcr = [(r.pk not in repeats) if r.patient else bool(r.resolved) for r in answered]
+    return {
+        "csat": _share(csat),
+        "fcr": _share(fcr),
+        "repeat_rate": _share([r.pk in repeats for r in answered]) or 0.0,
+        "abandonment": _share([r.abandoned for r in rows]) or 0.0,
+        "wait_p90_s": _p90([r.wait for r in answered if r.wait is not None]),
+        "handle_p90_s": _p90([r.handle for r in answered if r.handle is not None]),
+        "effort_share": _share([effort_phrase(r.text) is not None for r in rows]) or 0.0,
+    }
+
+
+def _gap(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else round(a - b, 4)
+
+
+def _excess(a: float | None, b: float | None) -> float:
+    return max(0.0, a / b - 1) if a is not None and b else 0.0
+
+
+def _severity(s: dict[str, Any], overall: dict[str, Any]) -> float:
+    return (
+        0.05
+        + 2 * max(0.0, -(s["csat_gap"] or 0.0))
+        + 2 * max(0.0, -(s["fcr_gap"] or 0.0))
+        + s["repeat_rate"]
+        + 2 * s["effort_share"]
+        + max(0.0, s["abandonment"] - overall["abandonment"])
+        + 0.5 * min(2.0, _excess(s["wait_p90_s"], overall["wait_p90_s"]))
+        + 0.5 * min(2.0, _excess(s["handle_p90_s"], overall["handle_p90_s"]))
+    )
+
+
+def _evidence(rows: list[_Row]) -> list[Evidence]:
+    def rank(row: _Row) -> tuple[int, int, int]:
+        return (0 if effort_phrase(row.text) else 1, 0 if (row.csat or 5) <= 2 else 1, row.pk)
+
+    out = []
+    for row in sorted((r for r in rows if r.text.strip()), key=rank)[:5]:
+        phrase = effort_phrase(row.text)
+        quote = row.text
+        if phrase:
+            quote = next((s for s in _SENTENCE.split(row.text) if phrase in fold(s).replace("’", "'")), quote)
+        out.append(Evidence(interaction_id=row.ext_id, quote=quote.strip()[:QUOTE_CHARS]))
+    return out
+
+
+def friction_id(tenant: str, key: str, period: Period) -> str:
+    """Deterministic id of a friction: tenant, theme or segment and period hashed."""
+    digest = hashlib.sha256(f"{tenant}|{key}|{period.start}|{period.end}".encode()).hexdigest()
+    return f"fr-{digest[:12]}"
+
+
+def _patients(rows: list[_Row]) -> int:
+    return len({r.patient or f"#{r.pk}" for r in rows})
+
+
+def _friction(
+    *,
+    tenant: str,
+    period: Period,
+    key: str,
+    title: str,
+    kind: str,
+    rows: list[_Row],
+    total: int,
+    signals: dict[str, Any],
+    severity: float,
+    trend: float,
+    emerging: bool,
+    theme_id: str | None = None,
+    segment: dict[str, Any] | None = None,
+) -> tuple[float, Friction]:
+    patients = _patients(rows)
+    too_few = len(rows) < MIN_VOLUME
+    raw = patients * severity * trend * (0.1 if too_few else 1.0)
+    signals = {**signals, "too_few": too_few, "severity": round(severity, 4), "trend": round(trend, 3)}
+    return raw, Friction(
+        friction_id=friction_id(tenant, key, period),
+        rank=0,
+        title=title,
+        kind=kind,
+        theme_id=theme_id,
+        segment=segment or {},
+        score=0.0,
+        volume=len(rows),
+        patients=patients,
+        share=round(len(rows) / total, 4) if total else 0.0,
+        emerging=emerging,
+        signals={k: (round(v, 4) if isinstance(v, float) else v) for k, v in signals.items()},
+        interaction_ids=[r.ext_id for r in rows],
+        evidence=_evidence(rows),
+    )
+
+
+def _theme_signals(group: list[_Row], repeats: set[int], overall: dict[str, Any]) -> dict[str, Any]:
+    s = _stats(group, repeats)
+    s["csat_gap"] = _gap(s["csat"], overall["csat"])
+    s["fcr_gap"] = _gap(s["fcr"], overall["fcr"])
+    return s
+
+
+def score_frictions(
+    *,
+    store: Store,
+    tenant: str,
+    period: Period,
+    baseline: Period | None,
+    themes: Sequence[ThemeResult],
+    anomalies: Sequence[Anomaly],
+) -> list[Friction]:
+    """Rank the theme and segment frictions of the period (patients × severity × trend), with evidence."""
+    rows = _load(store, tenant, period, baseline)
+    repeats = _repeats(rows)
+    current = [r for r in rows if r.in_period]
+    by_ext = {r.ext_id: r for r in current}
+    overall = _stats(current, repeats)
+    total = len(current)
+    weeks = max(1, ((baseline.end - baseline.start).days + 1) // 7) if baseline else 1
+    period_weeks = ((period.end - period.start).days + 1) / 7
+    before: dict[str, int] = defaultdict(int)
+    if baseline:
+        for r in rows:
+            if r.theme and baseline.start <= r.attrs["date"] <= baseline.end:
+                before[r.theme] += 1
+    scored: list[tuple[float, Friction]] = []
+    for theme in themes:
+        group = [by_ext[i] for i in theme.interaction_ids if i in by_ext]
+        if not group:
+            continue
+        signals = _theme_signals(group, repeats, overall)
+        growth = growth_test(
+            current=len(group),
+            baseline_total=before.get(theme.theme_id, 0),
+            baseline_weeks=weeks,
+            period_weeks=period_weeks,
+        )
+        emerging = bool(growth["emerging"] or (theme.emerging and len(group) >= MIN_VOLUME))
+        trend = (
+            1.0 + min(3.0, growth["growth"] - 1) if growth["p_value"] < 0.05 and growth["growth"] > 1 else 1.0
+        )
+        trend = max(trend, 2.0) if emerging else trend
+        signals.update(growth=growth["growth"], p_value=growth["p_value"], baseline_weekly=growth["expected"])
+        title = f"{theme.label}" + (" (émergent)" if emerging else "")
+        scored.append(
+            _friction(
+                tenant=tenant,
+                period=period,
+                key=f"theme:{theme.theme_id}",
+                title=title,
+                kind="emerging" if emerging else "theme",
+                rows=group,
+                total=total,
+                signals=signals,
+                severity=_severity(signals, overall),
+                trend=trend,
+                emerging=emerging,
+                theme_id=theme.theme_id,
+            )
+        )
+    for segment, found in _segments(anomalies).items():
+        seg = dict(segment)
+        hours = sorted({a.segment["hour"] for a in found if "hour" in a.segment})
+        group = [r for r in current if _in_segment(r, seg, hours)]
+        if not group:
+            continue
+        signals = _theme_signals(group, repeats, overall)
+        signals["anomalies"] = [
+            {"metric": a.metric, "value": a.value, "expected": a.expected, "score": a.score} for a in found
+        ]
+        severity = _severity(signals, overall) + max(a.score for a in found) / 10
+        label = dict(seg, **({"hours": hours} if hours else {}))
+        scored.append(
+            _friction(
+                tenant=tenant,
+                period=period,
+                key="segment:" + repr(sorted(label.items())),
+                title=segment_title(found[0].metric, label),
+                kind="segment",
+                rows=group,
+                total=total,
+                signals=signals,
+                severity=severity,
+                trend=1.0,
+                emerging=False,
+                segment=label,
+            )
+        )
+    scored.sort(key=lambda item: (-item[0], item[1].friction_id))
+    best = scored[0][0] if scored and scored[0][0] > 0 else 1.0
+    out = []
+    for rank, (raw, friction) in enumerate(scored, start=1):
+        friction.rank = rank
+        friction.score = round(raw / best, 4)
+        out.append(friction)
+    return out
+
+
+def _segments(anomalies: Sequence[Anomaly]) -> dict[tuple[tuple[str, Any], ...], list[Anomaly]]:
+    """Anomalies grouped by segment without the hour (consecutive hours become one friction)."""
+    groups: dict[tuple[tuple[str, Any], ...], list[Anomaly]] = defaultdict(list)
+    for anomaly in anomalies:
+        key = tuple(
+            sorted((k, v) for k, v in anomaly.segment.items() if k != "hour" and k in _SEGMENT_COLUMNS)
+        )
+        if key:
+            groups[key].append(anomaly)
+    return groups
+
+
+def _in_segment(row: _Row, segment: dict[str, Any], hours: list[int]) -> bool:
+    if hours and row.attrs["hour"] not in hours:
+        return False
+    return all(row.attrs.get(k) == v for k, v in segment.items())
+
+
+_METRIC_WORDS = {
+    "response_time": "Attente longue",
+    "service_level": "Attente longue",
+    "abandonment": "Abandons",
+    "csat": "Satisfaction basse",
+    "fcr": "Rappels répétés",
+    "repeat_rate": "Rappels répétés",
+    "engagement": "Rappels promis non faits",
+    "aht": "Appels longs",
+    "first_response": "Réponse lente",
+}
+
+
+def segment_title(metric: str, segment: dict[str, Any]) -> str:
+    """A segment friction in words, e.g. 'Attente longue en radiologie le lundi 8–10 h'."""
+    parts = [_METRIC_WORDS.get(metric, metric)]
+    if segment.get("queue"):
+        parts.append(f"en {segment['queue']}")
+    if segment.get("channel"):
+        parts.append(f"({segment['channel']})")
+    if segment.get("agent"):
+        parts.append(f"chez l'agent {segment['agent']}")
+    if segment.get("weekday"):
+        parts.append(f"le {_WEEKDAYS[int(segment['weekday'])]}")
+    hours = segment.get("hours")
+    if hours:
+        parts.append(f"{min(hours)}–{max(hours) + 1} h")
+    return " ".join(parts)

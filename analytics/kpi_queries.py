@@ -1,0 +1,259 @@
+"""KPI queries: per-segment samples computed in SQL (counts, sums, GROUP BY), percentile columns fetched.
+
+A `Sample` holds what a metric needs for one segment (time bucket × dimensions): counts for shares, sums for
+means, the values themselves for percentiles. Patient-journey metrics (fcr, repeat_rate, attrition) live in
+`analytics.kpis_journeys`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_, select
+
+from analytics.kpi_defs import ASYNC, DIMENSIONS, SYNC, T, coerce_value
+from store.db import Store
+
+Key = tuple[str | None, tuple[Any, ...]]
+"""(time bucket or None, dimension values)."""
+
+
+@dataclass
+class Sample:
+    """What one segment contributes to a metric."""
+
+    n: int = 0
+    """Denominator: contacts (or patients) counted."""
+    hits: int = 0
+    """Numerator for shares."""
+    total: float = 0.0
+    sumsq: float = 0.0
+    values: list[float] = field(default_factory=list)
+    """Raw values, for percentile metrics only."""
+    rules: Counter[str] = field(default_factory=Counter)
+    """How many contacts each rule decided (FCR: repeat / resolved)."""
+    counts: Counter[str] = field(default_factory=Counter)
+    """Companion counts reported in `extra` (excluded, provisional, ...)."""
+    days: int = 0
+    """Days covered, the exposure of a volume."""
+
+    def add(self, other: Sample) -> None:
+        """Pool another sample into this one."""
+        self.n += other.n
+        self.hits += other.hits
+        self.total += other.total
+        self.sumsq += other.sumsq
+        self.values.extend(other.values)
+        self.rules.update(other.rules)
+        self.counts.update(other.counts)
+        self.days += other.days
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which rows a query covers and how they are grouped."""
+
+    store: Store
+    tenant: str
+    start: date
+    end: date
+    dims: Sequence[str] = ()
+    interval: str | None = None
+    filters: dict[str, Any] | None = None
+
+    def where(self, start: date | None = None, end: date | None = None) -> list[ColumnElement[bool]]:
+        """Tenant, inclusive local dates and the dimension filters."""
+        conds: list[ColumnElement[bool]] = [
+            T.tenant == self.tenant,
+            T.local_date >= (start or self.start),
+            T.local_date <= (end or self.end),
+        ]
+        for dim, value in (self.filters or {}).items():
+            if dim not in DIMENSIONS:
+                raise ValueError(f"unknown filter dimension {dim!r}; known: {', '.join(DIMENSIONS)}")
+            column = DIMENSIONS[dim]
+            if isinstance(value, list | tuple | set):
+                conds.append(column.in_([coerce_value(dim, v) for v in value]))
+            elif value is None:
+                conds.append(column.is_(None))
+            else:
+                conds.append(column == coerce_value(dim, value))
+        return conds
+
+    def groups(self) -> list[Any]:
+        """Grouping expressions: the bucket (one or two columns), then the dimensions."""
+        exprs: list[Any] = []
+        if self.interval == "day":
+            exprs.append(T.local_date)
+        elif self.interval == "week":
+            exprs.append(T.iso_week)
+        elif self.interval == "month":
+            exprs += [extract("year", T.local_date), extract("month", T.local_date)]
+        elif self.interval is not None:
+            raise ValueError(f"unknown interval {self.interval!r}; use day, week or month")
+        exprs += [DIMENSIONS[d] for d in self.dims]
+        return [e.label(f"g{i}") for i, e in enumerate(exprs)]
+
+    def key(self, row: Sequence[Any]) -> Key:
+        """The key of a result row whose first columns are `groups()`."""
+        width = {None: 0, "day": 1, "week": 1, "month": 2}[self.interval]
+        head, dims = row[:width], tuple(row[width : width + len(self.dims)])
+        bucket: str | None = None
+        if self.interval == "day":
+            bucket = _as_date(head[0]).isoformat()
+        elif self.interval == "week":
+            bucket = str(head[0])
+        elif self.interval == "month":
+            bucket = f"{int(head[0]):04d}-{int(head[1]):02d}"
+        return bucket, dims
+
+    @property
+    def width(self) -> int:
+        """How many grouping columns lead each row."""
+        return {None: 0, "day": 1, "week": 1, "month": 2}[self.interval] + len(self.dims)
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def latest_data(store: Store, tenant: str) -> datetime | None:
+    """The start (naive UTC) of the tenant's most recent interaction: 'now' for maturity checks."""
+    with store.session() as session:
+        return session.execute(select(func.max(T.started_at)).where(T.tenant == tenant)).scalar()
+
+
+def _count_if(cond: ColumnElement[bool]) -> Any:
+    return func.sum(case((cond, 1), else_=0))
+
+
+_QUEUED = and_(T.direction == "inbound", T.channel.in_(SYNC))
+_ANSWERED = T.abandoned.is_(False)
+
+
+def sql_samples(scope: Scope, metric: str) -> dict[Key, Sample]:
+    """Counts and sums per segment, in one GROUP BY query (volume, csat, abandonment, service_level, aht)."""
+    settings = scope.store.settings
+    conds = scope.where()
+    aggs: list[Any]
+    if metric == "volume":
+        aggs = [func.count()]
+    elif metric == "csat":
+        conds.append(T.csat.is_not(None))
+        aggs = [func.count(), _count_if(T.csat >= 4), func.sum(T.csat), func.sum(T.csat * T.csat)]
+    elif metric == "abandonment":
+        conds.append(_QUEUED)
+        aggs = [func.count(), _count_if(T.abandoned.is_(True))]
+    elif metric == "service_level":
+        conds += [_QUEUED, or_(T.abandoned.is_(True), T.wait_seconds.is_not(None))]
+        served = and_(_ANSWERED, T.wait_seconds <= settings.service_level_seconds)
+        aggs = [func.count(), _count_if(served)]
+    elif metric == "aht":
+        conds += [_ANSWERED, T.handle_seconds.is_not(None)]
+        aggs = [
+            func.count(),
+            literal(0),
+            func.sum(T.handle_seconds),
+            func.sum(T.handle_seconds * T.handle_seconds),
+        ]
+    else:
+        raise ValueError(f"{metric} is not a SQL-aggregate metric")
+    groups = scope.groups()
+    stmt = select(*groups, *aggs).where(*conds)
+    if groups:
+        stmt = stmt.group_by(*groups)
+    out: dict[Key, Sample] = {}
+    with scope.store.session() as session:
+        for row in session.execute(stmt):
+            n = int(row[scope.width] or 0)
+            if n == 0:
+                continue
+            rest = list(row[scope.width + 1 :]) + [0, 0, 0]
+            out[scope.key(row)] = Sample(
+                n=n, hits=int(rest[0] or 0), total=float(rest[1] or 0), sumsq=float(rest[2] or 0)
+            )
+    return out
+
+
+def value_samples(scope: Scope, metric: str) -> dict[Key, Sample]:
+    """The values of a percentile metric per segment (one float column): response_time, first_response."""
+    conds = scope.where()
+    if metric == "response_time":
+        conds += [_QUEUED, _ANSWERED, T.wait_seconds.is_not(None)]
+        column = T.wait_seconds
+    elif metric == "first_response":
+        conds += [T.direction == "inbound", T.channel.in_(ASYNC), T.first_response_seconds.is_not(None)]
+        column = T.first_response_seconds
+    else:
+        raise ValueError(f"{metric} is not a percentile metric")
+    grouped: dict[tuple[Any, ...], list[float]] = {}
+    width = scope.width
+    with scope.store.session() as session:
+        for row in session.execute(select(*scope.groups(), column).where(*conds)).tuples():
+            head = tuple(row[:width])
+            values = grouped.get(head)
+            if values is None:
+                values = grouped[head] = []
+            values.append(row[width])
+    out: dict[Key, Sample] = {}
+    for head, values in grouped.items():
+        arr = np.asarray(values, dtype=float)
+        out[scope.key(head)] = Sample(
+            n=int(arr.size), total=float(arr.sum()), sumsq=float(arr @ arr), values=arr.tolist()
+        )
+    return out
+
+
+def engagement_samples(scope: Scope) -> dict[Key, Sample]:
+    """Follow-ups done by their deadline, among matured required follow-ups of the period's contacts.
+
+    Deadline: `due_at`, else `ended_at` (or `started_at`) + follow_up_default_hours. A follow-up not done
+    whose deadline is after the latest data is not matured and left out (counted in extra `not_due_yet`).
+    """
+    latest = latest_data(scope.store, scope.tenant)
+    default = timedelta(hours=scope.store.settings.follow_up_default_hours)
+    cols = [T.started_at, T.ended_at, T.follow_up_due_at, T.follow_up_done_at]
+    stmt = select(*scope.groups(), *cols).where(*scope.where(), T.follow_up_required.is_(True))
+    out: dict[Key, Sample] = {}
+    with scope.store.session() as session:
+        for row in session.execute(stmt):
+            started, ended, due, done = row[scope.width :]
+            deadline = due or (ended or started) + default
+            key = scope.key(row)
+            sample = out.get(key)
+            if sample is None:
+                sample = out[key] = Sample()
+            sample.rules["due_at" if due else "default_hours"] += 1
+            if done is None and latest is not None and deadline > latest:
+                sample.counts["not_due_yet"] += 1
+                continue
+            sample.n += 1
+            if done is not None and done <= deadline:
+                sample.hits += 1
+            elif done is not None:
+                sample.counts["done_late"] += 1
+            else:
+                sample.counts["not_done"] += 1
+    return out
+
+
+def volume_days(scope: Scope) -> dict[str | None, int]:
+    """Days each bucket covers within the scope (the exposure used to compare volumes)."""
+    days = [scope.start + timedelta(days=i) for i in range((scope.end - scope.start).days + 1)]
+    out: Counter[str | None] = Counter()
+    for day in days:
+        if scope.interval == "day":
+            out[day.isoformat()] += 1
+        elif scope.interval == "week":
+            iso = day.isocalendar()
+            out[f"{iso.year}-W{iso.week:02d}"] += 1
+        elif scope.interval == "month":
+            out[f"{day.year:04d}-{day.month:02d}"] += 1
+        else:
+            out[None] += 1
+    return dict(out)

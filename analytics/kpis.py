@@ -1,0 +1,260 @@
+"""The KPI engine: DESIGN.md section 4 metrics by period and segment, with intervals and period tests.
+
+Public entry points (keyword-only): `kpi_series`, `kpi_value`, `headline_kpis`, `compare_periods`.
+Definitions: analytics.kpi_defs (names, units), analytics.kpi_queries (SQL), analytics.kpis_journeys
+(patient journeys); docs/kpis.md explains each for managers.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from analytics import stats
+from analytics.kpi_defs import METRIC_NAMES, KpiRow, check_dimensions, check_metric
+from analytics.kpi_queries import (
+    Key,
+    Sample,
+    Scope,
+    engagement_samples,
+    sql_samples,
+    value_samples,
+    volume_days,
+)
+from analytics.kpis_journeys import attrition_samples, fcr_samples, repeat_samples
+from core.results import KpiValue, Period
+from store.db import Store
+
+SQL_METRICS = frozenset({"volume", "csat", "abandonment", "service_level", "aht"})
+VALUE_METRICS = frozenset({"response_time", "first_response"})
+TIME_METRICS = frozenset({"response_time", "first_response", "aht"})
+
+
+def collect(scope: Scope, metric: str) -> dict[Key, Sample]:
+    """The samples of a metric per segment of the scope."""
+    check_metric(metric)
+    if metric in SQL_METRICS:
+        samples = sql_samples(scope, metric)
+    elif metric in VALUE_METRICS:
+        samples = value_samples(scope, metric)
+    elif metric == "engagement":
+        samples = engagement_samples(scope)
+    elif metric == "fcr":
+        samples = fcr_samples(scope)
+    elif metric == "repeat_rate":
+        samples = repeat_samples(scope)
+    else:
+        samples = attrition_samples(scope)
+    if metric == "volume":
+        days = volume_days(scope)
+        for (bucket, _dims), sample in samples.items():
+            sample.days = days.get(bucket, 0)
+    return samples
+
+
+def summarize(metric: str, sample: Sample, *, min_sample: int) -> dict[str, Any]:
+    """Value, n, 95 % interval, rule, too-few flag and companion figures of one sample."""
+    definition = check_metric(metric)
+    extra: dict[str, Any] = {k: v for k, v in sorted(sample.counts.items())}
+    value: float | None = None
+    ci: tuple[float, float] | None = None
+    if definition.unit == "share":
+        value = sample.hits / sample.n if sample.n else None
+        ci = stats.wilson(sample.hits, sample.n)
+        extra["count"] = sample.hits
+        if metric == "csat" and sample.n:
+            extra["mean"] = round(sample.total / sample.n, 3)
+            extra["responses"] = sample.n
+    elif metric == "volume":
+        value = float(sample.n)
+        ci = stats.poisson_ci(sample.n)
+        if sample.days:
+            extra["days"] = sample.days
+            extra["per_day"] = round(sample.n / sample.days, 2)
+    elif metric == "aht":
+        mean, var = stats.moments(sample.n, sample.total, sample.sumsq)
+        value = None if math.isnan(mean) else mean
+        ci = stats.mean_ci(sample.n, mean, var)
+    else:
+        values = sample.values
+        p50, p90 = stats.quantile(values, 0.5), stats.quantile(values, 0.9)
+        mean, var = stats.moments(sample.n, sample.total, sample.sumsq)
+        extra.update(
+            p50=p50,
+            p90=p90,
+            p50_ci=_rounded(stats.quantile_ci(values, 0.5)),
+            p90_ci=_rounded(stats.quantile_ci(values, 0.9)),
+        )
+        if metric == "response_time":
+            value = None if math.isnan(mean) else mean
+            ci = stats.mean_ci(sample.n, mean, var)
+            extra["mean"] = _round(value)
+        else:
+            value, ci = p50, stats.quantile_ci(values, 0.5)
+            extra["mean"] = None if math.isnan(mean) else round(mean, 3)
+    rule = None
+    if sample.rules:
+        extra["rules"] = dict(sorted(sample.rules.items()))
+        if metric == "fcr":
+            rule = "+".join(r for r in ("repeat", "resolved") if sample.rules.get(r))
+    if metric == "fcr":
+        extra["provisional"] = bool(sample.counts.get("provisional_contacts"))
+    return {
+        "value": _round(value),
+        "n": sample.n,
+        "ci": _rounded(ci),
+        "unit": definition.unit,
+        "rule": rule,
+        "too_few": metric != "volume" and sample.n < min_sample,
+        "extra": extra,
+    }
+
+
+def change_p(metric: str, current: Sample, previous: Sample) -> float | None:
+    """P-value of the change between two samples of a metric (two-sided)."""
+    unit = check_metric(metric).unit
+    if unit == "share":
+        return stats.two_proportion_p(current.hits, current.n, previous.hits, previous.n)
+    if metric == "volume":
+        return stats.rate_ratio_p(current.n, max(current.days, 1), previous.n, max(previous.days, 1))
+    if metric == "aht":
+        m1, v1 = stats.moments(current.n, current.total, current.sumsq)
+        m2, v2 = stats.moments(previous.n, previous.total, previous.sumsq)
+        return stats.welch_p(current.n, m1, v1, previous.n, m2, v2)
+    return stats.mann_whitney_p(current.values, previous.values)
+
+
+def kpi_series(
+    *,
+    store: Store,
+    tenant: str,
+    metric: str,
+    start: date,
+    end: date,
+    by: str | list[str] | None = None,
+    interval: str | None = None,
+    filters: dict[str, Any] | None = None,
+) -> list[KpiRow]:
+    """A KPI per time bucket (day, ISO week, month) and/or segment, over inclusive local dates."""
+    dims = check_dimensions(by)
+    scope = Scope(store, tenant, start, end, tuple(dims), interval, filters)
+    samples = collect(scope, metric)
+    rows = []
+    for (bucket, values), sample in samples.items():
+        summary = summarize(metric, sample, min_sample=store.settings.min_sample)
+        rows.append(
+            KpiRow(metric=metric, bucket=bucket, group=dict(zip(dims, values, strict=True)), **summary)
+        )
+    rows.sort(key=lambda r: (r.bucket or "", [_sort_key(v) for v in r.group.values()]))
+    return rows
+
+
+def _pooled(samples: dict[Key, Sample], days: int = 0) -> Sample:
+    pooled = Sample()
+    for sample in samples.values():
+        pooled.add(sample)
+    pooled.days = days
+    return pooled
+
+
+def _period_sample(
+    store: Store, tenant: str, metric: str, period: Period, filters: dict[str, Any] | None
+) -> Sample:
+    scope = Scope(store, tenant, period.start, period.end, (), None, filters)
+    return _pooled(collect(scope, metric), (period.end - period.start).days + 1)
+
+
+def kpi_value(
+    *, store: Store, tenant: str, metric: str, period: Period, filters: dict[str, Any] | None = None
+) -> KpiValue:
+    """One KPI over a period (optionally a segment), with its count and interval."""
+    sample = _period_sample(store, tenant, metric, period, filters)
+    return KpiValue(metric=metric, **summarize(metric, sample, min_sample=store.settings.min_sample))
+
+
+def _compared(store: Store, metric: str, current: Sample, previous: Sample | None) -> KpiValue:
+    summary = summarize(metric, current, min_sample=store.settings.min_sample)
+    result = KpiValue(metric=metric, **summary)
+    if previous is None or previous.n == 0:
+        return result
+    before = summarize(metric, previous, min_sample=store.settings.min_sample)["value"]
+    if metric == "volume" and previous.days:
+        result.extra["previous_total"] = previous.n
+        before = round(previous.n * current.days / previous.days, 2)
+    result.previous = before
+    if result.value is not None and before is not None:
+        result.delta = _round(result.value - before)
+        result.p_value = _round(change_p(metric, current, previous), 6)
+    return result
+
+
+def headline_kpis(*, store: Store, tenant: str, period: Period, baseline: Period | None) -> list[KpiValue]:
+    """Every DESIGN §4 metric for the period, compared with the baseline (previous, delta, p-value)."""
+    out = []
+    for metric in METRIC_NAMES:
+        current = _period_sample(store, tenant, metric, period, None)
+        previous = _period_sample(store, tenant, metric, baseline, None) if baseline else None
+        out.append(_compared(store, metric, current, previous))
+    return out
+
+
+def compare_periods(
+    *,
+    store: Store,
+    tenant: str,
+    metric: str,
+    period: Period,
+    baseline: Period,
+    by: str | list[str] | None = None,
+    filters: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The metric in the period against the baseline, per segment, with p-values and BH q-values.
+
+    Rows are sorted most significant first; segments below the minimum sample are flagged `too_few`.
+    """
+    dims = tuple(check_dimensions(by))
+    cur = collect(Scope(store, tenant, period.start, period.end, dims, None, filters), metric)
+    prev = collect(Scope(store, tenant, baseline.start, baseline.end, dims, None, filters), metric)
+    days_cur = (period.end - period.start).days + 1
+    days_prev = (baseline.end - baseline.start).days + 1
+    rows: list[dict[str, Any]] = []
+    for key in sorted(set(cur) | set(prev), key=lambda k: [_sort_key(v) for v in k[1]]):
+        current = cur.get(key) or Sample()
+        current.days = days_cur
+        previous = prev.get(key) or Sample()
+        previous.days = days_prev
+        value = _compared(store, metric, current, previous if previous.n else None)
+        rows.append(
+            {
+                **dict(zip(dims, key[1], strict=True)),
+                "value": value.value,
+                "previous": value.previous,
+                "delta": value.delta,
+                "p_value": value.p_value,
+                "n": current.n,
+                "n_previous": previous.n,
+                "ci": value.ci,
+                "too_few": current.n < store.settings.min_sample or previous.n < store.settings.min_sample,
+            }
+        )
+    for row, q in zip(rows, stats.benjamini_hochberg([r["p_value"] for r in rows]), strict=True):
+        row["q_value"] = _round(q, 6)
+    rows.sort(key=lambda r: (r["q_value"] is None, r["q_value"] or 0, -abs(r["delta"] or 0)))
+    return rows
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None or math.isnan(value) else round(float(value), digits)
+
+
+def _rounded(ci: tuple[float, float] | None) -> list[float] | None:
+    return None if ci is None else [round(float(ci[0]), 4), round(float(ci[1]), 4)]
+
+
+def _sort_key(value: Any) -> tuple[int, str]:
+    if value is None:
+        return (1, "")
+    if isinstance(value, int):
+        return (0, f"{value:08d}")
+    return (0, str(value))

@@ -1,0 +1,190 @@
+"""Statistics behind every KPI: intervals, period-over-period tests and multiple-comparison control.
+
+Pure functions over counts or arrays; no database, no model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import stats as sps
+
+Z95 = 1.959963984540054
+
+
+def wilson(successes: int, n: int, *, z: float = Z95) -> tuple[float, float] | None:
+    """The Wilson score interval (95 % by default) of a proportion; None when n is 0."""
+    if n <= 0:
+        return None
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def two_proportion_p(x1: int, n1: int, x2: int, n2: int, *, alternative: str = "two-sided") -> float | None:
+    """P-value of the pooled two-proportion z-test of x1/n1 against x2/n2.
+
+    `alternative` is "two-sided", "greater" (first share larger) or "less".
+    """
+    if n1 <= 0 or n2 <= 0:
+        return None
+    pooled = (x1 + x2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    diff = x1 / n1 - x2 / n2
+    if se == 0:
+        return 1.0 if diff == 0 or alternative != "two-sided" else 0.0
+    return _z_p(diff / se, alternative)
+
+
+def welch_p(
+    n1: int, mean1: float, var1: float, n2: int, mean2: float, var2: float, *, alternative: str = "two-sided"
+) -> float | None:
+    """P-value of Welch's test for two means given their sample sizes, means and variances."""
+    if n1 < 2 or n2 < 2:
+        return None
+    se2 = var1 / n1 + var2 / n2
+    diff = mean1 - mean2
+    if se2 <= 0:
+        return 1.0 if diff == 0 else 0.0
+    se = math.sqrt(se2)
+    df_den = (var1 / n1) ** 2 / (n1 - 1) + (var2 / n2) ** 2 / (n2 - 1)
+    df = se2 * se2 / df_den if df_den > 0 else n1 + n2 - 2
+    t = diff / se
+    if alternative == "greater":
+        return float(sps.t.sf(t, df))
+    if alternative == "less":
+        return float(sps.t.cdf(t, df))
+    return float(2 * sps.t.sf(abs(t), df))
+
+
+def mean_ci(n: int, mean: float, var: float) -> tuple[float, float] | None:
+    """95 % t-interval of a mean from its sample size, mean and variance."""
+    if n < 2:
+        return None
+    half = float(sps.t.ppf(0.975, n - 1)) * math.sqrt(max(var, 0.0) / n)
+    return mean - half, mean + half
+
+
+def moments(n: int, total: float, sumsq: float) -> tuple[float, float]:
+    """Mean and unbiased variance from a count, a sum and a sum of squares (as SQL returns them)."""
+    if n <= 0:
+        return math.nan, math.nan
+    mean = total / n
+    if n < 2:
+        return mean, 0.0
+    return mean, max(0.0, (sumsq - n * mean * mean) / (n - 1))
+
+
+def quantile(values: Sequence[float] | np.ndarray, q: float) -> float | None:
+    """The q-quantile with linear interpolation (the same as PostgreSQL percentile_cont)."""
+    arr = np.asarray(values, dtype=float)
+    if arr.size == 0:
+        return None
+    return float(np.quantile(arr, q))
+
+
+def quantile_ci(values: Sequence[float] | np.ndarray, q: float) -> tuple[float, float] | None:
+    """Exact distribution-free 95 % interval of a quantile from order statistics (binomial ranks).
+
+    Where the sample is too small for an exact 95 % interval, the widest available one (min, max) is given.
+    """
+    arr = np.sort(np.asarray(values, dtype=float))
+    n = arr.size
+    if n == 0:
+        return None
+    if n >= 200:  # normal approximation of the binomial ranks (scipy's ppf is slow per call)
+        half = Z95 * math.sqrt(n * q * (1 - q))
+        lo, hi = int(math.floor(n * q - half)), int(math.ceil(n * q + half)) + 1
+    else:
+        lo = int(sps.binom.ppf(0.025, n, q))  # number of values below the lower bound
+        hi = int(sps.binom.ppf(0.975, n, q)) + 1
+    lo = min(max(lo, 1), n) - 1
+    hi = min(max(hi, 1), n) - 1
+    return float(arr[lo]), float(arr[hi])
+
+
+def bootstrap_ci(
+    values: Sequence[float] | np.ndarray, q: float, *, rounds: int = 1000, seed: int = 0
+) -> tuple[float, float] | None:
+    """Percentile-bootstrap 95 % interval of the q-quantile (deterministic for a seed)."""
+    arr = np.asarray(values, dtype=float)
+    if arr.size == 0:
+        return None
+    rng = np.random.default_rng(seed)
+    samples = rng.choice(arr, size=(rounds, arr.size), replace=True)
+    stats = np.quantile(samples, q, axis=1)
+    return float(np.quantile(stats, 0.025)), float(np.quantile(stats, 0.975))
+
+
+def bootstrap_quantile_diff_p(
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    q: float,
+    *,
+    rounds: int = 2000,
+    seed: int = 0,
+) -> float | None:
+    """Two-sided bootstrap p-value for a difference of q-quantiles between two samples."""
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if x.size < 2 or y.size < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    pooled = np.concatenate([x, y])
+    observed = abs(np.quantile(x, q) - np.quantile(y, q))
+    bx = np.quantile(rng.choice(pooled, size=(rounds, x.size)), q, axis=1)
+    by = np.quantile(rng.choice(pooled, size=(rounds, y.size)), q, axis=1)
+    return float((np.sum(np.abs(bx - by) >= observed - 1e-12) + 1) / (rounds + 1))
+
+
+def mann_whitney_p(
+    a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, *, alternative: str = "two-sided"
+) -> float | None:
+    """P-value of the Mann–Whitney U test (times: is one sample stochastically larger?)."""
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if x.size == 0 or y.size == 0:
+        return None
+    if np.all(x == x[0]) and np.all(y == x[0]):
+        return 1.0
+    return float(sps.mannwhitneyu(x, y, alternative=alternative).pvalue)
+
+
+def poisson_ci(count: int) -> tuple[float, float]:
+    """Exact (Garwood) 95 % interval of a Poisson count."""
+    lo = 0.0 if count == 0 else float(sps.chi2.ppf(0.025, 2 * count) / 2)
+    hi = float(sps.chi2.ppf(0.975, 2 * count + 2) / 2)
+    return lo, hi
+
+
+def rate_ratio_p(c1: int, t1: float, c2: int, t2: float) -> float | None:
+    """Two-sided exact p-value that two Poisson counts share one rate, given their exposures (e.g. days)."""
+    if t1 <= 0 or t2 <= 0 or c1 + c2 == 0:
+        return None
+    return float(sps.binomtest(c1, c1 + c2, t1 / (t1 + t2)).pvalue)
+
+
+def benjamini_hochberg(p_values: Sequence[float | None]) -> list[float | None]:
+    """Benjamini–Hochberg adjusted p-values (q-values), in the input order; None stays None."""
+    indexed = [(i, p) for i, p in enumerate(p_values) if p is not None]
+    out: list[float | None] = [None] * len(p_values)
+    m = len(indexed)
+    if m == 0:
+        return out
+    indexed.sort(key=lambda item: item[1])
+    running = 1.0
+    for rank in range(m, 0, -1):
+        i, p = indexed[rank - 1]
+        running = min(running, p * m / rank)
+        out[i] = min(1.0, running)
+    return out
+
+
+def _z_p(z: float, alternative: str) -> float:
+    if alternative == "greater":
+        return float(sps.norm.sf(z))
+    if alternative == "less":
+        return float(sps.norm.cdf(z))
+    return float(2 * sps.norm.sf(abs(z)))

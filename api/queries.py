@@ -1,0 +1,249 @@
+"""Tenant-scoped reads and writes of analyses and actions (the API's and report's view of the SQL store)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from core.results import Action, AnalysisResult
+from store.db import Store
+from store.schema import ActionEventRow, ActionRow, AnalysisRow
+
+ACTION_STATUSES: tuple[str, ...] = ("proposed", "accepted", "in_progress", "done", "rejected")
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "proposed": frozenset({"accepted", "rejected"}),
+    "accepted": frozenset({"in_progress", "done", "rejected"}),
+    "in_progress": frozenset({"done", "rejected"}),
+    "rejected": frozenset({"proposed"}),
+    "done": frozenset(),
+}
+"""Allowed status changes: proposed → accepted → in_progress → done, rejected from any open state, reopen."""
+
+
+class TransitionError(ValueError):
+    """A status change the lifecycle does not allow."""
+
+
+def now_utc() -> datetime:
+    """The current time, naive UTC (as stored)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def iso(value: datetime | None) -> str | None:
+    """A stored naive-UTC time as ISO 8601 with Z."""
+    return value.isoformat() + "Z" if value else None
+
+
+def analysis_summary(row: AnalysisRow) -> dict[str, Any]:
+    """The public view of an analysis row, without its result."""
+    return {
+        "analysis_id": row.id,
+        "tenant": row.tenant,
+        "status": row.status,
+        "progress": row.progress,
+        "step": row.step,
+        "period": {"start": row.period_start.isoformat(), "end": row.period_end.isoformat()},
+        "mode": row.mode,
+        "error": row.error,
+        "created_at": iso(row.created_at),
+        "finished_at": iso(row.finished_at),
+    }
+
+
+def get_analysis_row(store: Store, *, tenant: str, analysis_id: str) -> AnalysisRow | None:
+    """The tenant's analysis row, or None (another tenant's analysis is invisible)."""
+    with store.session() as session:
+        row = session.get(AnalysisRow, analysis_id)
+        if row is None or row.tenant != tenant:
+            return None
+        return row
+
+
+def list_analysis_rows(
+    store: Store, *, tenant: str, limit: int = 50, status: str | None = None
+) -> list[AnalysisRow]:
+    """The tenant's analyses, newest first."""
+    with store.session() as session:
+        query = select(AnalysisRow).where(AnalysisRow.tenant == tenant)
+        if status:
+            query = query.where(AnalysisRow.status == status)
+        query = query.order_by(AnalysisRow.period_end.desc(), AnalysisRow.created_at.desc()).limit(limit)
+        return list(session.execute(query).scalars())
+
+
+def result_of(row: AnalysisRow) -> AnalysisResult | None:
+    """The row's AnalysisResult, or None while it is not done."""
+    if row.status != "done" or not row.result:
+        return None
+    return AnalysisResult.model_validate(row.result)
+
+
+def latest_result(
+    store: Store, *, tenant: str, before: AnalysisResult | None = None
+) -> AnalysisResult | None:
+    """The tenant's latest finished analysis (or the latest one of an earlier period than `before`)."""
+    for row in list_analysis_rows(store, tenant=tenant, limit=200, status="done"):
+        result = result_of(row)
+        if result is None:
+            continue
+        if before is None:
+            return result
+        if result.analysis_id != before.analysis_id and result.period.end < before.period.start:
+            return result
+    return None
+
+
+def previous_results(store: Store, *, result: AnalysisResult, limit: int = 8) -> list[AnalysisResult]:
+    """Earlier analyses of the same tenant (one per period, newest first)."""
+    seen: set[tuple[str, str]] = set()
+    out: list[AnalysisResult] = []
+    for row in list_analysis_rows(store, tenant=result.tenant, limit=200, status="done"):
+        other = result_of(row)
+        if other is None or other.period.end >= result.period.start:
+            continue
+        key = (other.period.start.isoformat(), other.period.end.isoformat())
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(other)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def save_result(store: Store, result: AnalysisResult, *, status: str = "done") -> None:
+    """Persist an AnalysisResult and its actions (insert or replace); used by background jobs and seeding."""
+    stamp = now_utc()
+    with store.session() as session:
+        row = session.get(AnalysisRow, result.analysis_id)
+        if row is None:
+            row = AnalysisRow(id=result.analysis_id, tenant=result.tenant, created_at=stamp)
+            session.add(row)
+        row.status = status
+        row.progress = 1.0
+        row.step = "report"
+        row.period_start = result.period.start
+        row.period_end = result.period.end
+        row.mode = result.mode
+        row.result = result.model_dump(mode="json")
+        row.finished_at = stamp
+        session.flush()
+        for action in result.actions:
+            existing = session.get(ActionRow, action.action_id)
+            if existing is None:
+                session.add(
+                    ActionRow(
+                        id=action.action_id,
+                        tenant=result.tenant,
+                        analysis_id=result.analysis_id,
+                        playbook_id=action.playbook_id,
+                        title=action.title,
+                        data=action.model_dump(mode="json"),
+                        status=action.status or "proposed",
+                        created_at=stamp,
+                    )
+                )
+            elif existing.tenant == result.tenant:
+                existing.data = action.model_dump(mode="json")
+                existing.title = action.title
+
+
+def action_view(row: ActionRow) -> dict[str, Any]:
+    """An action row as the API shows it: the Action fields plus its live status and history stamps."""
+    data = dict(row.data or {})
+    data.update(
+        {
+            "action_id": row.id,
+            "analysis_id": row.analysis_id,
+            "title": row.title,
+            "playbook_id": row.playbook_id,
+            "status": row.status,
+            "status_by": row.status_by,
+            "status_at": iso(row.status_at),
+            "created_at": iso(row.created_at),
+        }
+    )
+    return data
+
+
+def list_actions(
+    store: Store, *, tenant: str, status: str | None = None, analysis_id: str | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """The tenant's actions (rank order within each analysis, newest analysis first)."""
+    with store.session() as session:
+        query = select(ActionRow).where(ActionRow.tenant == tenant)
+        if status:
+            query = query.where(ActionRow.status == status)
+        if analysis_id:
+            query = query.where(ActionRow.analysis_id == analysis_id)
+        rows = list(session.execute(query.order_by(ActionRow.created_at.desc())).scalars())
+    views = [action_view(r) for r in rows]
+    order = {aid: i for i, aid in enumerate(dict.fromkeys(v["analysis_id"] for v in views))}
+    views.sort(key=lambda v: (order[v["analysis_id"]], v.get("rank") or 10_000))
+    return views[:limit]
+
+
+def get_action(store: Store, *, tenant: str, action_id: str) -> dict[str, Any] | None:
+    """One of the tenant's actions with its event history, or None."""
+    with store.session() as session:
+        row = session.get(ActionRow, action_id)
+        if row is None or row.tenant != tenant:
+            return None
+        events = session.execute(
+            select(ActionEventRow).where(ActionEventRow.action_id == action_id).order_by(ActionEventRow.pk)
+        ).scalars()
+        view = action_view(row)
+        view["events"] = [
+            {"from": e.old_status, "to": e.new_status, "by": e.by, "note": e.note, "at": iso(e.at)}
+            for e in events
+        ]
+        return view
+
+
+def change_action_status(
+    store: Store, *, tenant: str, action_id: str, status: str, by: str, note: str | None = None
+) -> dict[str, Any] | None:
+    """Move an action to a new status (validated), recording who and when; None if not the tenant's action."""
+    if status not in ACTION_STATUSES:
+        raise TransitionError(f"unknown status {status!r}; expected one of {', '.join(ACTION_STATUSES)}")
+    with store.session() as session:
+        row = session.get(ActionRow, action_id, with_for_update=store.dialect == "postgresql")
+        if row is None or row.tenant != tenant:
+            return None
+        if status not in TRANSITIONS[row.status]:
+            allowed = ", ".join(sorted(TRANSITIONS[row.status])) or "none (final state)"
+            raise TransitionError(
+                f"cannot move an action from {row.status!r} to {status!r}; allowed: {allowed}"
+            )
+        stamp = now_utc()
+        session.add(
+            ActionEventRow(
+                action_id=row.id, old_status=row.status, new_status=status, by=by, note=note, at=stamp
+            )
+        )
+        row.status, row.status_by, row.status_at = status, by, stamp
+    return get_action(store, tenant=tenant, action_id=action_id)
+
+
+def accepted_action_statuses(
+    store: Store, *, tenant: str, before_analysis: str | None = None
+) -> list[dict[str, Any]]:
+    """Actions of earlier analyses that a manager has moved past 'proposed' (for the report)."""
+    views = [v for v in list_actions(store, tenant=tenant, limit=1000) if v["status"] != "proposed"]
+    if before_analysis:
+        views = [v for v in views if v["analysis_id"] != before_analysis]
+    return views
+
+
+def action_models(views: list[dict[str, Any]]) -> list[Action]:
+    """Action views back to Action models (unknown fields dropped)."""
+    fields = set(Action.model_fields)
+    out = []
+    for view in views:
+        try:
+            out.append(Action.model_validate({k: v for k, v in view.items() if k in fields}))
+        except ValueError:
+            continue
+    return out

@@ -1,0 +1,110 @@
+"""What a report compares against: KPI trends, the previous analysis, the status of earlier actions."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from api.periods import iso_week
+from api.queries import accepted_action_statuses, previous_results
+from core.results import AnalysisResult
+from store.db import Store
+
+log = logging.getLogger("parcours.report")
+
+TREND_METRICS: tuple[str, ...] = ("fcr", "csat", "response_time", "service_level", "abandonment", "volume")
+
+
+class TrendPoint(BaseModel):
+    """One week of a KPI trend."""
+
+    label: str = Field(description="ISO week, e.g. 2026-W47.")
+    value: float | None = Field(description="The KPI that week.")
+    ci: list[float] | None = Field(default=None, description="95 % interval, if known.")
+    n: int | None = Field(default=None, description="Contacts behind the value.")
+
+
+class ReportHistory(BaseModel):
+    """Context of a report: the trends, the previous analysis and the follow-up of earlier actions."""
+
+    trends: dict[str, list[TrendPoint]] = Field(default_factory=dict, description="Weekly points by metric.")
+    previous: AnalysisResult | None = Field(default=None, description="The tenant's previous analysis.")
+    earlier: list[AnalysisResult] = Field(default_factory=list, description="Earlier analyses, newest first.")
+    action_updates: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Earlier actions a manager moved past 'proposed' (status, by, when).",
+    )
+
+
+def _row_value(row: Any, *names: str) -> Any:
+    for name in names:
+        if isinstance(row, dict) and name in row:
+            return row[name]
+        if hasattr(row, name):
+            return getattr(row, name)
+    return None
+
+
+def trends_from_store(store: Store, result: AnalysisResult, weeks: int) -> dict[str, list[TrendPoint]]:
+    """Weekly series of the trend metrics up to the analysed week, from analytics.kpis.kpi_series."""
+    from analytics.kpis import kpi_series
+
+    end = result.period.end
+    start = result.period.start - timedelta(days=7 * (weeks - 1))
+    start = start - timedelta(days=start.weekday())
+    trends: dict[str, list[TrendPoint]] = {}
+    for metric in TREND_METRICS:
+        rows = kpi_series(
+            store=store, tenant=result.tenant, metric=metric, start=start, end=end, interval="week"
+        )
+        points = []
+        for row in rows:
+            label = _row_value(row, "key", "bucket", "period", "week", "label")
+            if hasattr(label, "isocalendar"):
+                label = iso_week(label)
+            ci = _row_value(row, "ci")
+            points.append(
+                TrendPoint(
+                    label=str(label),
+                    value=_row_value(row, "value"),
+                    ci=list(ci) if ci else None,
+                    n=_row_value(row, "n"),
+                )
+            )
+        trends[metric] = points
+    return trends
+
+
+def trends_from_results(results: list[AnalysisResult]) -> dict[str, list[TrendPoint]]:
+    """Weekly points from the headline KPIs of successive analyses (oldest first)."""
+    trends: dict[str, list[TrendPoint]] = {}
+    for res in sorted(results, key=lambda r: r.period.start):
+        for kpi in res.kpis:
+            trends.setdefault(kpi.metric, []).append(
+                TrendPoint(label=iso_week(res.period.start), value=kpi.value, ci=kpi.ci, n=kpi.n)
+            )
+    return trends
+
+
+def build_history(store: Store | None, result: AnalysisResult, *, weeks: int = 8) -> ReportHistory:
+    """Gather the report's context from the store (trends, previous analysis, earlier actions)."""
+    if store is None:
+        return ReportHistory()
+    earlier = previous_results(store, result=result, limit=weeks)
+    trends = trends_from_results([*earlier, result])
+    try:
+        measured = trends_from_store(store, result, weeks)
+    except Exception as exc:  # KPI module missing or failing: previous analyses only
+        log.info("KPI series unavailable for the report (%s); using previous analyses", exc)
+        measured = {}
+    for metric, points in measured.items():  # measured weeks win; analyses fill the weeks with no data
+        merged = {p.label: p for p in trends.get(metric, [])}
+        merged.update({p.label: p for p in points if p.value is not None})
+        trends[metric] = [merged[label] for label in sorted(merged)][-weeks:]
+    updates = accepted_action_statuses(store, tenant=result.tenant, before_analysis=result.analysis_id)
+    return ReportHistory(
+        trends=trends, previous=earlier[0] if earlier else None, earlier=earlier, action_updates=updates
+    )

@@ -1,0 +1,146 @@
+"""Analyses: start a weekly analysis in the background, follow its progress, read its result and report."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field
+
+from api.deps import ManageKey, ReadKey, SettingsDep, StoreDep
+from api.errors import ERROR_RESPONSES, ApiError, bad_request, not_found
+from api.periods import data_week, resolve_period
+from api.queries import analysis_summary, get_analysis_row, list_analysis_rows, result_of
+from api.report import build_history, render_report
+
+router = APIRouter(prefix="/v1", tags=["analyses"], responses=ERROR_RESPONSES)
+
+
+class AnalysisRequest(BaseModel):
+    """Which period to analyse: an ISO week, or start and end dates; default the last full week."""
+
+    week: str | None = Field(default=None, description="ISO week, e.g. 2026-W47.")
+    start: date | None = Field(default=None, description="First day (inclusive).")
+    end: date | None = Field(default=None, description="Last day (inclusive).")
+
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [{"week": "2026-W47"}]}}
+
+
+class AnalysisStatus(BaseModel):
+    """The state of an analysis run."""
+
+    analysis_id: str
+    tenant: str
+    status: Literal["pending", "running", "done", "failed"] | str = Field(
+        description="pending, running, done, failed."
+    )
+    progress: float = Field(description="0..1.")
+    step: str | None = Field(default=None, description="The step running now (or the last one).")
+    period: dict[str, str]
+    mode: str | None = None
+    error: str | None = None
+    created_at: str | None = None
+    finished_at: str | None = None
+    result: dict[str, Any] | None = Field(
+        default=None, description="The AnalysisResult (DESIGN §8) once done."
+    )
+    links: dict[str, str] = Field(default_factory=dict)
+
+
+def _status(row: Any, *, with_result: bool) -> AnalysisStatus:
+    data = analysis_summary(row)
+    if with_result and row.status == "done":
+        data["result"] = row.result
+    data["links"] = {
+        "self": f"/v1/analyses/{row.id}",
+        "report": f"/v1/analyses/{row.id}/report?format=html",
+    }
+    return AnalysisStatus(**data)
+
+
+@router.post(
+    "/analyses",
+    status_code=202,
+    response_model=AnalysisStatus,
+    summary="Start an analysis",
+    description=(
+        "Queues the weekly analysis of a period (default: the last complete week of the tenant's data) and "
+        "returns its id at once (202). "
+        "Poll `GET /v1/analyses/{id}` for status and progress. Needs `manage`."
+    ),
+)
+def start_analysis(
+    request: Request, key: ManageKey, store: StoreDep, body: AnalysisRequest | None = None
+) -> AnalysisStatus:
+    """Start a background analysis run."""
+    body = body or AnalysisRequest()
+    try:
+        period = resolve_period(week=body.week, start=body.start, end=body.end)
+    except ValueError as exc:
+        raise bad_request(str(exc)) from exc
+    if period is None:
+        period = data_week(store, key.tenant)
+        if period is None:
+            raise bad_request(f"tenant {key.tenant!r} has no interactions to analyse yet")
+    analysis_id = request.app.state.jobs.start(tenant=key.tenant, period=period)
+    row = get_analysis_row(store, tenant=key.tenant, analysis_id=analysis_id)
+    return _status(row, with_result=False)
+
+
+@router.get(
+    "/analyses", summary="List analyses", description="The tenant's analyses, newest first. Needs `read`."
+)
+def list_analyses(
+    key: ReadKey, store: StoreDep, limit: int = Query(50, ge=1, le=500), status: str | None = Query(None)
+) -> dict[str, Any]:
+    """The key's tenant's analyses."""
+    rows = list_analysis_rows(store, tenant=key.tenant, limit=limit, status=status)
+    return {"analyses": [_status(r, with_result=False).model_dump() for r in rows]}
+
+
+@router.get(
+    "/analyses/{analysis_id}",
+    response_model=AnalysisStatus,
+    summary="Status, progress and result of an analysis",
+    description="`result` is the AnalysisResult (DESIGN §8) once `status` is done. Needs `read`.",
+)
+def get_analysis(analysis_id: str, key: ReadKey, store: StoreDep) -> AnalysisStatus:
+    """One analysis of the key's tenant."""
+    row = get_analysis_row(store, tenant=key.tenant, analysis_id=analysis_id)
+    if row is None:
+        raise not_found("analysis", analysis_id)
+    return _status(row, with_result=True)
+
+
+@router.get(
+    "/analyses/{analysis_id}/report",
+    summary="The weekly report of an analysis",
+    description="Self-contained HTML (inline CSS and SVG), Markdown or JSON. Needs `read`.",
+    responses={200: {"content": {"text/html": {}, "text/markdown": {}, "application/json": {}}}},
+)
+def get_report(
+    analysis_id: str,
+    key: ReadKey,
+    store: StoreDep,
+    settings: SettingsDep,
+    format: Literal["html", "md", "json"] = Query("html", description="html, md or json."),
+    language: Literal["fr", "en"] | None = Query(None, description="Report language (default: the setting)."),
+) -> Response:
+    """Render the report of a finished analysis."""
+    row = get_analysis_row(store, tenant=key.tenant, analysis_id=analysis_id)
+    if row is None:
+        raise not_found("analysis", analysis_id)
+    result = result_of(row)
+    if result is None:
+        raise ApiError(
+            409, "conflict", f"analysis {analysis_id!r} is {row.status}; its report exists once it is done"
+        )
+    history = build_history(store, result)
+    text = render_report(result, history=history, language=language or settings.language, fmt=format)
+    if format == "html":
+        return HTMLResponse(text)
+    if format == "md":
+        return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
+    return Response(text, media_type="application/json")

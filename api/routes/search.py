@@ -1,0 +1,143 @@
+"""Semantic search over transcripts, and classification of a live interaction against the known frictions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from api.deps import EmbedderDep, IndexDep, ReadKey, StoreDep
+from api.errors import ERROR_RESPONSES, ApiError, bad_request
+from api.routes.kpis import parse_filters
+from api.serialize import to_jsonable
+
+router = APIRouter(prefix="/v1", tags=["search"], responses=ERROR_RESPONSES)
+
+
+def _unavailable(what: str) -> ApiError:
+    return ApiError(
+        503, "unavailable", f"{what} is not available on this server (embedding model or index missing)"
+    )
+
+
+@router.get(
+    "/search",
+    summary="Search transcripts",
+    description="Hybrid (dense + lexical) search over the tenant's redacted transcripts. Needs `read`.",
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "query": "personne ne répond",
+                        "hits": [
+                            {
+                                "interaction_id": "call-000123",
+                                "quote": "…personne ne répond…",
+                                "score": 0.032,
+                                "speaker": "patient",
+                                "metadata": {"queue": "radiologie", "local_date": "2026-11-16"},
+                            }
+                        ],
+                    }
+                }
+            }
+        }
+    },
+)
+def search(
+    key: ReadKey,
+    store: StoreDep,
+    index: IndexDep,
+    q: str = Query(..., min_length=1, max_length=1000, description="What to look for, in any language."),
+    k: int = Query(10, ge=1, le=100, description="How many hits."),
+    start: date | None = Query(None, description="Only interactions from this day."),
+    end: date | None = Query(None, description="Only interactions up to this day."),
+    where: list[str] | None = Query(None, description="Metadata filters key=value, e.g. channel=phone."),
+) -> dict[str, Any]:
+    """Search the key's tenant's transcripts."""
+    if start and end and end < start:
+        raise bad_request("end is before start")
+    if index is None:
+        raise _unavailable("search")
+    from store.retrieval import search_transcripts
+
+    hits = search_transcripts(
+        store=store,
+        index=index,
+        tenant=key.tenant,
+        query=q,
+        k=k,
+        where=parse_filters(where),
+        start=start,
+        end=end,
+    )
+    rows = [{k: v for k, v in to_jsonable(hit).items() if k != "pk"} for hit in hits]  # pk stays internal
+    return {"query": q, "hits": rows}
+
+
+class ClassifyRequest(BaseModel):
+    """A live interaction's text to match against the known themes and frictions."""
+
+    text: str = Field(
+        min_length=1, max_length=20000, description="The patient's words (redacted before use)."
+    )
+    k: int = Field(default=3, ge=1, le=20, description="How many themes to return.")
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "text": "Bonjour, j'appelle pour renouveler mon ordonnance, c'est la troisième fois.",
+                    "k": 3,
+                }
+            ]
+        }
+    }
+
+
+@router.post(
+    "/classify",
+    summary="Classify a live interaction",
+    description=(
+        "The closest known themes of the tenant (by similarity to their centroids), with the frictions each "
+        "belongs to. The text is redacted before it is embedded. Needs `read`."
+    ),
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "matches": [
+                            {
+                                "theme_id": "th-1a2b",
+                                "label": "renouvellement d'ordonnance",
+                                "similarity": 0.71,
+                                "friction_ids": ["fr-3c4d"],
+                            }
+                        ]
+                    }
+                }
+            }
+        }
+    },
+)
+def classify(body: ClassifyRequest, key: ReadKey, store: StoreDep, embedder: EmbedderDep) -> dict[str, Any]:
+    """Match a text against the key's tenant's themes."""
+    if not body.text.strip():
+        raise bad_request("text is empty")
+    if embedder is None:
+        raise _unavailable("classification")
+    from analytics.classify import classify_text
+
+    text = body.text
+    try:
+        from core.privacy import redact
+
+        text = redact(text)
+    except ImportError:  # privacy module not installed yet: classification still works, nothing is stored
+        pass
+    matches = classify_text(store=store, embedder=embedder, tenant=key.tenant, text=text, k=body.k)
+    return {"matches": to_jsonable(matches)}

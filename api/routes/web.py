@@ -1,0 +1,207 @@
+"""The managers' web app: dashboard, friction page, report archive and chat (server-rendered, no CDN).
+
+Sign-in: a manager pastes an API key on /login (or opens the link `parcours keys create --login-link`
+prints, whose key travels in the URL fragment, never in a server log). The key is kept in an HttpOnly,
+SameSite=Strict cookie; the page's JavaScript calls the same /v1 API with that cookie, adding the
+X-Parcours-UI header on changes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.auth import ApiKey, verify_key
+from api.deps import SESSION_COOKIE, SettingsDep, StoreDep
+from api.queries import analysis_summary, get_analysis_row, list_actions, list_analysis_rows, result_of
+from api.report import build_history, render_report, report_context
+from api.report import numbers as nf
+from api.report.charts import Point, bar_chart, line_chart
+from api.report.i18n import ui_texts
+from api.report.render import environment
+from api.routes.findings import pick_result
+from api.routes.interactions import load_interactions
+from core.results import AnalysisResult, Friction
+from store.db import Store
+
+router = APIRouter(include_in_schema=False)
+BOARD = ("proposed", "accepted", "in_progress", "done", "rejected")
+
+
+def _key(request: Request, store: Store) -> ApiKey | None:
+    secret = request.cookies.get(SESSION_COOKIE)
+    key = verify_key(store, secret) if secret else None
+    return key if key is not None and key.allows("read") else None
+
+
+def _page(name: str, request: Request, settings: Any, key: ApiKey | None, **context: Any) -> HTMLResponse:
+    lang = "fr" if settings.language == "fr" else "en"
+    html = (
+        environment()
+        .get_template(name)
+        .render(
+            t=ui_texts(lang),
+            lang=lang,
+            key=key,
+            can_manage=bool(key and key.allows("manage")),
+            path=request.url.path,
+            **context,
+        )
+    )
+    return HTMLResponse(html)
+
+
+def _login() -> RedirectResponse:
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, settings: SettingsDep, error: int = 0) -> HTMLResponse:
+    """The sign-in form."""
+    return _page("login.html.j2", request, settings, None, error=bool(error))
+
+
+@router.post("/login")
+def login(request: Request, store: StoreDep, key: str = Form(..., max_length=200)) -> Response:
+    """Check the pasted key and keep it in an HttpOnly cookie."""
+    found = verify_key(store, key.strip())
+    if found is None or not found.allows("read"):
+        return RedirectResponse("/login?error=1", status_code=303)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        key.strip(),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=8 * 3600,
+    )
+    return response
+
+
+@router.get("/logout")
+def logout() -> Response:
+    """Forget the key."""
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _trend_charts(store: Store, result: AnalysisResult, lang: str) -> dict[str, Any]:
+    history = build_history(store, result)
+    return {"history": history, "context": report_context(result, history, lang)}
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """KPI tiles with trends, top frictions and the actions board."""
+    key = _key(request, store)
+    if key is None:
+        return _login()
+    lang = "fr" if settings.language == "fr" else "en"
+    result = pick_result(store, tenant=key.tenant, analysis_id=None)
+    running = [
+        analysis_summary(r)
+        for r in list_analysis_rows(store, tenant=key.tenant, limit=5)
+        if r.status in ("pending", "running")
+    ]
+    context: dict[str, Any] = {"result": result, "running": running, "board": BOARD}
+    if result is not None:
+        context["report"] = _trend_charts(store, result, lang)["context"]
+        actions = list_actions(store, tenant=key.tenant, analysis_id=result.analysis_id)
+        earlier = [
+            a
+            for a in list_actions(store, tenant=key.tenant)
+            if a["analysis_id"] != result.analysis_id and a["status"] in ("accepted", "in_progress")
+        ]
+        context["columns"] = {s: [a for a in actions + earlier if a["status"] == s] for s in BOARD}
+    return _page("dashboard.html.j2", request, settings, key, **context)
+
+
+def _same(a: Friction, b: Friction) -> bool:
+    if a.theme_id or b.theme_id:
+        return a.theme_id == b.theme_id
+    return a.segment == b.segment and a.kind == b.kind
+
+
+@router.get("/frictions/{friction_id}", response_class=HTMLResponse)
+def friction_page(
+    friction_id: str, request: Request, store: StoreDep, settings: SettingsDep, analysis_id: str | None = None
+) -> Response:
+    """A friction: signals, weekly volume chart, quotes, linked interactions and actions."""
+    key = _key(request, store)
+    if key is None:
+        return _login()
+    lang = "fr" if settings.language == "fr" else "en"
+    result = pick_result(store, tenant=key.tenant, analysis_id=analysis_id)
+    friction = next((f for f in (result.frictions if result else []) if f.friction_id == friction_id), None)
+    if result is None or friction is None:
+        return _page("missing.html.j2", request, settings, key, what=friction_id)
+    history = build_history(store, result)
+    points = []
+    for earlier in sorted(history.earlier, key=lambda r: r.period.start):
+        match = next((f for f in earlier.frictions if _same(f, friction)), None)
+        points.append(Point(earlier.period.start.isoformat(), float(match.volume) if match else 0.0))
+    points.append(Point(result.period.start.isoformat(), float(friction.volume)))
+    numeric = [
+        (nf.SIGNALS[k][lang], float(v))  # type: ignore[arg-type]
+        for k in nf.SHARE_SIGNALS
+        if isinstance(v := friction.signals.get(k), (int, float)) and not isinstance(v, bool)
+    ]
+    ids = friction.interaction_ids or [e.interaction_id for e in friction.evidence]
+    actions = [
+        a
+        for a in list_actions(store, tenant=key.tenant, analysis_id=result.analysis_id)
+        if friction_id in (a.get("friction_ids") or [])
+    ]
+    view = next(f for f in report_context(result, history, lang)["frictions"] if f["id"] == friction_id)
+    return _page(
+        "friction.html.j2",
+        request,
+        settings,
+        key,
+        result=result,
+        friction=friction,
+        view=view,
+        actions=actions,
+        volume_chart=line_chart(points, width=520, height=140, fmt=lambda v: nf.number(v, lang)),
+        signal_chart=bar_chart(numeric, fmt=lambda v: nf.percent(v, lang)) if numeric else None,
+        interactions=load_interactions(store, tenant=key.tenant, ids=ids[:20]),
+    )
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """The archive of analyses and their reports."""
+    key = _key(request, store)
+    if key is None:
+        return _login()
+    rows = [analysis_summary(r) for r in list_analysis_rows(store, tenant=key.tenant, limit=200)]
+    return _page("reports.html.j2", request, settings, key, analyses=rows)
+
+
+@router.get("/reports/{analysis_id}", response_class=HTMLResponse)
+def report_page(analysis_id: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """One analysis's HTML report."""
+    key = _key(request, store)
+    if key is None:
+        return _login()
+    row = get_analysis_row(store, tenant=key.tenant, analysis_id=analysis_id)
+    result = result_of(row) if row is not None else None
+    if result is None:
+        return _page("missing.html.j2", request, settings, key, what=analysis_id)
+    return HTMLResponse(
+        render_report(result, history=build_history(store, result), language=settings.language)
+    )
+
+
+@router.get("/chat", response_class=HTMLResponse)
+def chat_page(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """The chat page; answers stream from POST /v1/chat."""
+    key = _key(request, store)
+    if key is None:
+        return _login()
+    return _page("chat.html.j2", request, settings, key, labels=json.dumps(ui_texts(settings.language)))

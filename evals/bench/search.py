@@ -1,0 +1,326 @@
+"""Embedding, ingestion, search and classification speed (`python -m evals.bench search [--quick]`).
+
+- Ingest throughput against the raw `model.encode` throughput on the same texts, in the same run.
+- Search latency (p50/p95) with a filter at 100 k and 1 M chunks (quick mode: 100 k only). The bulk corpus
+  is made of real turns of generated interactions whose real embeddings are perturbed a little, so
+  loading a million chunks does not take hours of embedding; the queries are embedded for real.
+- Classify latency for one interaction against 40 theme centres.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import insert, text
+
+from core.settings import get_settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+QUERIES = [
+    "renouvellement de mon ordonnance",
+    "le site de prise de rendez-vous en ligne ne marche plus",
+    "personne ne répond au téléphone, c'est la troisième fois que j'appelle",
+    "facture avec dépassement d'honoraires",
+    "on devait me rappeler et personne ne l'a fait",
+    "résultats d'analyses de sang",
+    "I need my prescription renewed",
+    "the online booking website shows an error",
+    "I don't understand my bill",
+    "nobody called me back",
+    "parking and directions to the hospital",
+    "how do I get a copy of my medical record",
+]
+QUEUES = [
+    "cardiologie",
+    "radiologie",
+    "rendez-vous",
+    "facturation",
+    "pharmacie",
+    "maternite",
+    "laboratoire",
+    "infos",
+]
+
+
+def _row(measure: str, value: float, unit: str, target: str = "", note: str = "") -> dict[str, Any]:
+    return {"measure": measure, "value": round(value, 2), "unit": unit, "target": target, "note": note}
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    values = np.asarray(samples) * 1000.0
+    return float(np.percentile(values, 50)), float(np.percentile(values, 95))
+
+
+def _make_store(directory: Path, name: str) -> Any:
+    from store.db import Store
+
+    settings = get_settings()
+    return Store(f"sqlite:///{directory / name}", timezone=settings.timezone, settings=settings)
+
+
+def _client(path: Path) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+
+
+def _chunk_texts(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(speaker, text) of every chunk the pipeline embeds, redacted as ingestion does."""
+    from core.privacy import redact
+    from store.vector_index import chunk_turns
+
+    out = []
+    for record in records:
+        turns = [(i, t["speaker"], redact(t["text"])) for i, t in enumerate(record.get("transcript") or [])]
+        out += [(c.speaker, c.text) for c in chunk_turns(turns)]
+    return out
+
+
+def _ingest(directory: Path, embedder: Any, n: int) -> tuple[list[dict[str, Any]], tuple[list, np.ndarray]]:
+    """Rows comparing ingestion with raw encoding, and the (speaker, text) chunks with their vectors."""
+    from evals.generator import generate
+    from store.ingest import ingest_records
+    from store.vector_index import VectorIndex
+
+    records = list(generate(weeks=1, per_week=n, seed=5)[0])
+    chunks = _chunk_texts(records)
+    texts = [t for _, t in chunks]
+    batch = get_settings().embedding_batch_size
+    embedder.model.encode(texts[:batch], batch_size=batch)  # warm-up
+    started = time.perf_counter()
+    vectors = embedder.model.encode(
+        texts, batch_size=batch, normalize_embeddings=True, show_progress_bar=False
+    )
+    raw = time.perf_counter() - started
+    distinct = list(dict.fromkeys(texts))
+    started = time.perf_counter()
+    embedder.model.encode(distinct, batch_size=batch, normalize_embeddings=True, show_progress_bar=False)
+    raw_distinct = time.perf_counter() - started
+    store = _make_store(directory, "ingest.db")
+    index = VectorIndex(_client(directory / "chroma-ingest"), embedder)
+    started = time.perf_counter()
+    summary = ingest_records(store, records, indexer=index)
+    pipeline = time.perf_counter() - started
+    assert not summary.index_errors, summary.index_errors
+    unique = len(distinct)
+    note = f"{len(records)} interactions, {len(texts)} chunks ({unique} distinct, embedded once)"
+    rows = [
+        _row("raw model.encode", len(texts) / raw, "texts/s", note=f"batch {batch}, {len(texts)} texts"),
+        _row("raw model.encode", len(records) / raw, "interactions/s", note="same texts as the ingest"),
+        _row(
+            "ingest (validate, redact, SQL, embed, Chroma)",
+            len(records) / pipeline,
+            "interactions/s",
+            note=note,
+        ),
+        _row("ingest / raw encode", 100.0 * raw / pipeline, "%", ">= 85 %", "same texts, same run"),
+        _row(
+            "ingest / raw encode of the distinct texts",
+            100.0 * raw_distinct / pipeline,
+            "%",
+            "",
+            "pipeline overhead alone, without the gain of embedding each distinct text once",
+        ),
+    ]
+    return rows, (chunks, np.asarray(vectors, dtype=np.float32))
+
+
+def _load_corpus(directory: Path, embedder: Any, size: int, pool: tuple[list, np.ndarray]) -> tuple[Any, Any]:
+    """SQL rows and Chroma chunks for `size` chunks: 4 turns (patient, agent, patient, agent) a contact."""
+    from store.lexical import ensure_lexical
+    from store.schema import InteractionRow, TurnRow
+    from store.vector_index import VectorIndex, date_key
+
+    chunks, vectors = pool
+    patient = [i for i, (speaker, _) in enumerate(chunks) if speaker == "patient"]
+    agent = [i for i, (speaker, _) in enumerate(chunks) if speaker != "patient"]
+    rng = np.random.default_rng(1)
+    pick = random.Random(1)
+    store = _make_store(directory, f"search-{size}.db")
+    index = VectorIndex(_client(directory / f"chroma-{size}"), embedder)
+    first_day = date(2026, 10, 5)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    per_batch = 2500  # contacts, i.e. 10 000 chunks
+    for start in range(0, size // 4, per_batch):
+        rows, turns, ids, metas, sources = [], [], [], [], []
+        for pk in range(start + 1, min(start + per_batch, size // 4) + 1):
+            tenant = "t1" if pk % 5 else "t2"
+            day = first_day + timedelta(days=pk % 56)
+            queue = QUEUES[pk % len(QUEUES)]
+            language = "fr" if pk % 4 else "en"
+            picked = [pick.choice(patient), pick.choice(agent), pick.choice(patient), pick.choice(agent)]
+            digest = hashlib.sha256(str(pk).encode()).hexdigest()
+            rows.append(
+                {
+                    "pk": pk,
+                    "tenant": tenant,
+                    "ext_id": f"b-{pk}",
+                    "channel": "phone",
+                    "direction": "inbound",
+                    "queue": queue,
+                    "started_at": datetime(day.year, day.month, day.day, 9),
+                    "local_date": day,
+                    "local_hour": 9,
+                    "local_weekday": day.isoweekday(),
+                    "iso_week": f"{day.isocalendar()[0]}-W{day.isocalendar()[1]:02d}",
+                    "abandoned": False,
+                    "follow_up_required": False,
+                    "attributes": {},
+                    "language": language,
+                    "csat": pk % 5 + 1,
+                    "patient_text": chunks[picked[0]][1],
+                    "full_text": "",
+                    "content_hash": digest,
+                    "indexed_hash": digest,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            for seq, source in enumerate(picked):
+                speaker, body = chunks[source]
+                turns.append({"interaction_pk": pk, "seq": seq, "speaker": speaker, "text": body})
+                ids.append(f"{tenant}:b-{pk}:{seq}")
+                sources.append(source)
+                metas.append(
+                    {
+                        "tenant": tenant,
+                        "interaction_id": f"b-{pk}",
+                        "pk": pk,
+                        "channel": "phone",
+                        "queue": queue,
+                        "date": date_key(day),
+                        "language": language,
+                        "speaker": speaker,
+                        "csat": pk % 5 + 1,
+                        "abandoned": False,
+                        "seq_start": seq,
+                        "seq_end": seq,
+                    }
+                )
+        with store.session() as session:
+            session.execute(insert(InteractionRow), rows)
+            session.execute(insert(TurnRow), turns)
+        noisy = vectors[sources] + rng.normal(0, 0.015, size=(len(sources), vectors.shape[1])).astype(
+            np.float32
+        )
+        noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+        for tenant in ("t1", "t2"):
+            chosen = [i for i, m in enumerate(metas) if m["tenant"] == tenant]
+            collection = index.collection(tenant)
+            for at in range(0, len(chosen), index.max_batch):
+                part = chosen[at : at + index.max_batch]
+                collection.upsert(
+                    ids=[ids[i] for i in part], embeddings=noisy[part], metadatas=[metas[i] for i in part]
+                )
+    ensure_lexical(store)  # back-fills the full-text index in one statement
+    with store.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    return store, index
+
+
+def _search(
+    directory: Path, embedder: Any, size: int, pool: tuple[list, np.ndarray]
+) -> Iterator[dict[str, Any]]:
+    from store.retrieval import search_transcripts
+
+    started = time.perf_counter()
+    store, index = _load_corpus(directory, embedder, size, pool)
+    load = time.perf_counter() - started
+    label = f"{size // 1000} k" if size < 1_000_000 else f"{size // 1_000_000} M"
+    assert index.count() == size
+    query_vectors = embedder.encode(QUERIES)
+    dense, hybrid = [], []
+    for repeat in range(3):
+        for n, query in enumerate(QUERIES):
+            queue = QUEUES[(n + repeat) % len(QUEUES)]
+            started = time.perf_counter()
+            index.query(tenant="t1", embedding=query_vectors[n], n=40, where=[{"queue": queue}])
+            dense.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            search_transcripts(
+                store=store,
+                index=index,
+                tenant="t1",
+                query=query,
+                k=10,
+                where={"queue": queue},
+                start=date(2026, 10, 5) + timedelta(days=7 * repeat),
+                end=date(2026, 11, 29),
+            )
+            hybrid.append(time.perf_counter() - started)
+    note = f"{size} chunks, one tenant, queue filter (~12 %), {len(dense)} queries, loaded in {load:.0f} s"
+    p50, p95 = _percentiles(dense)
+    yield _row(f"search dense p50 @ {label}", p50, "ms", note=note)
+    yield _row(f"search dense p95 @ {label}", p95, "ms", "< 100 ms at 1 M", note)
+    p50, p95 = _percentiles(hybrid)
+    note = (
+        "search_transcripts: query embedding + Chroma + full-text + RRF + SQL quotes, queue and date filters"
+    )
+    yield _row(f"search hybrid p50 @ {label}", p50, "ms", note=note)
+    yield _row(f"search hybrid p95 @ {label}", p95, "ms", "< 100 ms at 1 M", note)
+    store.close()
+
+
+def _classify(directory: Path, embedder: Any, pool: tuple[list, np.ndarray]) -> Iterator[dict[str, Any]]:
+    from analytics.classify import classify_text
+    from store.schema import ThemeRow
+
+    chunks, vectors = pool
+    store = _make_store(directory, "classify.db")
+    rng = np.random.default_rng(2)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with store.session() as session:
+        for n in range(40):
+            centre = vectors[rng.choice(len(vectors), 25)].mean(axis=0)
+            session.add(
+                ThemeRow(
+                    id=f"th-{n}",
+                    tenant="t1",
+                    label=f"theme {n}",
+                    created_at=now,
+                    updated_at=now,
+                    centroid=(centre / np.linalg.norm(centre)).astype(np.float32).tobytes(),
+                )
+            )
+    texts = [body for speaker, body in chunks if speaker == "patient"][:200]
+    for body in texts[:5]:
+        classify_text(store=store, embedder=embedder, tenant="t1", text=body)
+    samples = []
+    for body in texts:
+        started = time.perf_counter()
+        classify_text(store=store, embedder=embedder, tenant="t1", text=body, k=3)
+        samples.append(time.perf_counter() - started)
+    p50, p95 = _percentiles(samples)
+    note = f"{len(samples)} patient texts, 40 themes, redaction + embedding + centroids + frictions"
+    yield _row("classify p50", p50, "ms", note=note)
+    yield _row("classify p95", p95, "ms", "< 30 ms", note)
+    store.close()
+
+
+def run(quick: bool) -> Iterator[dict[str, Any]]:
+    """Rows of the search benchmark (quick: small ingest, 100 k chunks only)."""
+    from store.embedder import get_embedder
+
+    embedder = get_embedder()
+    directory = Path(tempfile.mkdtemp(prefix="parcours-bench-search-"))
+    try:
+        rows, pool = _ingest(directory, embedder, 300 if quick else 1500)
+        yield from rows
+        yield from _classify(directory, embedder, pool)
+        for size in [100_000] if quick else [100_000, 1_000_000]:
+            yield from _search(directory, embedder, size, pool)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)

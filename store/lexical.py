@@ -1,0 +1,298 @@
+"""Lexical search over redacted turns: SQLite FTS5 or PostgreSQL full-text, accent-insensitive.
+
+The lexical index is created in code, idempotently, at first use (it is derived from the `turns` table):
+- SQLite: an FTS5 table `turns_fts` (unicode61 tokenizer, diacritics removed) whose rowid is
+  `interaction_pk * 4096 + seq`, kept in sync with `turns` by triggers, back-filled when created;
+- PostgreSQL: an immutable function `parcours_fold(text)` (lower case, accents removed) and a GIN index
+  `ix_turns_text_fts` on `to_tsvector('simple', parcours_fold(text))`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.exc import DBAPIError
+
+from store.db import Store
+from store.embedder import fold
+
+DF_CAP = 20_000
+"""Document frequencies are counted up to this many turns: rarer words weigh more, common ones all alike."""
+MATCH_BUDGET = 10_000
+"""The full-text query keeps the rarest words until they match about this many turns (bounded latency)."""
+ROWID_STRIDE = 4096
+"""SQLite FTS rowid = interaction_pk * ROWID_STRIDE + seq (turns beyond seq 4095 are not indexed)."""
+
+_WORD = re.compile(r"\w+")
+_ACCENTED = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿ"
+_PLAIN = "aaaaaaceeeeiiiinooooouuuuyy"
+
+_STOPWORDS = frozenset(
+    """
+    a au aux avec ce ces cet cette c ca d de des du elle en et etre il ils j je la le les leur lui l m ma
+    me mes moi mon n ne nos notre nous on ou par pas pour qu que qui s sa se ses son sur t ta te tes toi
+    ton tu un une vos votre vous y est suis sont ai as avez avons a ete plus tres bien bonjour merci
+    an and are as at be but by for from has have he her his i if in into is it its me my no not of on or
+    our she so that the their them they this to was we were what when which who will with would you your
+    do does did can could hello hi thanks thank please don doesn didn isn aren wasn won ll ve re
+    """.split()
+)
+
+_ready: set[str] = set()
+_ready_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    """A turn that matches the query words."""
+
+    pk: int
+    seq: int
+    speaker: str
+    text: str
+    score: float
+
+
+def query_terms(query: str) -> list[str]:
+    """The distinct folded words of a query worth matching (no stop words, no single letters)."""
+    seen: list[str] = []
+    for word in _WORD.findall(fold(query)):
+        if len(word) > 1 and word not in _STOPWORDS and word not in seen:
+            seen.append(word)
+    return seen[:24]
+
+
+def _stem(word: str) -> str | None:
+    """A prefix for long words so inflections match ("ordonnances" → "ordonn*"); None keeps the word exact."""
+    if len(word) >= 8:
+        return word[:6]
+    if len(word) >= 6:
+        return word[:5]
+    if len(word) == 5 and word.endswith(("s", "x")):
+        return word[:-1]
+    return None
+
+
+def _matched(terms: list[str], body: str) -> list[str]:
+    """The query terms a text contains (with the same prefixes as the index query)."""
+    words = set(_WORD.findall(fold(body)))
+    found = []
+    for term in terms:
+        prefix = _stem(term)
+        if term in words or (prefix and any(w.startswith(prefix) for w in words)):
+            found.append(term)
+    return found
+
+
+def _match_sqlite(term: str) -> str:
+    prefix = _stem(term)
+    return f'"{prefix}"*' if prefix else f'"{term}"'
+
+
+def _match_postgres(term: str) -> str:
+    prefix = _stem(term)
+    return f"{prefix}:*" if prefix else term
+
+
+def _frequencies(conn: Any, dialect: str, terms: list[str]) -> dict[str, int]:
+    """How many turns contain each term, counted up to DF_CAP (cheap even on millions of turns)."""
+    if dialect == "postgresql":
+        sql = (
+            "SELECT count(*) FROM (SELECT 1 FROM turns WHERE to_tsvector('simple'::regconfig, "
+            f"parcours_fold(text)) @@ to_tsquery('simple'::regconfig, :m) LIMIT {DF_CAP}) s"
+        )
+        to_match = _match_postgres
+    else:
+        sql = f"SELECT count(*) FROM (SELECT 1 FROM turns_fts WHERE turns_fts MATCH :m LIMIT {DF_CAP})"
+        to_match = _match_sqlite
+    return {t: int(conn.execute(text(sql), {"m": to_match(t)}).scalar()) for t in terms}
+
+
+def _rarest(terms: list[str], frequencies: dict[str, int]) -> list[str]:
+    """The rarest terms whose turns add up to MATCH_BUDGET (at least one): common words only add noise."""
+    kept: list[str] = []
+    total = 0
+    for term in sorted(terms, key=lambda t: frequencies.get(t, 0)):
+        count = frequencies.get(term, 0)
+        if kept and total + count > MATCH_BUDGET:
+            break
+        kept.append(term)
+        total += count
+    return kept
+
+
+def ensure_lexical(store: Store) -> None:
+    """Create the lexical index of the store if missing (once per process and database)."""
+    key = str(store.engine.url)
+    if key in _ready:
+        return
+    with _ready_lock:
+        if key in _ready:
+            return
+        if store.dialect == "postgresql":
+            _ensure_postgres(store)
+        else:
+            _ensure_sqlite(store)
+        _ready.add(key)
+
+
+_SQLITE_OBJECTS = {"turns_fts", "turns_fts_insert", "turns_fts_delete", "turns_fts_update"}
+
+
+def _ensure_sqlite(store: Store) -> None:
+    stride = ROWID_STRIDE
+    with store.engine.begin() as conn:
+        found = conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'turns_fts%'")).scalars()
+        if _SQLITE_OBJECTS <= set(found):
+            return
+        # First use, or a migration rebuilt `turns` (dropping its triggers): (re)build from the turns.
+        try:
+            conn.execute(
+                text(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS turns_fts USING fts5("
+                    "text, speaker UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER IF NOT EXISTS turns_fts_insert AFTER INSERT ON turns "
+                    f"WHEN new.seq < {stride} BEGIN "
+                    "INSERT INTO turns_fts(rowid, text, speaker) "
+                    f"VALUES (new.interaction_pk * {stride} + new.seq, new.text, new.speaker); END"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER IF NOT EXISTS turns_fts_delete AFTER DELETE ON turns BEGIN "
+                    f"DELETE FROM turns_fts WHERE rowid = old.interaction_pk * {stride} + old.seq; END"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER IF NOT EXISTS turns_fts_update AFTER UPDATE ON turns BEGIN "
+                    f"DELETE FROM turns_fts WHERE rowid = old.interaction_pk * {stride} + old.seq; "
+                    "INSERT INTO turns_fts(rowid, text, speaker) "
+                    f"SELECT new.interaction_pk * {stride} + new.seq, new.text, new.speaker "
+                    f"WHERE new.seq < {stride}; END"
+                )
+            )
+            conn.execute(text("DELETE FROM turns_fts"))
+            conn.execute(
+                text(
+                    "INSERT INTO turns_fts(rowid, text, speaker) "
+                    f"SELECT interaction_pk * {stride} + seq, text, speaker FROM turns WHERE seq < {stride}"
+                )
+            )
+        except DBAPIError as exc:  # another process built it at the same moment
+            if "already exists" not in str(exc) and "UNIQUE" not in str(exc):
+                raise
+
+
+def _ensure_postgres(store: Store) -> None:
+    with store.engine.begin() as conn:
+        has_function = conn.execute(text("SELECT 1 FROM pg_proc WHERE proname = 'parcours_fold'")).first()
+        if not has_function:
+            conn.execute(
+                text(
+                    "CREATE OR REPLACE FUNCTION parcours_fold(value text) RETURNS text "
+                    "LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURNS NULL ON NULL INPUT AS "
+                    f"$$ SELECT translate(lower(value), '{_ACCENTED}', '{_PLAIN}') $$"
+                )
+            )
+    with store.engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE INDEX IF NOT EXISTS ix_turns_text_fts ON turns "
+                "USING gin (to_tsvector('simple'::regconfig, parcours_fold(text)))"
+            )
+        )
+
+
+@dataclass(frozen=True)
+class SqlFilter:
+    """One condition on a column of `interactions` (alias i) or the turn's speaker."""
+
+    column: str
+    op: str
+    value: Any
+
+
+_SQL_OPS = {"$eq": "=", "$ne": "!=", "$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
+
+
+def _where_sql(filters: list[SqlFilter], speaker_column: str, dialect: str) -> tuple[str, dict[str, Any]]:
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    for n, f in enumerate(filters):
+        column = speaker_column if f.column == "speaker" else f"i.{f.column}"
+        name = f"f{n}"
+        value = f.value
+        if isinstance(value, date) and dialect == "sqlite":
+            value = value.isoformat()
+        if isinstance(value, list) and value and isinstance(value[0], date) and dialect == "sqlite":
+            value = [v.isoformat() for v in value]
+        if f.op in ("$in", "$nin"):
+            clauses.append(f"{column} {'IN' if f.op == '$in' else 'NOT IN'} :{name}")
+        else:
+            clauses.append(f"{column} {_SQL_OPS[f.op]} :{name}")
+        params[name] = value
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def lexical_search(
+    *, store: Store, tenant: str, query: str, limit: int = 50, filters: list[SqlFilter] | None = None
+) -> list[LexicalHit]:
+    """Turns of the tenant matching the query words, best first (BM25 on SQLite, ts_rank on PostgreSQL)."""
+    terms = query_terms(query)
+    if not terms:
+        return []
+    ensure_lexical(store)
+    filters = filters or []
+    with store.engine.connect() as conn:
+        frequencies = _frequencies(conn, store.dialect, terms) if len(terms) > 1 else {}
+        kept = _rarest(terms, frequencies)
+        if store.dialect == "postgresql":
+            match = " | ".join(_match_postgres(t) for t in kept)
+            extra, params = _where_sql(filters, "t.speaker", "postgresql")
+            sql = (
+                "SELECT t.interaction_pk, t.seq, t.speaker, t.text, "
+                "ts_rank(to_tsvector('simple'::regconfig, parcours_fold(t.text)), q) AS r "
+                "FROM turns t JOIN interactions i ON i.pk = t.interaction_pk, "
+                "to_tsquery('simple'::regconfig, :match) q "
+                "WHERE to_tsvector('simple'::regconfig, parcours_fold(t.text)) @@ q AND i.tenant = :tenant"
+                f"{extra} ORDER BY r DESC LIMIT :limit"
+            )
+        else:
+            match = " OR ".join(_match_sqlite(t) for t in kept)
+            extra, params = _where_sql(filters, "f.speaker", "sqlite")
+            sql = (
+                f"SELECT f.rowid / {ROWID_STRIDE}, f.rowid % {ROWID_STRIDE}, f.speaker, f.text, "
+                "-bm25(turns_fts) AS r FROM turns_fts f "
+                f"JOIN interactions i ON i.pk = f.rowid / {ROWID_STRIDE} "
+                f"WHERE turns_fts MATCH :match AND i.tenant = :tenant{extra} "
+                "ORDER BY bm25(turns_fts) LIMIT :limit"
+            )
+        statement = text(sql)
+        for f_name, value in params.items():
+            if isinstance(value, list):
+                statement = statement.bindparams(bindparam(f_name, expanding=True))
+        rows = conn.execute(statement, {"match": match, "tenant": tenant, "limit": 3 * limit, **params})
+        hits = [LexicalHit(int(pk), int(seq), sp, tx, float(r)) for pk, seq, sp, tx, r in rows]
+    # Turns holding more of the query's rarer words come first (BM25 alone favours short turns that repeat
+    # one common word); with three words or more, a turn matching only one of them is too weak a clue
+    # (the dense ranking still sees it).
+    weights = {t: math.log(1.0 + DF_CAP / (1 + frequencies.get(t, 0))) for t in terms}
+    needed = 2 if len(terms) >= 3 else 1
+    ranked = []
+    for hit in hits:
+        found = _matched(terms, hit.text)
+        if len(found) >= needed:
+            ranked.append((sum(weights[t] for t in found), hit))
+    ranked.sort(key=lambda c: (-c[0], -c[1].score))
+    return [h for _, h in ranked[:limit]]

@@ -1,0 +1,210 @@
+"""Hybrid transcript search: dense (Chroma) and lexical (FTS) rankings fused by reciprocal rank.
+
+The lexical side makes French (or any) words match even when the embedding model is English-centric;
+both sides are always restricted to one tenant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from store.db import Store
+from store.lexical import SqlFilter, lexical_search
+from store.schema import InteractionRow, TurnRow
+from store.vector_index import VectorIndex, date_key
+
+RRF_K = 60
+"""The constant of reciprocal-rank fusion: score = sum over rankings of 1 / (RRF_K + rank)."""
+
+FILTER_FIELDS: dict[str, tuple[type, str]] = {
+    "channel": (str, "channel"),
+    "queue": (str, "queue"),
+    "language": (str, "language"),
+    "speaker": (str, "speaker"),
+    "csat": (int, "csat"),
+    "abandoned": (bool, "abandoned"),
+    "interaction_id": (str, "ext_id"),
+    "pk": (int, "pk"),
+    "date": (date, "local_date"),
+}
+"""Filterable metadata: name → (type, column of `interactions`; `speaker` is the turn's)."""
+
+_MISSING: dict[str, Any] = {"csat": -1, "queue": "", "language": ""}
+"""How the index stores an absent value of these fields."""
+
+_OPS = {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin"}
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One interaction matching the query, with its best passage."""
+
+    interaction_id: str
+    quote: str
+    score: float
+    speaker: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    pk: int = 0
+    similarity: float | None = None
+    matched: str = "dense"
+    """Which rankings found it: dense, lexical or both."""
+
+
+def _coerce(name: str, value: Any) -> Any:
+    kind = FILTER_FIELDS[name][0]
+    if isinstance(value, list | tuple | set):
+        return [_coerce(name, v) for v in value]
+    if kind is bool:
+        if isinstance(value, str):
+            if value.lower() not in {"true", "false", "1", "0", "yes", "no"}:
+                raise ValueError(f"{name} must be true or false, not {value!r}")
+            return value.lower() in {"true", "1", "yes"}
+        return bool(value)
+    if kind is int:
+        return int(value)
+    if kind is date:
+        if isinstance(value, date):
+            return value
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            digits = int(value)
+            return date(digits // 10000, digits // 100 % 100, digits % 100)
+        return date.fromisoformat(str(value))
+    return str(value)
+
+
+def parse_where(where: dict[str, Any] | None) -> list[tuple[str, str, Any]]:
+    """Conditions (field, op, value) from `{field: value | [values] | {"$op": value}}`."""
+    out: list[tuple[str, str, Any]] = []
+    for name, condition in (where or {}).items():
+        if name == "tenant":
+            raise ValueError("the tenant is not a filter: it is fixed by the caller")
+        if name not in FILTER_FIELDS:
+            raise ValueError(f"unknown filter {name!r}; use one of {', '.join(FILTER_FIELDS)}")
+        if isinstance(condition, dict):
+            for op, value in condition.items():
+                if op not in _OPS:
+                    raise ValueError(f"unknown operator {op!r} for {name}")
+                out.append((name, op, _coerce(name, value)))
+        elif isinstance(condition, list | tuple | set):
+            out.append((name, "$in", _coerce(name, list(condition))))
+        else:
+            out.append((name, "$eq", _coerce(name, condition)))
+    return out
+
+
+def _chroma_value(name: str, value: Any) -> Any:
+    if isinstance(value, list):
+        return [_chroma_value(name, v) for v in value]
+    return date_key(value) if FILTER_FIELDS[name][0] is date else value
+
+
+def search_transcripts(
+    *,
+    store: Store,
+    index: VectorIndex | None,
+    tenant: str,
+    query: str,
+    k: int = 10,
+    where: dict[str, Any] | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[SearchHit]:
+    """The k interactions of the tenant that best match the query (one hit each, best passage quoted)."""
+    conditions = parse_where(where)
+    if start is not None:
+        conditions.append(("date", "$gte", start))
+    if end is not None:
+        conditions.append(("date", "$lte", end))
+    depth = max(4 * k, 40)
+    dense = []
+    if index is not None and query.strip():
+        vector = index.embedder.encode([query])[0]
+        chroma = [{name: {op: _chroma_value(name, value)}} for name, op, value in conditions]
+        # Chroma stores "no value" as a sentinel; SQL semantics (NULL matches no condition) are kept.
+        chroma += [{name: {"$ne": _MISSING[name]}} for name in {c[0] for c in conditions} if name in _MISSING]
+        dense = index.query(tenant=tenant, embedding=vector, n=depth, where=chroma)
+    sql_filters = [SqlFilter(FILTER_FIELDS[name][1], op, value) for name, op, value in conditions]
+    lexical = lexical_search(store=store, tenant=tenant, query=query, limit=depth, filters=sql_filters)
+
+    scores: dict[int, float] = {}
+    best: dict[int, tuple[int, str, str, int, int]] = {}  # pk -> (rank, source, speaker, seq_start, seq_end)
+    sims: dict[int, float] = {}
+    seen_dense: set[int] = set()
+    for d in dense:
+        if d.pk in seen_dense:
+            continue
+        seen_dense.add(d.pk)
+        scores[d.pk] = scores.get(d.pk, 0.0) + 1.0 / (RRF_K + len(seen_dense))
+        sims[d.pk] = d.similarity
+        best[d.pk] = (len(seen_dense), "dense", d.speaker, d.seq_start, d.seq_end)
+    seen_lex: set[int] = set()
+    for hit in lexical:
+        if hit.pk in seen_lex:
+            continue
+        seen_lex.add(hit.pk)
+        rank = len(seen_lex)
+        scores[hit.pk] = scores.get(hit.pk, 0.0) + 1.0 / (RRF_K + rank)
+        if hit.pk not in best or rank < best[hit.pk][0]:  # quote the passage ranked higher
+            best[hit.pk] = (rank, "lexical", hit.speaker, hit.seq, hit.seq)
+    top = sorted(scores, key=lambda pk: (-scores[pk], pk))[:k]
+    if not top:
+        return []
+
+    with store.session() as session:
+        rows = {
+            r.pk: r
+            for r in session.execute(
+                select(
+                    InteractionRow.pk,
+                    InteractionRow.ext_id,
+                    InteractionRow.channel,
+                    InteractionRow.queue,
+                    InteractionRow.local_date,
+                    InteractionRow.language,
+                    InteractionRow.csat,
+                    InteractionRow.abandoned,
+                    InteractionRow.theme_id,
+                    InteractionRow.iso_week,
+                ).where(InteractionRow.pk.in_(top), InteractionRow.tenant == tenant)
+            )
+        }
+        turns: dict[int, list[tuple[int, str]]] = {}
+        for pk, seq, body in session.execute(
+            select(TurnRow.interaction_pk, TurnRow.seq, TurnRow.text)
+            .where(TurnRow.interaction_pk.in_(top))
+            .order_by(TurnRow.interaction_pk, TurnRow.seq)
+        ):
+            turns.setdefault(pk, []).append((seq, body))
+    hits = []
+    for pk in top:
+        row = rows.get(pk)
+        if row is None:  # deleted since indexing, or (never) another tenant's
+            continue
+        _, source, speaker, seq_start, seq_end = best[pk]
+        quote = "\n".join(body for seq, body in turns.get(pk, []) if seq_start <= seq <= seq_end)
+        hits.append(
+            SearchHit(
+                interaction_id=row.ext_id,
+                quote=quote,
+                score=round(scores[pk], 6),
+                speaker=speaker,
+                metadata={
+                    "channel": row.channel,
+                    "queue": row.queue,
+                    "date": row.local_date.isoformat(),
+                    "week": row.iso_week,
+                    "language": row.language,
+                    "csat": row.csat,
+                    "abandoned": bool(row.abandoned),
+                    "theme_id": row.theme_id,
+                },
+                pk=pk,
+                similarity=round(sims[pk], 4) if pk in sims else None,
+                matched="both" if pk in seen_dense and pk in seen_lex else source,
+            )
+        )
+    return hits

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+
+from analytics.anomalies import describe_segment, find_anomalies
+from core.results import Period
+from store.db import Store
+from store.ingest import ingest_records
+from tests.factories import at
+
+QUEUES = ["cardiologie", "radiologie", "pediatrie"]
+LAST_MONDAY = date(2026, 11, 23)
+
+
+def stable_weeks_with_monday_peak_degradation(
+    *, weeks: int = 5, seed: int = 3, degraded_queue: str | None = "radiologie"
+) -> list[dict[str, Any]]:
+    """Five weeks of stable contacts; in the last week one queue's waits explode on Monday 8–10 h."""
+    rng = np.random.default_rng(seed)
+    records: list[dict[str, Any]] = []
+    n = 0
+    for week in range(weeks):
+        monday = LAST_MONDAY - timedelta(days=7 * (weeks - 1 - week))
+        for offset in range(5):
+            day = monday + timedelta(days=offset)
+            for hour in range(8, 16):
+                for queue in QUEUES:
+                    count = 12 if offset == 0 and hour in (8, 9) else 2
+                    for _ in range(count):
+                        n += 1
+                        degraded = (
+                            week == weeks - 1 and offset == 0 and hour in (8, 9) and queue == degraded_queue
+                        )
+                        wait = float(rng.gamma(4, 150 if degraded else 15))
+                        abandoned = bool(rng.random() < 0.05)
+                        started = at(day.day, hour, int(rng.integers(0, 60)), month=day.month)
+                        records.append(
+                            {
+                                "id": f"an-{n:05d}",
+                                "channel": "phone",
+                                "queue": queue,
+                                "started_at": started.isoformat(),
+                                "ended_at": (started + timedelta(minutes=6)).isoformat(),
+                                "wait_seconds": round(wait, 1),
+                                "handle_seconds": None if abandoned else round(float(rng.gamma(6, 40)), 1),
+                                "abandoned": abandoned,
+                                "resolved": not abandoned,
+                                "csat": None
+                                if abandoned or rng.random() < 0.5
+                                else int(rng.choice([2, 3, 4, 5, 5])),
+                                "reason": "rendez-vous",
+                                "patient_ref": f"p-{int(rng.integers(0, 5000)):05d}",
+                                "agent_ref": f"a-{int(rng.integers(1, 7))}",
+                                "language": "fr",
+                                "text": None if abandoned else "Bonjour, je voudrais un rendez-vous.",
+                            }
+                        )
+    return records
+
+
+def _last_week() -> Period:
+    return Period(start=LAST_MONDAY, end=LAST_MONDAY + timedelta(days=6))
+
+
+def test_monday_morning_degradation_in_one_queue_is_the_top_anomaly_and_nothing_else(store: Store) -> None:
+    summary = ingest_records(store, stable_weeks_with_monday_peak_degradation())
+    assert summary.rejected == 0
+    anomalies = find_anomalies(store=store, tenant="default", period=_last_week())
+    assert anomalies, "the planted degradation must be found"
+    top = anomalies[0]
+    assert top.metric == "response_time"
+    assert top.segment == {"queue": "radiologie", "weekday": 1, "hour": top.segment["hour"]}
+    assert top.segment["hour"] in (8, 9)
+    assert top.value > 3 * top.expected
+    assert top.volume >= 10 and top.p_value is not None and top.p_value < 0.05
+    assert "radiologie" in top.explanation and "Monday" in top.explanation
+    for anomaly in anomalies:
+        seg = anomaly.segment
+        assert seg.get("queue") == "radiologie", anomaly
+        assert seg.get("weekday", 1) == 1, anomaly
+        assert seg.get("hour", 8) in (8, 9), anomaly
+        assert "channel" not in seg and "agent" not in seg, anomaly
+    hours = {a.segment["hour"] for a in anomalies if a.metric == "response_time"}
+    assert hours == {8, 9}
+
+
+def test_stable_data_yields_no_anomaly(store: Store) -> None:
+    ingest_records(store, stable_weeks_with_monday_peak_degradation(degraded_queue=None, seed=11))
+    assert find_anomalies(store=store, tenant="default", period=_last_week()) == []
+
+
+def test_the_degradation_is_not_found_in_another_week(sqlite_store: Store) -> None:
+    ingest_records(sqlite_store, stable_weeks_with_monday_peak_degradation())
+    earlier = Period(start=LAST_MONDAY - timedelta(days=7), end=LAST_MONDAY - timedelta(days=1))
+    found = find_anomalies(store=sqlite_store, tenant="default", period=earlier, baseline_weeks=3)
+    assert not [a for a in found if a.metric == "response_time"]
+
+
+def test_a_segment_without_history_is_not_judged(sqlite_store: Store) -> None:
+    ingest_records(sqlite_store, stable_weeks_with_monday_peak_degradation(weeks=1))
+    assert find_anomalies(store=sqlite_store, tenant="default", period=_last_week()) == []
+
+
+@pytest.mark.parametrize(
+    ("segment", "words"),
+    [
+        ({"queue": "radiologie", "weekday": 1, "hour": 8}, "queue radiologie, Monday, 08:00–09:00"),
+        ({"agent": "a-3"}, "agent a-3"),
+    ],
+)
+def test_segments_read_as_words(segment: dict[str, Any], words: str) -> None:
+    assert describe_segment(segment) == words

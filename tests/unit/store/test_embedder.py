@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+import store.embedder as embedder_module
+from store.db import Store
+from store.embedder import Embedder, FakeEmbedder, embed_with_cache, get_embedder, text_hash
+from store.schema import EmbeddingCacheRow
+
+
+def test_fake_embedder_gives_normalized_float32_vectors() -> None:
+    vectors = FakeEmbedder(dim=64).encode(["Je voudrais un rendez-vous", "", "billing letter"])
+    assert vectors.shape == (3, 64)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+
+
+def test_fake_embedder_is_deterministic_across_instances() -> None:
+    first = FakeEmbedder().encode(["renouveler mon ordonnance"])
+    second = FakeEmbedder().encode(["renouveler mon ordonnance"])
+    np.testing.assert_array_equal(first, second)
+
+
+def test_fake_embedder_puts_similar_texts_closer() -> None:
+    embedder = FakeEmbedder(dim=128)
+    a, b, c = embedder.encode(
+        [
+            "I need to renew my prescription",
+            "please renew my prescription today",
+            "the online booking portal is broken",
+        ]
+    )
+    assert float(a @ b) > float(a @ c) + 0.2
+
+
+def test_fake_embedder_ignores_accents_and_case() -> None:
+    a, b = FakeEmbedder().encode(["Prévenir l'hôpital", "prevenir l'HOPITAL"])
+    assert float(a @ b) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_fake_embedder_satisfies_the_protocol() -> None:
+    assert isinstance(FakeEmbedder(), Embedder)
+
+
+def _cache_rows(store: Store, model: str) -> int:
+    with store.session() as session:
+        return session.execute(
+            select(func.count()).select_from(EmbeddingCacheRow).where(EmbeddingCacheRow.model == model)
+        ).scalar_one()
+
+
+def test_embed_with_cache_embeds_each_distinct_text_once(store: Store) -> None:
+    embedder = FakeEmbedder()
+    texts = ["bonjour", "au revoir", "bonjour", "bonjour", "merci"]
+    vectors = embed_with_cache(store=store, embedder=embedder, texts=texts)
+    assert embedder.texts_encoded == 3
+    np.testing.assert_array_equal(vectors, embedder.encode(texts))
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    assert _cache_rows(store, embedder.name) == 3
+
+
+def test_embed_with_cache_reads_cached_vectors_back(store: Store) -> None:
+    embedder = FakeEmbedder()
+    first = embed_with_cache(store=store, embedder=embedder, texts=["un", "deux"])
+    calls = embedder.calls
+    again = embed_with_cache(store=store, embedder=embedder, texts=["deux", "un", "trois"])
+    assert embedder.calls == calls + 1 and embedder.texts_encoded == 3  # only "trois" was new
+    np.testing.assert_array_equal(again[0], first[1])
+    np.testing.assert_array_equal(again[1], first[0])
+
+
+def test_embed_with_cache_keeps_models_apart(store: Store) -> None:
+    small, large = FakeEmbedder(dim=16), FakeEmbedder(dim=32)
+    embed_with_cache(store=store, embedder=small, texts=["bonjour"])
+    vectors = embed_with_cache(store=store, embedder=large, texts=["bonjour"])
+    assert vectors.shape == (1, 32)
+    assert large.texts_encoded == 1
+    assert _cache_rows(store, small.name) == 1 and _cache_rows(store, large.name) == 1
+
+
+def test_embed_with_cache_stores_the_hash_not_the_text(store: Store) -> None:
+    embed_with_cache(store=store, embedder=FakeEmbedder(), texts=["mon numéro est <PHONE>"])
+    with store.session() as session:
+        row = session.execute(select(EmbeddingCacheRow)).scalar_one()
+    assert row.text_hash == text_hash("mon numéro est <PHONE>")
+    assert len(row.vector) == 64 * 4
+
+
+def test_embed_with_cache_of_nothing_is_empty(store: Store) -> None:
+    assert embed_with_cache(store=store, embedder=FakeEmbedder(), texts=[]).shape == (0, 64)
+
+
+def test_get_embedder_loads_each_model_once(monkeypatch: pytest.MonkeyPatch, settings) -> None:
+    loads: list[tuple[str | None, int]] = []
+
+    class Loaded:
+        def __init__(self, model: str | None, *, batch_size: int) -> None:
+            loads.append((model, batch_size))
+            self.name, self.dim = model or "bundled", 8
+
+    monkeypatch.setattr(embedder_module, "SentenceEmbedder", Loaded)
+    monkeypatch.setattr(embedder_module, "_embedders", {})
+    first = get_embedder(settings)
+    assert get_embedder(settings) is first
+    other = settings.model_copy(
+        update={"embedding_model": "/models/multilingual", "embedding_batch_size": 16}
+    )
+    assert get_embedder(other) is not first
+    assert loads == [(None, 64), ("/models/multilingual", 16)]
