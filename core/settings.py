@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     follow_up_default_hours: int = Field(default=48, description="Follow-up deadline when none is given.")
     min_sample: int = Field(default=30, description="Below this many contacts a figure is flagged 'too few'.")
     baseline_weeks: int = Field(default=4, description="Weeks before the period used as baseline.")
-    playbook_path: Path | None = Field(default=None, description="Edited playbook YAML; the bundled one if unset.")
+    playbook_path: Path | None = Field(
+        default=None, description="Edited playbook YAML, else the bundled one."
+    )
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint.")
     llm_model: str | None = Field(default=None, description="Model name; no LLM if unset.")
     llm_api_key: str | None = Field(default=None, description="API key (or OPENAI_API_KEY).")
