@@ -1,6 +1,6 @@
 """KPI vocabulary: metric definitions, dimensions, intervals and the row model of a KPI series.
 
-The definitions follow DESIGN.md section 4; docs/kpis.md explains each one for managers.
+The definitions follow DESIGN.md section 4; the README explains each one for managers.
 """
 
 from __future__ import annotations

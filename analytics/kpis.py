@@ -2,7 +2,7 @@
 
 Public entry points (keyword-only): `kpi_series`, `kpi_value`, `headline_kpis`, `compare_periods`.
 Definitions: analytics.kpi_defs (names, units), analytics.kpi_queries (SQL), analytics.kpis_journeys
-(patient journeys); docs/kpis.md explains each for managers.
+(patient journeys); the README section "KPIs: what each number means" explains each for managers.
 """
 
 from __future__ import annotations

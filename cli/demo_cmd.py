@@ -17,7 +17,7 @@ from store.ingest import ingest_paths
 
 def demo(
     weeks: Annotated[int, typer.Option(help="Weeks of sample data.")] = 8,
-    per_week: Annotated[int, typer.Option(help="Interactions per week.")] = 800,
+    per_week: Annotated[int, typer.Option(help="Interactions per week.")] = 500,
     seed: Annotated[int, typer.Option(help="Random seed of the generator.")] = 7,
 ) -> None:
     """Generate sample data, ingest it, analyse the last week, write the report, show the top findings."""
