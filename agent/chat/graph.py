@@ -44,14 +44,9 @@ class StudioChatContext(ChatContext):
 
     def __post_init__(self) -> None:
         """Open the configured store and model when the platform gives none."""
-        from agent.llm import make_chat_model
+        from agent.studio import fill_studio_context
 
-        if self.store is None:
-            from store.db import Store
-
-            self.store = Store.from_settings()
-        if self.model is None:
-            self.model = make_chat_model(self.settings or self.store.settings)
+        fill_studio_context(self)
 
 
 def make_graph() -> CompiledStateGraph[Any, Any, Any, Any]:
