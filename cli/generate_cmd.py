@@ -12,6 +12,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli.common import fail, print_json
+
 err_console = Console(stderr=True)
 
 
@@ -83,13 +85,11 @@ def eval_command(
     from evals.runner import SUITES, print_table, run_eval
 
     if suite not in (*SUITES, "all"):
-        err_console.print(f"[red]error:[/red] --suite must be one of {', '.join(SUITES)} or all")
-        raise typer.Exit(2)
+        raise fail(f"--suite must be one of {', '.join(SUITES)} or all")
     report = run_eval(suite=suite, weeks=weeks, per_week=per_week, seed=seed, fake_embedder=fake_embedder)
     if as_json:
         print_table(report, err_console)
-        json.dump(report, sys.stdout, ensure_ascii=False, indent=2, default=str)
-        sys.stdout.write("\n")
+        print_json(report)
     else:
         print_table(report)
     if any(s.get("error") for s in report["suites"].values()):
