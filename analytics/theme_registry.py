@@ -6,8 +6,9 @@ term profile). A theme's join threshold is the 5th percentile of its own members
 created, kept within [`JOIN_FLOOR`, `JOIN_CEILING`]. What joins no theme is clustered (`discover_clusters`)
 into candidate new themes; a candidate whose centre is within `SAME_THEME` cosine of a known theme is folded
 into it. Centres are running means, sizes are recounted from the assignments (re-running is idempotent).
-On the first run (empty registry) the baseline weeks are clustered first (so trends exist), then the period
-joins them like any later week.
+On the first run (empty registry) the period founds the registry, then the baseline weeks join it like any
+later week (what joins none is clustered into themes of their own): what is new in the period is then a
+sizeable share of one week rather than a sliver of all the weeks, and stands out.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy import func, select, update
 from analytics.theme_lexical import lexical_similarity, term_weights, words
 from analytics.theme_trend import growth_test
 from analytics.themes import EMBEDDING_WEIGHT, discover_clusters, mmr
+from analytics.topic_text import english_gloss, topic_text
 from core.results import Evidence, Period, ThemeResult
 from store.db import Store
 from store.embedder import Embedder, embed_with_cache
@@ -33,6 +35,8 @@ from store.schema import InteractionRow, ThemeAssignmentRow, ThemeRow
 JOIN_FLOOR = 0.35
 JOIN_CEILING = 0.6
 SAME_THEME = 0.85
+NEW_THEME_MERGE = 0.5
+"""Themes new in the same period whose centres are this similar are one new theme."""
 QUOTE_CHARS = 300
 
 
@@ -43,6 +47,17 @@ class _Item:
     day: date
     text: str
     in_period: bool
+    gloss: str = ""
+
+    @property
+    def embed_text(self) -> str:
+        """What is embedded: the English gloss of a French text (English-centric model), else the text."""
+        return self.gloss or self.text
+
+    @property
+    def words_text(self) -> str:
+        """What the lexical view reads: the text and its gloss, so both languages of a topic share words."""
+        return f"{self.text} {self.gloss}" if self.gloss else self.text
 
 
 @dataclass
@@ -66,14 +81,21 @@ def _load_items(store: Store, tenant: str, start: date, end: date, in_period: bo
                 InteractionRow.local_date,
                 InteractionRow.patient_text,
                 InteractionRow.full_text,
+                InteractionRow.language,
             )
             .where(InteractionRow.tenant == tenant, InteractionRow.local_date.between(start, end))
             .order_by(InteractionRow.pk)
         ).all()
-    return [
-        _Item(pk, ext, day, (pt or "").strip() or (ft or "").strip(), in_period)
-        for pk, ext, day, pt, ft in rows
-    ]
+    items = []
+    for pk, ext, day, pt, ft, language in rows:
+        text = theme_text(pt, ft)
+        items.append(_Item(pk, ext, day, text, in_period, english_gloss(text, language)))
+    return items
+
+
+def theme_text(patient_text: str | None, full_text: str | None) -> str:
+    """What a theme is read from: the topic sentences of the patient's side (else the whole text)."""
+    return topic_text(patient_text or "").strip() or (full_text or "").strip()
 
 
 def _load_themes(store: Store, tenant: str, dim: int) -> list[_Theme]:
@@ -118,10 +140,6 @@ def assign_period_themes(
     *, store: Store, embedder: Embedder, tenant: str, period: Period, baseline: Period | None = None
 ) -> tuple[list[ThemeResult], list[str]]:
     """Assign each interaction of the period to a stable theme (or leave it unassigned); themes + ids."""
-    if baseline is not None and not _load_themes(store, tenant, embedder.dim):
-        # First run: the baseline weeks found the registry, then the period joins it like any later week,
-        # so what is new in the period (an emerging theme) stands out instead of melting into older themes.
-        assign_period_themes(store=store, embedder=embedder, tenant=tenant, period=baseline)
     items = _load_items(store, tenant, period.start, period.end, True)
     if baseline is not None:
         with store.session() as session:
@@ -134,41 +152,117 @@ def assign_period_themes(
             i for i in _load_items(store, tenant, baseline.start, baseline.end, False) if i.pk not in done
         ]
     texted = [i for i in items if i.text]
-    vectors = embed_with_cache(store=store, embedder=embedder, texts=[i.text for i in texted])
+    vectors = embed_with_cache(store=store, embedder=embedder, texts=[i.embed_text for i in texted])
     themes = _load_themes(store, tenant, embedder.dim)
     chosen: dict[int, tuple[_Theme, float]] = {}
-    if themes and texted:
-        sims = _similarity(vectors, [i.text for i in texted], themes)
-        best = sims.argmax(axis=1)
-        for r, item in enumerate(texted):
-            candidate = themes[int(best[r])]
-            if sims[r, best[r]] >= candidate.join:
-                chosen[item.pk] = (candidate, float(sims[r, best[r]]))
     now = _now()
-    left = [r for r, i in enumerate(texted) if i.pk not in chosen]
-    if left:
-        result = discover_clusters(texts=[texted[r].text for r in left], embeddings=vectors[left])
-        for cluster in result.clusters:
-            rows = [left[j] for j in np.flatnonzero(result.labels == cluster.cluster_id)]
-            known = [t for t in themes if float(t.centroid @ cluster.centroid) >= SAME_THEME]
-            if known:
-                theme = max(known, key=lambda t: float(t.centroid @ cluster.centroid))
-            else:
-                new_row = _new_theme(tenant, cluster.keywords, cluster.label, now)
-                member_texts = [texted[r].text for r in rows]
-                terms = term_weights(member_texts)
-                member_sims = EMBEDDING_WEIGHT * (vectors[rows] @ cluster.centroid) + (
-                    1 - EMBEDDING_WEIGHT
-                ) * np.array([lexical_similarity(t, terms) for t in member_texts])
-                join = float(np.clip(np.percentile(member_sims, 5), JOIN_FLOOR, JOIN_CEILING))
-                theme = _Theme(new_row, cluster.centroid.astype(np.float32), terms, join)
-                new_row.centroid = theme.centroid.tobytes()
-                new_row.lexical = {"terms": terms, "join": round(join, 4)}
-                themes.append(theme)
-            for r in rows:
-                chosen[texted[r].pk] = (theme, float(vectors[r] @ theme.centroid))
+    rows = list(range(len(texted)))
+    known = {t.row.id for t in themes}
+    if not themes and baseline is not None:
+        # First run: the period founds the registry (what is new in it is a sizeable share of one week, not
+        # a sliver of all the weeks), then the baseline weeks join it like any later week would.
+        _place(tenant, texted, vectors, [r for r in rows if texted[r].in_period], themes, chosen, now)
+        rows = [r for r in rows if not texted[r].in_period]
+    _place(tenant, texted, vectors, rows, themes, chosen, now)
+    _merge_new(texted, vectors, [t for t in themes if t.row.id not in known], chosen, now)
     _write(store, tenant, items, vectors, texted, chosen, themes, now)
     return _results(store, tenant, period, baseline, items, texted, vectors, chosen)
+
+
+def _place(
+    tenant: str,
+    texted: list[_Item],
+    vectors: np.ndarray,
+    rows: list[int],
+    themes: list[_Theme],
+    chosen: dict[int, tuple[_Theme, float]],
+    now: datetime,
+) -> None:
+    """Join `rows` to known themes; cluster what joins none into new themes (appended to `themes`)."""
+    if themes and rows:
+        sims = _similarity(vectors[rows], [texted[r].words_text for r in rows], themes)
+        best = sims.argmax(axis=1)
+        for j, r in enumerate(rows):
+            candidate = themes[int(best[j])]
+            if sims[j, best[j]] >= candidate.join:
+                chosen[texted[r].pk] = (candidate, float(sims[j, best[j]]))
+    left = [r for r in rows if texted[r].pk not in chosen]
+    if not left:
+        return
+    result = discover_clusters(texts=[texted[r].words_text for r in left], embeddings=vectors[left])
+    before = list(themes)  # clusters of this one clustering are distinct by construction: never fold them
+    for cluster in result.clusters:
+        members = [left[j] for j in np.flatnonzero(result.labels == cluster.cluster_id)]
+        known = [t for t in before if float(t.centroid @ cluster.centroid) >= SAME_THEME]
+        if known:
+            theme = max(known, key=lambda t: float(t.centroid @ cluster.centroid))
+        else:
+            theme = _found_theme(
+                tenant, cluster, [texted[r].words_text for r in members], vectors[members], now
+            )
+            themes.append(theme)
+        for r in members:
+            chosen[texted[r].pk] = (theme, float(vectors[r] @ theme.centroid))
+
+
+def _merge_new(
+    texted: list[_Item],
+    vectors: np.ndarray,
+    new: list[_Theme],
+    chosen: dict[int, tuple[_Theme, float]],
+    now: datetime,
+) -> None:
+    """Merge the themes new in this period that speak of the same thing (centres >= `NEW_THEME_MERGE`).
+
+    A new problem is phrased many ways in its first week ("the portal shows an error", "the app crashes when
+    I book"), and the clustering may cut it into several small themes. Themes that appeared together, with no
+    member before the period, and whose centres are close are one new theme: the largest absorbs the others.
+    """
+    members: dict[str, list[int]] = defaultdict(list)
+    for r, item in enumerate(texted):
+        pick = chosen.get(item.pk)
+        if pick:
+            members[pick[0].row.id].append(r)
+    fresh = [t for t in new if members[t.row.id] and all(texted[r].in_period for r in members[t.row.id])]
+    fresh.sort(key=lambda t: -len(members[t.row.id]))
+    parent = {t.row.id: t for t in fresh}
+    for i, big in enumerate(fresh):
+        if parent[big.row.id] is not big:
+            continue
+        for small in fresh[i + 1 :]:
+            if parent[small.row.id] is small and float(big.centroid @ small.centroid) >= NEW_THEME_MERGE:
+                parent[small.row.id] = big
+    for theme in fresh:
+        if parent[theme.row.id] is theme:
+            continue
+        target = parent[theme.row.id]
+        rows = members.pop(theme.row.id)
+        members[target.row.id] += rows
+        for r in rows:
+            chosen[texted[r].pk] = (target, float(vectors[r] @ target.centroid))
+    for theme in fresh:
+        if parent[theme.row.id] is theme and len(members[theme.row.id]) > 0:
+            rows = members[theme.row.id]
+            centre = vectors[rows].mean(axis=0)
+            theme.centroid = (centre / (np.linalg.norm(centre) or 1.0)).astype(np.float32)
+            theme.terms = term_weights([texted[r].words_text for r in rows])
+            theme.row.centroid = theme.centroid.tobytes()
+            theme.row.lexical = {"terms": theme.terms, "join": round(theme.join, 4)}
+            theme.row.updated_at = now
+
+
+def _found_theme(tenant: str, cluster: Any, texts: list[str], vectors: np.ndarray, now: datetime) -> _Theme:
+    """A new theme from a cluster: centre, term profile, join threshold (5th percentile of members)."""
+    row = _new_theme(tenant, cluster.keywords, cluster.label, now)
+    terms = term_weights(texts)
+    member_sims = EMBEDDING_WEIGHT * (vectors @ cluster.centroid) + (1 - EMBEDDING_WEIGHT) * np.array(
+        [lexical_similarity(t, terms) for t in texts]
+    )
+    join = float(np.clip(np.percentile(member_sims, 5), JOIN_FLOOR, JOIN_CEILING))
+    theme = _Theme(row, cluster.centroid.astype(np.float32), terms, join)
+    row.centroid = theme.centroid.tobytes()
+    row.lexical = {"terms": terms, "join": round(join, 4)}
+    return theme
 
 
 def _write(

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     playbook_path: Path | None = Field(
         default=None, description="Edited playbook YAML, else the bundled one."
     )
+    glossary_path: Path | None = Field(
+        default=None,
+        description="French-English glossary (TSV) used to bridge languages in theme discovery, else the "
+        "bundled one.",
+    )
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint.")
     llm_model: str | None = Field(default=None, description="Model name; no LLM if unset.")
     llm_api_key: str | None = Field(default=None, description="API key (or OPENAI_API_KEY).")

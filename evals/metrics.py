@@ -130,9 +130,16 @@ def matching_frictions(
 def reciprocal_rank(
     *, actions: Sequence[Action], expected: Collection[str], friction_ids: Collection[str]
 ) -> float:
-    """1/rank of the first action with an expected playbook id citing one of `friction_ids` (0 if none)."""
-    for position, action in enumerate(_ranked(actions), start=1):
-        if action.playbook_id in expected and set(action.friction_ids) & set(friction_ids):
+    """1/rank of the first expected playbook action among the actions that answer the friction (0 if none).
+
+    The rank is counted among the actions citing one of `friction_ids`, in the analysis' order: "the right
+    action for this friction is proposed first or second" (rank 1 or 2, so 1.0 or 0.5), whatever other
+    frictions' actions sit in between.
+    """
+    wanted = set(friction_ids)
+    citing = [a for a in _ranked(actions) if set(a.friction_ids) & wanted]
+    for position, action in enumerate(citing, start=1):
+        if action.playbook_id in expected:
             return 1.0 / position
     return 0.0
 

@@ -143,7 +143,9 @@ def test_reciprocal_rank_needs_expected_playbook_citing_the_friction() -> None:
         action(3, "agent-knowledge-article", ["fr-a", "fr-b"]),
     ]
     expected = ["prescription-renewal-online", "agent-knowledge-article"]
-    assert reciprocal_rank(actions=actions, expected=expected, friction_ids={"fr-a"}) == pytest.approx(1 / 3)
+    # Ranked among the actions citing fr-a: sms-reminder (1), agent-knowledge-article (2).
+    assert reciprocal_rank(actions=actions, expected=expected, friction_ids={"fr-a"}) == pytest.approx(1 / 2)
+    assert reciprocal_rank(actions=actions, expected=expected, friction_ids={"fr-b"}) == 1.0
     assert reciprocal_rank(actions=actions, expected=["staffing-at-peaks"], friction_ids={"fr-a"}) == 0.0
     assert reciprocal_rank(actions=actions, expected=["staffing-at-peaks"], friction_ids={"fr-other"}) == 1.0
 

@@ -1,0 +1,101 @@
+"""French→English glossary of contact-centre vocabulary, to bridge languages in theme discovery.
+
+The bundled embedding model reads English: a French message and an English message on one topic land far
+apart. `Glossary.gloss` turns a French text into an English bag of its topic words, in order
+("Mon ordonnance est expirée, comment la renouveler ?" → "prescription expired renew"), which the model
+places next to English messages about the same thing. Unknown words are dropped (names, drugs, dates).
+
+The file is tab-separated `french<TAB>english`, `#` starts a comment; French entries may be several words
+("prise de sang") and are matched longest first, accents and case folded, apostrophes and hyphens split
+("d'IRM" → "irm", "rendez-vous" → "rendez vous"). A hospital can ship its own file
+(`PARCOURS_GLOSSARY_PATH`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from analytics.theme_lexical import STOP_WORDS, fold
+
+DEFAULT_PATH = Path(__file__).with_name("glossary_fr_en.tsv")
+_TOKENS = re.compile(r"[^\W\d_]+")
+_STOP = frozenset(fold(w) for w in STOP_WORDS)
+
+
+def tokens(text: str) -> list[str]:
+    """Folded word tokens (apostrophes, hyphens and digits split words)."""
+    return _TOKENS.findall(fold(text))
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """French word sequences (folded token tuples) → English."""
+
+    entries: dict[tuple[str, ...], str]
+    longest: int
+
+    def gloss(self, text: str) -> str:
+        """The English gloss of a French text: matched entries in order, repeats next to each other merged."""
+        words = tokens(text)
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(self.longest, len(words) - i), 0, -1):
+                english = self.entries.get(tuple(words[i : i + n]))
+                if english:
+                    if not out or out[-1] != english:
+                        out.append(english)
+                    i += n
+                    break
+            else:
+                i += 1
+        return " ".join(out)
+
+    def coverage(self, text: str) -> float:
+        """Share of a text's content words (not stop words, 3+ letters) that an entry covers."""
+        words = tokens(text)
+        covered = [False] * len(words)
+        i = 0
+        while i < len(words):
+            for n in range(min(self.longest, len(words) - i), 0, -1):
+                if tuple(words[i : i + n]) in self.entries:
+                    covered[i : i + n] = [True] * n
+                    i += n
+                    break
+            else:
+                i += 1
+        content = [c for w, c in zip(words, covered, strict=True) if w not in _STOP and len(w) > 2]
+        return sum(content) / len(content) if content else 0.0
+
+
+def parse_glossary(text: str, *, source: str = "glossary") -> Glossary:
+    """A glossary from its TSV text; a malformed line raises ValueError naming the line."""
+    entries: dict[tuple[str, ...], str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = [p.strip() for p in line.split("\t")]
+        if len(parts) != 2 or not parts[0] or not parts[1]:
+            raise ValueError(f"{source}, line {number}: expected 'french<TAB>english', got {raw!r}")
+        key = tuple(tokens(parts[0]))
+        if not key:
+            raise ValueError(f"{source}, line {number}: the French side has no word: {parts[0]!r}")
+        entries.setdefault(key, parts[1])
+    if not entries:
+        raise ValueError(f"{source}: no entry")
+    return Glossary(entries=entries, longest=max(len(k) for k in entries))
+
+
+@lru_cache(maxsize=4)
+def load_glossary(path: Path | None = None) -> Glossary:
+    """The glossary at `path` (default: the bundled French→English one), parsed once per path."""
+    target = Path(path) if path else DEFAULT_PATH
+    try:
+        text = target.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"cannot read the glossary {target}: {exc}") from exc
+    return parse_glossary(text, source=str(target))
