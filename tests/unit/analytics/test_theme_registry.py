@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -112,3 +112,51 @@ def test_first_run_clusters_baseline_and_period_together(sqlite_store: Store) ->
             .count()
         )
     assert baseline_assigned == 24
+
+
+def _theme(theme_id: str, centre: list[float]) -> Any:
+    from analytics.theme_registry import _Theme
+
+    vector = np.asarray(centre, dtype=np.float32)
+    row = ThemeRow(id=theme_id, tenant="default", label=theme_id, keywords=[], size=0)
+    return _Theme(row, vector / np.linalg.norm(vector), {}, 0.4)
+
+
+def test_themes_new_in_the_same_period_and_close_merge_into_one() -> None:
+    from analytics.theme_registry import _Item, _merge_new
+
+    now = datetime(2026, 11, 23)
+    portal_a, portal_b = _theme("th-a", [1.0, 0.2, 0.0]), _theme("th-b", [0.9, 0.5, 0.0])
+    other_new, older = _theme("th-c", [0.0, 0.0, 1.0]), _theme("th-d", [1.0, 0.25, 0.0])
+    items = [_Item(pk, f"i{pk}", date(2026, 11, 17), f"text {pk}", in_period=pk != 9) for pk in range(10)]
+    vectors = np.array(
+        [[1, 0.2, 0]] * 4 + [[0.9, 0.5, 0]] * 2 + [[0, 0, 1]] * 2 + [[1, 0.25, 0]] * 2, dtype=np.float32
+    )
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    owners = [portal_a] * 4 + [portal_b] * 2 + [other_new] * 2 + [older] * 2
+    chosen = {item.pk: (theme, 0.9) for item, theme in zip(items, owners, strict=True)}
+    # th-d has a member before the period (pk 9): not new in the period, never merged.
+    _merge_new(items, vectors, [portal_a, portal_b, other_new, older], chosen, now)
+    assert {pk for pk, (t, _) in chosen.items() if t is portal_a} == {0, 1, 2, 3, 4, 5}
+    assert {pk for pk, (t, _) in chosen.items() if t is other_new} == {6, 7}
+    assert {pk for pk, (t, _) in chosen.items() if t is older} == {8, 9}
+    assert abs(float(np.linalg.norm(portal_a.centroid)) - 1.0) < 1e-5
+
+
+def test_first_run_the_period_founds_the_themes_and_baseline_only_topics_get_their_own(
+    sqlite_store: Store,
+) -> None:
+    embedder = FakeEmbedder(dim=128)
+    ingest_records(
+        sqlite_store,
+        [*_records(9, TOPICS), *_records(9, {"lost": "j'ai perdu mes lunettes dans la chambre {i}"})],
+    )
+    ingest_records(sqlite_store, [*_records(16, TOPICS), *_records(16, {"portal": PORTAL}, n=10)])
+    themes, _ = assign_period_themes(
+        store=sqlite_store, embedder=embedder, tenant="default", period=W47, baseline=W46
+    )
+    by_size = sorted((t.size, t.is_new, t.emerging) for t in themes)
+    assert by_size == [(8, False, False)] * 3 + [(10, True, True)]
+    with sqlite_store.session() as session:
+        labels = [r.label for r in session.query(ThemeRow)]
+    assert len(labels) == 5 and any("glasses" in label or "chambre" in label for label in labels)
