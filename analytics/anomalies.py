@@ -2,14 +2,17 @@
 
 For each metric and segment (queue × weekday × hour, queue × hour, queue × weekday, queue × channel,
 agent) the period's value is compared with the same segment in each of the previous `baseline_weeks` blocks of
-the same length (so weekday and hour seasonality is built in): expected = median of those values,
-spread = 1.4826 × MAD, never below the standard error of the difference. A segment is kept when it is worse
-by at least `min_score` spreads, has `min_volume` contacts, and its one-sided test against the pooled baseline
-survives Benjamini–Hochberg at `alpha` within its segment level.
+the same length (so weekday and hour seasonality is built in): expected = median of those values (for shares,
+the pooled rate: a small cell's weekly share is noisy), spread = 1.4826 × MAD, never below the standard error
+of the difference. Baseline blocks already far on the worse side (a degradation begun the week before) are
+left out of the pooled baseline. A segment is kept when it is worse by at least `min_score` spreads, has
+`min_volume` contacts, and its one-sided test against the pooled baseline survives Benjamini–Hochberg at
+`alpha` within its segment level.
 
 Levels run from the finest to the coarsest, and each coarser level is tested without the cells already flagged
 finer: a degradation confined to Monday 8–10 h in one queue is reported there, not again as "the whole week of
-that queue". Agents are only judged on what they control (satisfaction, handle time), not on queue waits.
+that queue". Agents are only judged on what they control (satisfaction, handle time, follow-ups kept on time),
+not on queue waits; follow-ups are judged per agent only.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ FIELDS = [
     "h_n",
     "h_sum",
     "h_sq",
+    "fu_n",
+    "fu_hits",
 ]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 QUEUE_LEVELS: list[tuple[str, ...]] = [
@@ -74,8 +79,12 @@ SPECS = [
     Spec("abandonment", "share", _f("ab_n", "ab_hits"), True, "Abandonment"),
     Spec("csat", "share", _f("cs_n", "cs_hits"), False, "Satisfaction (top-2-box)"),
     Spec("aht", "mean", _f("h_n", "h_sum", "h_sq"), True, "Average handle time"),
+    Spec("engagement", "share", _f("fu_n", "fu_hits"), False, "Follow-ups done on time"),
 ]
-AGENT_METRICS = ("csat", "aht")
+AGENT_METRICS = ("csat", "aht", "engagement")
+"""What an agent controls: satisfaction, handle time, and keeping the follow-ups they promised."""
+QUEUE_SPECS = [s for s in SPECS if s.metric != "engagement"]
+"""Follow-ups are kept (or not) by agents: judged per agent, not again as the queues those agents serve."""
 
 
 def _sum_if(cond: Any, value: Any = 1) -> Any:
@@ -87,6 +96,7 @@ def _aggregates(store: Store) -> list[Any]:
     answered = T.abandoned.is_(False)
     waited = and_(queued, answered, T.wait_seconds.is_not(None))
     handled = and_(answered, T.handle_seconds.is_not(None))
+    promised = and_(T.follow_up_required.is_(True), T.follow_up_due_at.is_not(None))
     sl = store.settings.service_level_seconds
     return [
         func.count(),
@@ -102,6 +112,8 @@ def _aggregates(store: Store) -> list[Any]:
         _sum_if(handled),
         _sum_if(handled, T.handle_seconds),
         _sum_if(handled, T.handle_seconds * T.handle_seconds),
+        _sum_if(promised),
+        _sum_if(and_(promised, T.follow_up_done_at.is_not(None), T.follow_up_done_at <= T.follow_up_due_at)),
     ]
 
 
@@ -172,10 +184,23 @@ def _test(
     weekly = [v for n, v, _ in history if n >= 3]
     if len(weekly) < 2:
         return None
-    pooled = sum((agg for block, agg in by_block.items() if block > 0), np.zeros(len(FIELDS)))
-    nb, vb, varb = _value(spec, pooled)
     expected = float(np.median(weekly))
     mad = 1.4826 * float(np.median(np.abs(np.asarray(weekly) - expected)))
+    # A degradation that began in the previous weeks is not "usual": blocks already as bad as the period
+    # (far on the worse side of the median) are left out of the pooled baseline the test compares with.
+    everything = sum((agg for block, agg in by_block.items() if block > 0), np.zeros(len(FIELDS)))
+    noise = _value(spec, everything)[2]
+    usual = [
+        agg
+        for block, agg in by_block.items()
+        if block > 0 and not _already_bad(spec, _value(spec, agg), expected, mad, noise)
+    ]
+    pooled = sum(usual, np.zeros(len(FIELDS)))
+    nb, vb, varb = _value(spec, pooled)
+    if nb == 0:
+        return None
+    if spec.kind == "share":
+        expected = vb  # a weekly share of a small cell is noisy (often 100 %): the pooled rate is the usual
     if spec.kind == "share":
         shared = (v0 * n0 + vb * nb) / (n0 + nb)
         se = math.sqrt(shared * (1 - shared) * (1 / n0 + 1 / nb))
@@ -190,6 +215,19 @@ def _test(
     scale = max(mad, se, floor)
     score = (v0 - expected) / scale * (1 if spec.worse_up else -1)
     return _Candidate(spec, segment, v0, expected, score, n0, p, len(weekly))
+
+
+def _already_bad(
+    spec: Spec, block: tuple[int, float, float], expected: float, mad: float, noise: float
+) -> bool:
+    """Whether a baseline block is far on the worse side: beyond 3 spreads (MAD, sampling noise, floor)."""
+    n, value, _ = block
+    if n < 3:
+        return False
+    floor = 0.02 if spec.kind == "share" else max(5.0, 0.05 * abs(expected))
+    spread = max(mad, floor, math.sqrt(max(noise, 0.0) / n))
+    worse = (value - expected) if spec.worse_up else (expected - value)
+    return worse > 3 * spread
 
 
 def _run_level(
@@ -247,7 +285,7 @@ def find_anomalies(
     cells = _cells(store, tenant, period, baseline_weeks, by_agent=False)
     excluded: dict[str, set[tuple[Any, ...]]] = {s.metric: set() for s in SPECS}
     for dims in QUEUE_LEVELS:
-        flagged = _run_level(cells, dims, SPECS, excluded, **options)  # type: ignore[arg-type]
+        flagged = _run_level(cells, dims, QUEUE_SPECS, excluded, **options)  # type: ignore[arg-type]
         for candidate, _q in flagged:
             excluded[candidate.spec.metric].update(
                 _cell_key(attrs) for _b, attrs, _v in cells if _matches(attrs, candidate.segment)
@@ -295,6 +333,7 @@ def explain(candidate: _Candidate) -> str:
     c = candidate
     return (
         f"{c.spec.label} in {describe_segment(c.segment)} was {_fmt(c.spec, c.value)} against "
-        f"{_fmt(c.spec, c.expected)} usually (median of the {c.weeks} previous weeks), "
+        f"{_fmt(c.spec, c.expected)} usually ({'rate' if c.spec.kind == 'share' else 'median'} of the "
+        f"{c.weeks} previous weeks), "
         f"over {c.volume} contacts: {c.score:.1f} times the usual variation."
     )

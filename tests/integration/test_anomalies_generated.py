@@ -44,7 +44,8 @@ def test_planted_segment_degradation_is_the_top_anomaly_and_the_rest_of_its_queu
     for week in planted.weeks:
         anomalies = find_anomalies(store=store, tenant=truth.tenant, period=parse_period(week))
         assert anomalies, week
-        top = anomalies[0]
+        # Agents are judged apart (the follow-up failure is planted on agents in the same weeks).
+        top = next(a for a in anomalies if "queue" in a.segment)
         assert top.metric in planted.metrics, (week, top)
         assert _in_planted_cells(top.segment, queue, hours), (week, top)
         assert any(
@@ -62,3 +63,14 @@ def test_an_undegraded_week_has_no_anomaly_in_that_queue(generated) -> None:
     quiet = [w for w in truth.weeks if w not in planted.weeks][-1]
     anomalies = find_anomalies(store=store, tenant=truth.tenant, period=parse_period(quiet), baseline_weeks=3)
     assert not [a for a in anomalies if a.segment.get("queue") == planted.segment["queue"]]
+
+
+def test_planted_follow_up_failure_flags_exactly_its_agents(generated) -> None:
+    store, truth = generated
+    planted = truth.friction("follow_up_failure")
+    for week in planted.weeks:
+        anomalies = find_anomalies(store=store, tenant=truth.tenant, period=parse_period(week))
+        agents = {a.segment["agent"] for a in anomalies if a.metric == "engagement" and "agent" in a.segment}
+        assert set(planted.segment["agent"]) <= agents, (week, agents)
+        ranked = [a.segment.get("agent") for a in anomalies if a.metric == "engagement"]
+        assert set(ranked[:2]) == set(planted.segment["agent"]), (week, ranked)

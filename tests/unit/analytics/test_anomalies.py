@@ -17,9 +17,18 @@ LAST_MONDAY = date(2026, 11, 23)
 
 
 def stable_weeks_with_monday_peak_degradation(
-    *, weeks: int = 5, seed: int = 3, degraded_queue: str | None = "radiologie"
+    *,
+    weeks: int = 5,
+    seed: int = 3,
+    degraded_queue: str | None = "radiologie",
+    degraded_weeks: int = 1,
+    failing_agent: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Five weeks of stable contacts; in the last week one queue's waits explode on Monday 8–10 h."""
+    """Five weeks of stable contacts; in the last week(s) one queue's waits explode on Monday 8–10 h.
+
+    Every fifth contact promises a callback within two days; `failing_agent` stops keeping them in the
+    last week.
+    """
     rng = np.random.default_rng(seed)
     records: list[dict[str, Any]] = []
     n = 0
@@ -33,11 +42,21 @@ def stable_weeks_with_monday_peak_degradation(
                     for _ in range(count):
                         n += 1
                         degraded = (
-                            week == weeks - 1 and offset == 0 and hour in (8, 9) and queue == degraded_queue
+                            week >= weeks - degraded_weeks
+                            and offset == 0
+                            and hour in (8, 9)
+                            and queue == degraded_queue
                         )
                         wait = float(rng.gamma(4, 150 if degraded else 15))
                         abandoned = bool(rng.random() < 0.05)
                         started = at(day.day, hour, int(rng.integers(0, 60)), month=day.month)
+                        agent = f"a-{int(rng.integers(1, 7))}"
+                        follow_up = None
+                        if n % 5 == 0 and not abandoned:
+                            due = started + timedelta(days=2)
+                            kept = not (agent == failing_agent and week == weeks - 1) and rng.random() < 0.95
+                            done = (started + timedelta(hours=20)).isoformat() if kept else None
+                            follow_up = {"required": True, "due_at": due.isoformat(), "done_at": done}
                         records.append(
                             {
                                 "id": f"an-{n:05d}",
@@ -54,7 +73,8 @@ def stable_weeks_with_monday_peak_degradation(
                                 else int(rng.choice([2, 3, 4, 5, 5])),
                                 "reason": "rendez-vous",
                                 "patient_ref": f"p-{int(rng.integers(0, 5000)):05d}",
-                                "agent_ref": f"a-{int(rng.integers(1, 7))}",
+                                "agent_ref": agent,
+                                "follow_up": follow_up,
                                 "language": "fr",
                                 "text": None if abandoned else "Bonjour, je voudrais un rendez-vous.",
                             }
@@ -114,3 +134,22 @@ def test_a_segment_without_history_is_not_judged(sqlite_store: Store) -> None:
 )
 def test_segments_read_as_words(segment: dict[str, Any], words: str) -> None:
     assert describe_segment(segment) == words
+
+
+def test_a_degradation_that_began_the_week_before_is_still_found(sqlite_store: Store) -> None:
+    ingest_records(sqlite_store, stable_weeks_with_monday_peak_degradation(degraded_weeks=2))
+    anomalies = find_anomalies(store=sqlite_store, tenant="default", period=_last_week())
+    waits = [a for a in anomalies if a.metric == "response_time"]
+    assert waits and waits[0].segment["queue"] == "radiologie" and waits[0].segment.get("weekday") == 1
+    assert all(a.segment.get("queue") == "radiologie" for a in waits)
+
+
+def test_an_agent_who_stops_keeping_promised_callbacks_is_flagged(sqlite_store: Store) -> None:
+    records = stable_weeks_with_monday_peak_degradation(degraded_queue=None, failing_agent="a-3")
+    ingest_records(sqlite_store, records)
+    anomalies = find_anomalies(store=sqlite_store, tenant="default", period=_last_week())
+    engagement = [a for a in anomalies if a.metric == "engagement"]
+    assert [a.segment for a in engagement if "agent" in a.segment] == [{"agent": "a-3"}]
+    flagged = engagement[0]
+    assert flagged.value < 0.2 and flagged.expected > 0.8
+    assert "Follow-ups done on time" in flagged.explanation
