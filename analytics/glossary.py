@@ -37,36 +37,35 @@ class Glossary:
     entries: dict[tuple[str, ...], str]
     longest: int
 
-    def gloss(self, text: str) -> str:
-        """The English gloss of a French text: matched entries in order, repeats next to each other merged."""
-        words = tokens(text)
-        out: list[str] = []
+    def matches(self, words: list[str]) -> list[tuple[int, int, str]]:
+        """(start, length, English) of each entry in folded words, longest match first, left to right."""
+        found = []
         i = 0
         while i < len(words):
             for n in range(min(self.longest, len(words) - i), 0, -1):
                 english = self.entries.get(tuple(words[i : i + n]))
                 if english:
-                    if not out or out[-1] != english:
-                        out.append(english)
+                    found.append((i, n, english))
                     i += n
                     break
             else:
                 i += 1
+        return found
+
+    def gloss(self, text: str) -> str:
+        """The English gloss of a French text: matched entries in order, repeats next to each other merged."""
+        out: list[str] = []
+        for _, _, english in self.matches(tokens(text)):
+            if not out or out[-1] != english:
+                out.append(english)
         return " ".join(out)
 
     def coverage(self, text: str) -> float:
         """Share of a text's content words (not stop words, 3+ letters) that an entry covers."""
         words = tokens(text)
         covered = [False] * len(words)
-        i = 0
-        while i < len(words):
-            for n in range(min(self.longest, len(words) - i), 0, -1):
-                if tuple(words[i : i + n]) in self.entries:
-                    covered[i : i + n] = [True] * n
-                    i += n
-                    break
-            else:
-                i += 1
+        for start, length, _ in self.matches(words):
+            covered[start : start + length] = [True] * length
         content = [c for w, c in zip(words, covered, strict=True) if w not in _STOP and len(w) > 2]
         return sum(content) / len(content) if content else 0.0
 
