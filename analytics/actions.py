@@ -150,6 +150,19 @@ def friction_signals(friction: Friction, anomalies: Sequence[Anomaly] = ()) -> d
     return found
 
 
+def _segment_pattern(friction: Friction, anomalies: Sequence[Anomaly]) -> set[str]:
+    """The signals a segment friction stands for: its own metric and the anomalies found on its segment."""
+    pattern = set()
+    metric = friction.signals.get("metric")
+    if isinstance(metric, str) and metric in _METRIC_SIGNAL:
+        pattern.add(_METRIC_SIGNAL[metric])
+    for anomaly in anomalies:
+        if friction.segment and _same_segment(anomaly.segment, friction.segment):
+            if anomaly.metric in _METRIC_SIGNAL:
+                pattern.add(_METRIC_SIGNAL[anomaly.metric])
+    return pattern
+
+
 def _same_segment(anomaly_segment: dict[str, Any], segment: dict[str, Any]) -> bool:
     shared = set(anomaly_segment) & set(segment)
     return bool(shared) and all(str(anomaly_segment[k]) == str(segment[k]) for k in shared)
@@ -187,6 +200,11 @@ def match_friction(
     weights = _keyword_weights(playbook)
     signals = friction_signals(friction, anomalies)
     themed = friction.theme_id is not None
+    defining = set() if themed else _segment_pattern(friction, anomalies)
+    if defining:
+        # A segment friction is what its anomalies show (an agent's broken callbacks): the other statistics of
+        # the contacts it holds (the repeat rate of the queues that agent serves) are context, not the cause.
+        signals = {k: v for k, v in signals.items() if k in defining}
     scored: list[tuple[PlaybookEntry, float, float]] = []
     for entry in playbook.actions:
         phrases = {" ".join(fold(k)) for k in entry.theme_keywords}

@@ -237,3 +237,23 @@ def test_reference_figures_are_not_read_as_signals():
         signals={"repeat_rate_baseline": 0.6, "csat_n": 40, "fcr_p_value": 0.01, "wait_p90_s_before": 900},
     )
     assert friction_signals(fr) == {}
+
+
+def test_a_segment_friction_is_answered_for_what_its_anomaly_shows_not_for_its_contacts_context():
+    # An agent who stops keeping callbacks serves a queue whose patients repeat a lot anyway: the repeat rate
+    # and effort of those contacts must not bring prescription or portal fixes to the agent's friction.
+    agent = friction(
+        "fr-agent",
+        "Rappels promis non faits chez l'agent a-14",
+        kind="segment",
+        segment={"agent": "a-14"},
+        signals={"metric": "engagement", "repeat_rate": 0.6, "effort_share": 0.4, "fcr_gap": -0.3},
+    )
+    anomaly = Anomaly(metric="engagement", segment={"agent": "a-14"}, value=0.19, expected=0.9, score=7.1)
+    proposed = [m.entry.id for m in match_friction(agent, PLAYBOOK, anomalies=[anomaly])]
+    assert proposed[0] in {"callback-tracking", "agent-coaching"}
+    assert not {"prescription-renewal-online", "fix-broken-portal-or-link"} & set(proposed)
+    unexplained = friction(
+        "fr-x", "Segment", kind="segment", segment={"agent": "a-2"}, signals={"repeat_rate": 0.6}
+    )
+    assert match_friction(unexplained, PLAYBOOK), "without an anomaly the friction's statistics still count"
