@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from analytics.frictions import EFFORT_PHRASES
 from analytics.theme_lexical import STOP_WORDS, clean, fold
 
 CONVERSATION_WORDS: frozenset[str] = frozenset(
@@ -69,10 +70,8 @@ _TOKENS = re.compile(r"[^\W\d_]+")
 _STOP = frozenset(fold(w) for w in STOP_WORDS) | CONVERSATION_WORDS
 
 
-def _effort_phrases() -> tuple[str, ...]:
-    from analytics.frictions import EFFORT_PHRASES
-
-    return tuple(sorted({*EFFORT_PHRASES, *ACCESS_PHRASES}, key=len, reverse=True))
+_PHRASES = tuple(sorted({*EFFORT_PHRASES, *ACCESS_PHRASES}, key=len, reverse=True))
+"""Effort and access phrases, longest first (a longer phrase is cut before the shorter one it contains)."""
 
 
 def topic_words(sentence: str) -> list[str]:
@@ -85,7 +84,7 @@ def topic_text(text: str) -> str:
     cleaned = clean(text)
     if not cleaned:
         return ""
-    phrases = _effort_phrases()
+    phrases = _PHRASES
     kept = []
     for sentence in _SENTENCES.split(clean_lines(text)):
         sentence = sentence.strip()
