@@ -201,7 +201,6 @@ def _test(
         return None
     if spec.kind == "share":
         expected = vb  # a weekly share of a small cell is noisy (often 100 %): the pooled rate is the usual
-    if spec.kind == "share":
         shared = (v0 * n0 + vb * nb) / (n0 + nb)
         se = math.sqrt(shared * (1 - shared) * (1 / n0 + 1 / nb))
         floor = 0.02

@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from analytics.theme_lexical import STOP_WORDS, fold
+from analytics.theme_lexical import FOLDED_STOP_WORDS, fold
 
 DEFAULT_PATH = Path(__file__).with_name("glossary_fr_en.tsv")
 _TOKENS = re.compile(r"[^\W\d_]+")
-_STOP = frozenset(fold(w) for w in STOP_WORDS)
 
 
 def tokens(text: str) -> list[str]:
@@ -66,7 +65,9 @@ class Glossary:
         covered = [False] * len(words)
         for start, length, _ in self.matches(words):
             covered[start : start + length] = [True] * length
-        content = [c for w, c in zip(words, covered, strict=True) if w not in _STOP and len(w) > 2]
+        content = [
+            c for w, c in zip(words, covered, strict=True) if w not in FOLDED_STOP_WORDS and len(w) > 2
+        ]
         return sum(content) / len(content) if content else 0.0
 
 

@@ -55,7 +55,8 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-_FOLDED_STOP = frozenset(fold(w) for w in STOP_WORDS)
+FOLDED_STOP_WORDS = frozenset(fold(w) for w in STOP_WORDS)
+"""The stop words, accents folded (as texts are compared)."""
 
 
 def clean(text: str) -> str:
@@ -66,13 +67,13 @@ def clean(text: str) -> str:
 
 
 def _analyzer_words(text: str) -> list[str]:
-    words = [w for w in _WORD.findall(fold(text)) if w not in _FOLDED_STOP and len(w) > 2]
+    words = [w for w in _WORD.findall(fold(text)) if w not in FOLDED_STOP_WORDS and len(w) > 2]
     return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
 def words(text: str) -> list[str]:
     """Topic words of a text (folded, no stop words, no placeholders, no digits)."""
-    return [w for w in _WORD.findall(fold(clean(text))) if w not in _FOLDED_STOP and len(w) > 2]
+    return [w for w in _WORD.findall(fold(clean(text))) if w not in FOLDED_STOP_WORDS and len(w) > 2]
 
 
 class LexicalView:

@@ -21,7 +21,9 @@ import re
 from pathlib import Path
 
 from analytics.frictions import EFFORT_PHRASES
-from analytics.theme_lexical import STOP_WORDS, clean, fold
+from analytics.glossary import load_glossary, tokens
+from analytics.theme_lexical import FOLDED_STOP_WORDS, clean, fold
+from core.settings import get_settings
 
 CONVERSATION_WORDS: frozenset[str] = frozenset(
     fold(w)
@@ -66,9 +68,7 @@ ACCESS_PHRASES: tuple[str, ...] = (
 """Complaints about reaching the centre, whatever the topic (folded)."""
 
 _SENTENCES = re.compile(r"(?<=[.!?…])\s+|\n+")
-_TOKENS = re.compile(r"[^\W\d_]+")
-_STOP = frozenset(fold(w) for w in STOP_WORDS) | CONVERSATION_WORDS
-
+_STOP = FOLDED_STOP_WORDS | CONVERSATION_WORDS
 
 _PHRASES = tuple(sorted({*EFFORT_PHRASES, *ACCESS_PHRASES}, key=len, reverse=True))
 """Effort and access phrases, longest first (a longer phrase is cut before the shorter one it contains)."""
@@ -76,7 +76,7 @@ _PHRASES = tuple(sorted({*EFFORT_PHRASES, *ACCESS_PHRASES}, key=len, reverse=Tru
 
 def topic_words(sentence: str) -> list[str]:
     """The words of a sentence that can carry a topic (folded, no stop or conversation words)."""
-    return [w for w in _TOKENS.findall(fold(clean(sentence))) if len(w) > 1 and w not in _STOP]
+    return [w for w in tokens(clean(sentence)) if len(w) > 1 and w not in _STOP]
 
 
 def topic_text(text: str) -> str:
@@ -84,15 +84,14 @@ def topic_text(text: str) -> str:
     cleaned = clean(text)
     if not cleaned:
         return ""
-    phrases = _PHRASES
     kept = []
     for sentence in _SENTENCES.split(clean_lines(text)):
         sentence = sentence.strip()
         if not sentence:
             continue
         folded = fold(sentence)
-        if any(p in folded for p in phrases):
-            for phrase in phrases:
+        if any(p in folded for p in _PHRASES):
+            for phrase in _PHRASES:
                 folded = folded.replace(phrase, " ")
             if not topic_words(folded):
                 continue
@@ -117,9 +116,9 @@ def is_french(text: str, language: str | None = None) -> bool:
     """Whether a text is French: its `language` field when known, else its function words."""
     if language:
         return language.lower().startswith("fr")
-    tokens = _TOKENS.findall(fold(text))
-    french = sum(1 for t in tokens if t in _FRENCH_MARKERS)
-    english = sum(1 for t in tokens if t in _ENGLISH_MARKERS)
+    words = tokens(text)
+    french = sum(1 for t in words if t in _FRENCH_MARKERS)
+    english = sum(1 for t in words if t in _ENGLISH_MARKERS)
     return french > english
 
 
@@ -132,8 +131,5 @@ def english_gloss(text: str, language: str | None = None) -> str:
     """
     if not text or not is_french(text, language):
         return ""
-    from analytics.glossary import load_glossary
-    from core.settings import get_settings
-
     path = get_settings().glossary_path
     return load_glossary(Path(path) if path else None).gloss(text)
