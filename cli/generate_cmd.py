@@ -69,7 +69,7 @@ def generate_command(
 
 
 def eval_command(
-    suite: Annotated[str, typer.Option(help="synthetic, dstc11-insurance or all.")] = "all",
+    suite: Annotated[str, typer.Option(help="synthetic, dstc11-insurance, banking77 or all.")] = "all",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")] = False,
     weeks: Annotated[int, typer.Option(help="Synthetic suite: weeks generated.")] = 6,
     per_week: Annotated[
@@ -80,13 +80,33 @@ def eval_command(
         bool,
         typer.Option("--fake-embedder", help="Use the hashing embedder instead of the real model (fast)."),
     ] = False,
+    labelled: Annotated[
+        Path | None,
+        typer.Option(
+            "--labelled",
+            help="Score theme discovery on your own labelled JSONL ({text, label[, language, date]}) "
+            "through ingest and the analysis, instead of the suites.",
+        ),
+    ] = None,
 ) -> None:
     """Score theme discovery, frictions, anomalies and actions against known answers."""
     from evals.runner import SUITES, print_table, run_eval
 
     if suite not in (*SUITES, "all"):
         raise fail(f"--suite must be one of {', '.join(SUITES)} or all")
-    report = run_eval(suite=suite, weeks=weeks, per_week=per_week, seed=seed, fake_embedder=fake_embedder)
+    if labelled is not None and not labelled.is_file():
+        raise fail(f"--labelled: no such file: {labelled}")
+    try:
+        report = run_eval(
+            suite=suite,
+            weeks=weeks,
+            per_week=per_week,
+            seed=seed,
+            fake_embedder=fake_embedder,
+            labelled=labelled,
+        )
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
     if as_json:
         print_table(report, err_console)
         print_json(report)

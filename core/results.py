@@ -56,6 +56,9 @@ class ThemeResult(BaseModel):
     quotes: list[Evidence] = Field(default_factory=list, description="Representative quotes.")
     emerging: bool = Field(default=False, description="New or sharply growing against the baseline.")
     is_new: bool = Field(default=False, description="First seen in this period.")
+    growing: bool = Field(
+        default=False, description="A known theme whose volume grew significantly against the baseline."
+    )
 
 
 class Friction(BaseModel):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,10 +19,9 @@ from core.models import Interaction
 from core.results import Period
 from core.settings import Settings, get_settings
 from evals.generator import generate
-from evals.metrics import score_analysis, theme_scores
+from evals.metrics import score_analysis
 
-DSTC11_PATH = Path(__file__).parent / "datasets" / "dstc11_insurance" / "utterances.jsonl"
-SUITES = ("synthetic", "dstc11-insurance")
+SUITES = ("synthetic", "dstc11-insurance", "banking77")
 
 
 def optional(module: str, attribute: str) -> tuple[Any, str | None]:
@@ -47,32 +45,6 @@ def _embedder(fake: bool, settings: Settings | None = None) -> tuple[Any, str | 
         return (factory() if factory else None), missing
     factory, missing = optional("store.embedder", "get_embedder")
     return (factory(settings) if factory else None), missing
-
-
-def run_dstc11(
-    *, cluster: Callable[..., Any] | None = None, embedder: Any = None, fake_embedder: bool = False
-) -> dict[str, Any]:
-    """Cluster the DSTC11 insurance utterances (number of intents not given) and score ACC/NMI/ARI."""
-    rows = [json.loads(line) for line in DSTC11_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
-    out: dict[str, Any] = {"suite": "dstc11-insurance", "n": len(rows), "missing": []}
-    if cluster is None:
-        cluster, missing = optional("analytics.themes", "discover_clusters")
-        if missing:
-            out["missing"].append(missing)
-    if embedder is None and cluster is not None:
-        embedder, missing = _embedder(fake_embedder)
-        if missing:
-            out["missing"].append(missing)
-    if cluster is None or embedder is None:
-        return out
-    texts = [r["utterance"] for r in rows]
-    started = time.perf_counter()
-    clustering = cluster(texts=texts, embeddings=embedder.encode(texts))
-    labels = [int(x) for x in getattr(clustering, "labels", clustering)]
-    out["seconds"] = round(time.perf_counter() - started, 1)
-    out["themes"] = theme_scores(true_labels=[r["intent"] for r in rows], pred_labels=labels)
-    out["intents"] = len({r["intent"] for r in rows})
-    return out
 
 
 @contextmanager
@@ -177,18 +149,35 @@ def _valid(record: dict[str, Any]) -> bool:
 
 
 def run_eval(
-    *, suite: str = "all", weeks: int = 6, per_week: int = 2000, seed: int = 7, fake_embedder: bool = False
+    *,
+    suite: str = "all",
+    weeks: int = 6,
+    per_week: int = 2000,
+    seed: int = 7,
+    fake_embedder: bool = False,
+    labelled: Path | None = None,
 ) -> dict[str, Any]:
-    """Run the suites asked for ("synthetic", "dstc11-insurance" or "all")."""
+    """Run the suites asked for (synthetic, dstc11-insurance, banking77 or all), or a labelled file."""
+    from evals.real_suites import run_labelled, run_real_suite
+
+    results: dict[str, Any] = {}
+    if labelled is not None:
+        from evals.labelled import read_labelled
+
+        items = read_labelled(labelled)
+        results[labelled.name] = run_labelled(
+            items, name=labelled.name, settings_factory=temporary_home, embedder=_embedder(fake_embedder)[0]
+        )
+        return {"suites": results}
     if suite not in (*SUITES, "all"):
         raise ValueError(f"unknown suite {suite!r}; choose one of {', '.join(SUITES)} or all")
-    results: dict[str, Any] = {}
     if suite in ("synthetic", "all"):
         results["synthetic"] = run_synthetic(
             weeks=weeks, per_week=per_week, seed=seed, fake_embedder=fake_embedder
         )
-    if suite in ("dstc11-insurance", "all"):
-        results["dstc11-insurance"] = run_dstc11(fake_embedder=fake_embedder)
+    for name in ("dstc11-insurance", "banking77"):
+        if suite in (name, "all"):
+            results[name] = run_real_suite(name, settings_factory=temporary_home, fake_embedder=fake_embedder)
     return {"suites": results}
 
 
@@ -217,6 +206,7 @@ def table_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         if "ingest" in suite:
             ingest = suite["ingest"]
             rows.append((name, "ingest rejected", str(ingest["rejected"]), f"{ingest['accepted']} accepted"))
+        rows += _real_rows(name, suite)
         themes = suite.get("themes") or suite.get("metrics", {}).get("themes")
         if themes:
             note = f"n={themes['n']}, clusters={themes['clusters']}, unassigned={themes['unassigned']}"
@@ -255,6 +245,57 @@ def table_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         rows.append((name, "action MRR", _fmt(metrics["action_mrr"]), ""))
         evidence = metrics["evidence"]
         rows.append((name, "evidence ids valid", _fmt(evidence["share"]), f"{evidence['n']} cited"))
+    return rows
+
+
+def _theme_row(name: str, what: str, scores: dict[str, Any]) -> tuple[str, str, str, str]:
+    value = f"{_fmt(scores['acc'])} / {_fmt(scores['nmi'])} / {_fmt(scores['ari'])}"
+    note = f"n={scores['n']}, themes={scores['clusters']}, unassigned={scores['unassigned']}"
+    return (name, f"{what}: theme ACC / NMI / ARI", value, note)
+
+
+def _real_rows(name: str, suite: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Rows of a real-data suite: product first run, registry run, component (labelled as such)."""
+    rows = []
+    for key, what in (
+        ("first_run", "product, first run"),
+        ("registry_run", "product, registry run (last week)"),
+    ):
+        if key in suite:
+            rows.append(_theme_row(name, what, suite[key]))
+            for language, scores in suite[key].get("by_language", {}).items():
+                rows.append(_theme_row(name, f"{what}, {language} only", scores))
+    if "component" in suite:
+        rows.append(
+            _theme_row(name, "component alone (discover_clusters), for comparison", suite["component"])
+        )
+    for language, counts in suite.get("empty_topic", {}).items():
+        rows.append(
+            (
+                name,
+                f"texts with an empty topic text ({language})",
+                str(counts["empty_topic"]),
+                f"of {counts['texts']}; the original text is used for them",
+            )
+        )
+    if "emerging" in suite:
+        e = suite["emerging"]
+        rows.append(
+            (
+                name,
+                f"held-out intent {e['held_out']} in week 4: F1 of the emerging theme",
+                _fmt(e["new_f1"]),
+                f"flagged new: {e['new_is_new']}",
+            )
+        )
+        rows.append(
+            (
+                name,
+                f"intent {e['tripled']} tripled in week 4: flagged growing",
+                _fmt(e.get("growing_flagged")),
+                f"F1 of its theme {_fmt(e.get('growing_f1'))}",
+            )
+        )
     return rows
 
 

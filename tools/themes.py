@@ -123,9 +123,9 @@ def list_themes(runtime: ToolRuntime[ParcoursContext], period: str | None = None
             baseline_weeks=4,
             period_weeks=weeks,
         )
-        flags = [
-            f for f, on in (("NEW", theme.is_new), ("EMERGING", growth["emerging"] or theme.emerging)) if on
-        ]
+        # with no data at all before the period there is nothing to have grown from (same rule as the registry)
+        grew = bool(before) and growth["emerging"]
+        flags = [f for f, on in (("NEW", theme.is_new), ("EMERGING", grew or theme.emerging)) if on]
         lines.append(
             f"{theme.theme_id} | {theme.label} | {theme.size} | {theme.size / total:.1%} | "
             f"x{growth['growth']:.2f} | {growth['p_value']:.3g} | {' '.join(flags) or '-'}"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -53,7 +53,8 @@ def test_themes_keep_their_ids_across_weeks_and_a_new_topic_becomes_a_candidate(
         store=sqlite_store, embedder=embedder, tenant="default", period=W46
     )
     assert len(first) == 3 and not unassigned
-    assert all(t.theme_id.startswith("th-") and t.is_new for t in first)
+    # a first analysis has no earlier weeks to compare with: nothing is new or emerging yet
+    assert all(t.theme_id.startswith("th-") and not t.is_new and not t.emerging for t in first)
     by_label = {t.theme_id: t for t in first}
 
     abandoned = interaction(started=at(18, 10), abandoned=True, transcript=None)
@@ -114,33 +115,56 @@ def test_first_run_clusters_baseline_and_period_together(sqlite_store: Store) ->
     assert baseline_assigned == 24
 
 
-def _theme(theme_id: str, centre: list[float]) -> Any:
-    from analytics.theme_registry import _Theme
+def test_a_cluster_takes_the_name_most_of_its_earlier_members_had() -> None:
+    from analytics.theme_registry import _identify, _Item
+    from analytics.themes import ClusterResult
 
-    vector = np.asarray(centre, dtype=np.float32)
-    row = ThemeRow(id=theme_id, tenant="default", label=theme_id, keywords=[], size=0)
-    return _Theme(row, vector / np.linalg.norm(vector), {}, 0.4)
+    def item(pk: int, previous: str | None) -> _Item:
+        return _Item(pk, f"i{pk}", date(2026, 11, 17), "t", "fr", True, previous)
+
+    known = {"th-a": ThemeRow(id="th-a"), "th-b": ThemeRow(id="th-b")}
+    texted = [item(0, "th-a"), item(1, "th-a"), item(2, None), item(3, "th-a"), item(4, "th-b"), item(5, None)]
+    texted += [item(6, "th-b"), item(7, "th-a"), item(8, "th-gone")]
+    labels = np.array([0, 0, 0, 1, 1, 1, 2, 2, -1])
+    clusters = ClusterResult(labels=labels, clusters=[_cluster(c) for c in (0, 1, 2)])
+    names = _identify(clusters, texted, known)
+    # cluster 0: both earlier members were th-a; cluster 1: a tie th-a/th-b, but th-a went to cluster 0 and
+    # th-b holds half of its earlier members; cluster 2: th-a and th-b are both taken -> a new theme
+    assert names == {0: "th-a", 1: "th-b", 2: None}
 
 
-def test_themes_new_in_the_same_period_and_close_merge_into_one() -> None:
-    from analytics.theme_registry import _Item, _merge_new
+def _cluster(cluster_id: int) -> Any:
+    from analytics.themes import Cluster
 
-    now = datetime(2026, 11, 23)
-    portal_a, portal_b = _theme("th-a", [1.0, 0.2, 0.0]), _theme("th-b", [0.9, 0.5, 0.0])
-    other_new, older = _theme("th-c", [0.0, 0.0, 1.0]), _theme("th-d", [1.0, 0.25, 0.0])
-    items = [_Item(pk, f"i{pk}", date(2026, 11, 17), f"text {pk}", in_period=pk != 9) for pk in range(10)]
-    vectors = np.array(
-        [[1, 0.2, 0]] * 4 + [[0.9, 0.5, 0]] * 2 + [[0, 0, 1]] * 2 + [[1, 0.25, 0]] * 2, dtype=np.float32
+    return Cluster(cluster_id, 3, [], "", [], np.ones(3, dtype=np.float32))
+
+
+def test_a_known_theme_that_triples_is_flagged_growing_not_new(sqlite_store: Store) -> None:
+    embedder = FakeEmbedder(dim=128)
+    ingest_records(sqlite_store, [*_records(2, TOPICS), *_records(9, TOPICS)])
+    growing = {"parking": TOPICS["parking"]}
+    ingest_records(sqlite_store, [*_records(16, TOPICS), *_records(16, growing, n=16)])
+    baseline = Period(start=date(2026, 11, 2), end=date(2026, 11, 15))
+    themes, _ = assign_period_themes(
+        store=sqlite_store, embedder=embedder, tenant="default", period=W47, baseline=baseline
     )
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    owners = [portal_a] * 4 + [portal_b] * 2 + [other_new] * 2 + [older] * 2
-    chosen = {item.pk: (theme, 0.9) for item, theme in zip(items, owners, strict=True)}
-    # th-d has a member before the period (pk 9): not new in the period, never merged.
-    _merge_new(items, vectors, [portal_a, portal_b, other_new, older], chosen, now)
-    assert {pk for pk, (t, _) in chosen.items() if t is portal_a} == {0, 1, 2, 3, 4, 5}
-    assert {pk for pk, (t, _) in chosen.items() if t is other_new} == {6, 7}
-    assert {pk for pk, (t, _) in chosen.items() if t is older} == {8, 9}
-    assert abs(float(np.linalg.norm(portal_a.centroid)) - 1.0) < 1e-5
+    flags = sorted((t.size, t.is_new, t.growing, t.emerging) for t in themes)
+    assert flags == [(8, False, False, False), (8, False, False, False), (24, False, True, True)]
+
+
+def test_french_words_the_glossary_does_not_know_keep_their_own_vector(sqlite_store: Store) -> None:
+    from analytics.theme_text import theme_features
+
+    embedder = FakeEmbedder(dim=64)
+    unknown = "mon fils a une otite persistante"
+    known = "je voudrais renouveler mon ordonnance"
+    vectors, words = theme_features(
+        store=sqlite_store, embedder=embedder, texts=[unknown, known], languages=["fr", "fr"]
+    )
+    own = embedder.encode([unknown, known])
+    assert float(vectors[0] @ own[0]) > 0.999 and words[0] == unknown
+    # a text the glossary covers reads through its English gloss, in both views
+    assert float(vectors[1] @ own[1]) < 0.99 and "prescription" in words[1]
 
 
 def test_first_run_the_period_founds_the_themes_and_baseline_only_topics_get_their_own(

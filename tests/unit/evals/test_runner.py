@@ -1,19 +1,8 @@
 from __future__ import annotations
 
-import json
-from types import SimpleNamespace
 from typing import Any
 
-import numpy as np
-
-from evals.runner import DSTC11_PATH, optional, run_dstc11, table_rows
-
-
-class _Embedder:
-    name, dim = "test", 2
-
-    def encode(self, texts: Any) -> np.ndarray:
-        return np.zeros((len(texts), 2), dtype=np.float32)
+from evals.runner import optional, table_rows
 
 
 def test_optional_names_what_is_missing() -> None:
@@ -23,26 +12,6 @@ def test_optional_names_what_is_missing() -> None:
     assert value is None and reason == "not available yet: evals.metrics.no_such_function"
     value, reason = optional("evals.metrics", "theme_scores")
     assert callable(value) and reason is None
-
-
-def test_dstc11_scores_a_clustering_against_the_intents() -> None:
-    rows = [json.loads(line) for line in DSTC11_PATH.read_text(encoding="utf-8").splitlines()]
-    assert len(rows) == 913 and len({r["intent"] for r in rows}) == 22
-    intents = sorted({r["intent"] for r in rows})
-
-    def gold(*, texts: list[str], embeddings: np.ndarray) -> SimpleNamespace:
-        assert len(texts) == len(embeddings) == 913
-        return SimpleNamespace(labels=np.array([intents.index(r["intent"]) for r in rows]))
-
-    def one_cluster(*, texts: list[str], embeddings: np.ndarray) -> SimpleNamespace:
-        return SimpleNamespace(labels=np.zeros(len(texts), dtype=int))
-
-    perfect = run_dstc11(cluster=gold, embedder=_Embedder())
-    assert perfect["themes"]["acc"] == 1.0 and perfect["missing"] == []
-    lumped = run_dstc11(cluster=one_cluster, embedder=_Embedder())
-    largest = max(sum(1 for r in rows if r["intent"] == i) for i in intents)
-    assert lumped["themes"]["acc"] == largest / 913
-    assert lumped["themes"]["ari"] == 0.0
 
 
 def test_table_says_plainly_what_has_nothing_to_score() -> None:

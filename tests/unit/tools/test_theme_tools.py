@@ -72,7 +72,8 @@ def test_list_themes_computes_when_missing_and_shows_sizes(context: ParcoursCont
     text = call(context, "list_themes")
     assert "2 themes" in text and "41 interactions" in text
     lines = [line for line in text.splitlines() if line.startswith("th-")]
-    assert len(lines) == 2 and all("NEW" in line for line in lines)
+    # nothing before the period: no theme can be new or emerging against it
+    assert len(lines) == 2 and not any("NEW" in line or "EMERGING" in line for line in lines)
     assert call(context, "list_themes", period="2026-W46").startswith("No themes")
 
 
