@@ -123,7 +123,7 @@ def list_themes(runtime: ToolRuntime[ParcoursContext], period: str | None = None
             baseline_weeks=4,
             period_weeks=weeks,
         )
-        # with no data at all before the period there is nothing to have grown from (same rule as the registry)
+        # with no data before the period there is nothing to have grown from (the registry's rule too)
         grew = bool(before) and growth["emerging"]
         flags = [f for f, on in (("NEW", theme.is_new), ("EMERGING", grew or theme.emerging)) if on]
         lines.append(

@@ -123,8 +123,8 @@ def test_a_cluster_takes_the_name_most_of_its_earlier_members_had() -> None:
         return _Item(pk, f"i{pk}", date(2026, 11, 17), "t", "fr", True, previous)
 
     known = {"th-a": ThemeRow(id="th-a"), "th-b": ThemeRow(id="th-b")}
-    texted = [item(0, "th-a"), item(1, "th-a"), item(2, None), item(3, "th-a"), item(4, "th-b"), item(5, None)]
-    texted += [item(6, "th-b"), item(7, "th-a"), item(8, "th-gone")]
+    texted = [item(0, "th-a"), item(1, "th-a"), item(2, None), item(3, "th-a"), item(4, "th-b")]
+    texted += [item(5, None), item(6, "th-b"), item(7, "th-a"), item(8, "th-gone")]
     labels = np.array([0, 0, 0, 1, 1, 1, 2, 2, -1])
     clusters = ClusterResult(labels=labels, clusters=[_cluster(c) for c in (0, 1, 2)])
     names = _identify(clusters, texted, known)
