@@ -14,6 +14,7 @@ from analytics.actions import fold, looks_like_instruction, propose_actions
 from analytics.playbook import Playbook
 from core.results import Action, Evidence, ExpectedImpact, Friction
 from prompts.analysis import EVIDENCE_LINE, FRICTION_LINE, LANGUAGE_NAMES, PROPOSE_SYSTEM, PROPOSE_TASK
+from tools.evidence import transcript_block
 
 EVIDENCE_TOOL = "analysis_evidence"
 """Name of the tool result that carries the frictions and their quotes to the model."""
@@ -59,17 +60,13 @@ def friction_line(friction: Friction) -> str:
     )
 
 
-def _clean(quote: str) -> str:
-    return " ".join(quote.replace("</transcript", "[/transcript").split())[:400]
-
-
 def evidence_block(frictions: Sequence[Friction]) -> str:
     """The frictions with their quotes in <transcript> blocks: the content of a tool result."""
     lines: list[str] = []
     for friction in frictions:
         lines.append(friction_line(friction))
         for item in friction.evidence[:5]:
-            lines.append(EVIDENCE_LINE.format(interaction_id=item.interaction_id, quote=_clean(item.quote)))
+            lines.append(EVIDENCE_LINE.format(block=transcript_block(item.interaction_id, item.quote)))
     return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ from langchain_core.tools import BaseTool
 
 from agent.analysis.periods import baseline_for, default_period
 from agent.chat.graph import build_chat_graph
-from agent.chat.nodes import TRANSCRIPT, current_turn
+from agent.chat.nodes import cited_ids, current_turn
 from agent.chat.state import ChatAnswer, ChatContext, ToolUse
 from agent.checkpoint import open_checkpointer
 from agent.llm import model_name
@@ -69,7 +69,7 @@ def _answer_of(values: dict[str, Any], thread_id: str, ctx: ChatContext) -> Chat
     ids: list[str] = []
     for message in turn:
         if isinstance(message, ToolMessage) and isinstance(message.content, str):
-            ids += [m[0] for m in TRANSCRIPT.findall(message.content)]
+            ids += cited_ids(message.content)
     mode = values.get("mode", "offline")
     return ChatAnswer(
         answer=text,

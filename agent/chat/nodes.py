@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Sequence
 from contextlib import suppress
@@ -18,8 +17,8 @@ from agent.analysis.policies import LlmUnavailable, llm_tool_step
 from agent.chat.router import detect_language, route, vocabulary
 from agent.chat.state import ChatContext, ChatState
 from prompts.chat import CHAT_SYSTEM
+from tools.evidence import parse_transcripts, readable_transcripts
 
-TRANSCRIPT = re.compile(r'<transcript id="([^"]+)">(.*?)</transcript>', re.DOTALL)
 HEADERS = {
     "fr": "Réponse sans modèle de langue (mode hors ligne, aucun LLM {why}) : voici ce que disent les "
     "données.",
@@ -46,13 +45,13 @@ def current_turn(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
 
 def cited_ids(text: str) -> list[str]:
     """Interaction ids of the <transcript> blocks in a text, in order."""
-    return list(dict.fromkeys(m[0] for m in TRANSCRIPT.findall(text)))
+    return list(dict.fromkeys(interaction_id for interaction_id, _ in parse_transcripts(text)))
 
 
 def readable(content: str, language: str) -> str:
     """A tool result for a person: transcript blocks become quoted lines with their id."""
     open_q, close_q = ("« ", " »") if language == "fr" else ('"', '"')
-    return TRANSCRIPT.sub(lambda m: f"   [{m.group(1)}] {open_q}{m.group(2).strip()}{close_q}", content)
+    return readable_transcripts(content, open_quote=open_q, close_quote=close_q)
 
 
 def compose_offline(turn: list[BaseMessage], *, failed: bool = False) -> str:
@@ -70,7 +69,7 @@ def compose_offline(turn: list[BaseMessage], *, failed: bool = False) -> str:
         content = message.content if isinstance(message.content, str) else str(message.content)
         lines.append(f"\n▸ {call.get('name', message.name)}({json.dumps(args, ensure_ascii=False)})")
         lines.append(readable(content, language))
-        ids += [m[0] for m in TRANSCRIPT.findall(content)]
+        ids += cited_ids(content)
     if len(lines) == 1:
         lines.append(NO_TOOL[language])
     if ids:
