@@ -13,12 +13,14 @@ from agent.analysis.periods import baseline_for, default_period
 from agent.chat.graph import build_chat_graph
 from agent.chat.nodes import cited_ids, current_turn
 from agent.chat.state import ChatAnswer, ChatContext, ToolUse
+from agent.chat.threads import checkpoint_thread_id
 from agent.checkpoint import open_checkpointer
 from agent.llm import model_name
+from core.privacy import redact
 from core.settings import Settings
 from tools.context import ParcoursContext
 
-__all__ = ["ChatAnswer", "answer", "chat_context", "stream_chat"]
+__all__ = ["ChatAnswer", "answer", "chat_context", "checkpoint_thread_id", "stream_chat"]
 
 AUTO: Any = object()
 """Default of `model`: build the configured model (None when no LLM is configured)."""
@@ -82,6 +84,15 @@ def _answer_of(values: dict[str, Any], thread_id: str, ctx: ChatContext) -> Chat
     )
 
 
+def _config(ctx: ChatContext, thread_id: str) -> Any:
+    """The run config of a question: the tenant's own checkpoint thread for this conversation.
+
+    The question is redacted (core.privacy) before it reaches the checkpoint or a model.
+    """
+    thread = checkpoint_thread_id(tenant=ctx.tenant, thread_id=thread_id)
+    return {"configurable": {"thread_id": thread}, "recursion_limit": 40}
+
+
 def answer(
     *,
     question: str,
@@ -98,10 +109,10 @@ def answer(
         if isinstance(context, ChatContext) and model is AUTO
         else chat_context(context, settings=settings, model=model, retry_base_delay=retry_base_delay)
     )
-    config: Any = {"configurable": {"thread_id": thread_id}, "recursion_limit": 40}
+    config = _config(ctx, thread_id)
     with open_checkpointer(ctx.store, ctx.settings) as saver:
         graph = build_chat_graph(tools=tools, checkpointer=saver)
-        values = graph.invoke({"messages": [HumanMessage(question)]}, config, context=ctx)
+        values = graph.invoke({"messages": [HumanMessage(redact(question))]}, config, context=ctx)
     return _answer_of(values, thread_id, ctx)
 
 
@@ -121,12 +132,15 @@ def stream_chat(
         if isinstance(context, ChatContext) and model is AUTO
         else chat_context(context, settings=settings, model=model, retry_base_delay=retry_base_delay)
     )
-    config: Any = {"configurable": {"thread_id": thread_id}, "recursion_limit": 40}
+    config = _config(ctx, thread_id)
     with open_checkpointer(ctx.store, ctx.settings) as saver:
         graph = build_chat_graph(tools=tools, checkpointer=saver)
         streamed = False
         events: Any = graph.stream(
-            {"messages": [HumanMessage(question)]}, config, context=ctx, stream_mode=["messages", "updates"]
+            {"messages": [HumanMessage(redact(question))]},
+            config,
+            context=ctx,
+            stream_mode=["messages", "updates"],
         )
         for kind, data in events:
             if kind == "messages":

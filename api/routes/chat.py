@@ -143,14 +143,14 @@ def chat_events(
 
         chat_agent: Any = importlib.import_module("agent.chat")
         context = _context(store=store, tenant=tenant, index=index, embedder=embedder)
-        internal = f"{tenant}:{thread_id}"  # memory is per tenant: another tenant's thread id never collides
         streamer = getattr(chat_agent, "stream_chat", None)
         if streamer is not None:
-            events = streamer(question=question, thread_id=internal, context=context, settings=settings)
+            # The agent keys its memory by tenant and thread (agent.chat.threads): no cross-tenant thread.
+            events = streamer(question=question, thread_id=thread_id, context=context, settings=settings)
             yield from _from_stream(events, store=store, tenant=tenant, thread_id=thread_id)
             return
         answer = to_jsonable(
-            chat_agent.answer(question=question, thread_id=internal, context=context, settings=settings)
+            chat_agent.answer(question=question, thread_id=thread_id, context=context, settings=settings)
         )
         calls = [
             {"type": "tool_call", "name": t.get("name"), "args": t.get("args", {})}
