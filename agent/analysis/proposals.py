@@ -101,8 +101,23 @@ def ground(
         cited = [fid for fid in dict.fromkeys(item.friction_ids) if fid in by_id]
         evidence: list[Evidence] = [quotes[i] for i in dict.fromkeys(item.interaction_ids) if i in quotes]
         text = f"{item.title} {item.description} {item.rationale}"
-        if looks_like_instruction(text) or _shingles(text) & copied:
+        # An action citing any friction or interaction that was not shown is dropped whole, not trimmed:
+        # a model that invents part of its evidence is not trusted with the rest (the note names the ids).
+        unknown = [i for i in dict.fromkeys([*item.friction_ids, *item.interaction_ids]) if i not in by_id]
+        unknown = [i for i in unknown if i not in quotes]
+        if looks_like_instruction(text):
+            notes.append(
+                f"model action {n} dropped: it contains instructions about the ranking or the system"
+            )
+            continue
+        if _shingles(text) & copied:
             notes.append(f"model action {n} dropped: it repeats transcript text")
+            continue
+        if unknown:
+            shown = ", ".join(unknown[:5])
+            notes.append(
+                f"model action {n} dropped: it cites ids that are not in the evidence shown ({shown})"
+            )
             continue
         if not cited or not evidence:
             notes.append(f"model action {n} dropped: no existing friction or evidence cited")

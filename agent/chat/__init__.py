@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import suppress
 from typing import Any
 
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
 from agent.analysis.periods import baseline_for, default_period
@@ -73,6 +73,9 @@ def _answer_of(values: dict[str, Any], thread_id: str, ctx: ChatContext) -> Chat
         if isinstance(message, ToolMessage) and isinstance(message.content, str):
             ids += cited_ids(message.content)
     mode = values.get("mode", "offline")
+    grounding = values.get("grounding") or {}
+    if mode == "llm":  # the model's answer was checked: the ids it cites that a tool returned
+        ids = list(grounding.get("cited_ids", []))
     return ChatAnswer(
         answer=text,
         thread_id=thread_id,
@@ -80,6 +83,8 @@ def _answer_of(values: dict[str, Any], thread_id: str, ctx: ChatContext) -> Chat
         model=model_name(ctx.model) if mode == "llm" else None,
         tools=tools,
         interaction_ids=list(dict.fromkeys(ids)),
+        removed_ids=list(grounding.get("removed_ids", [])) if mode == "llm" else [],
+        unverified_numbers=list(grounding.get("unverified_numbers", [])) if mode == "llm" else [],
         notes=list(values.get("notes", [])),
     )
 
@@ -135,7 +140,6 @@ def stream_chat(
     config = _config(ctx, thread_id)
     with open_checkpointer(ctx.store, ctx.settings) as saver:
         graph = build_chat_graph(tools=tools, checkpointer=saver)
-        streamed = False
         events: Any = graph.stream(
             {"messages": [HumanMessage(redact(question))]},
             config,
@@ -143,21 +147,16 @@ def stream_chat(
             stream_mode=["messages", "updates"],
         )
         for kind, data in events:
-            if kind == "messages":
-                chunk, _meta = data
-                if isinstance(chunk, AIMessageChunk) and isinstance(chunk.content, str) and chunk.content:
-                    streamed = True
-                    yield {"type": "token", "text": chunk.content}
+            if kind == "messages":  # the model's raw tokens: shown only once the answer is checked
                 continue
             for node, update in (data or {}).items():
                 for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
                     if isinstance(message, AIMessage) and message.tool_calls:
                         for call in message.tool_calls:
                             yield {"type": "tool_call", "name": call["name"], "args": call["args"]}
-                        streamed = False
                     elif isinstance(message, ToolMessage):
                         yield {"type": "tool_result", "name": message.name, "content": message.content}
-                    elif isinstance(message, AIMessage) and node == "respond" and not streamed:
+                    elif isinstance(message, AIMessage) and node == "respond":
                         for line in str(message.content).splitlines(keepends=True):
                             yield {"type": "token", "text": line}
         values = graph.get_state(config).values

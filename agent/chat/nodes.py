@@ -14,6 +14,7 @@ from langgraph.runtime import Runtime
 
 from agent.analysis.periods import baseline_for, default_period, week_label
 from agent.analysis.policies import LlmUnavailable, llm_tool_step
+from agent.chat.grounding import check_answer
 from agent.chat.router import detect_language, route, vocabulary
 from agent.chat.state import ChatContext, ChatState
 from prompts.chat import CHAT_SYSTEM
@@ -154,7 +155,20 @@ def make_respond(tools: dict[str, BaseTool]) -> Any:
                         attempts=settings.llm_max_retries + 1,
                         base_delay=ctx.retry_base_delay,
                     )
-                    return {"messages": [reply], "mode": "llm", "notes": []}
+                    if reply.tool_calls:
+                        return {"messages": [reply], "mode": "llm", "notes": [], "grounding": {}}
+                    question = str(turn[0].content) if turn else ""
+                    checked = check_answer(reply.text, turn=turn, language=detect_language(question))
+                    return {
+                        "messages": [AIMessage(checked.text, id=reply.id)],
+                        "mode": "llm",
+                        "notes": checked.notes,
+                        "grounding": {
+                            "cited_ids": checked.cited_ids,
+                            "removed_ids": checked.removed_ids,
+                            "unverified_numbers": checked.unverified_numbers,
+                        },
+                    }
                 except LlmUnavailable as exc:
                     note = f"the language model failed ({str(exc)[:200]}); answered offline"
                     if rounds == 0:

@@ -128,6 +128,8 @@ def _from_stream(events: Iterator[Any], *, store: Any, tenant: str, thread_id: s
             "mode": final.get("mode"),
             "model": final.get("model"),
             "notes": final.get("notes", []),
+            "removed_ids": final.get("removed_ids", []),
+            "unverified_numbers": final.get("unverified_numbers", []),
             "answer": text,
         },
     )
@@ -182,8 +184,9 @@ def chat_events(
         "frictions and "
         "transcripts). The response is `text/event-stream` with events `thread` {thread_id}, `step` (a tool "
         "call), `token` {text}, `evidence` [{interaction_id, quote}], `done` and `error` {message}. Send the "
-        "`thread_id` back to continue the conversation. `done` carries the mode (offline or llm), the model "
-        "and notes. Needs `read`."
+        "`thread_id` back to continue the conversation. `done` carries the mode (offline or llm), the model, "
+        "notes, and what the check of a model's answer removed (`removed_ids`: interaction ids no tool "
+        "returned) or marked (`unverified_numbers`); tokens come once the answer is checked. Needs `read`."
     ),
     responses={
         200: {
