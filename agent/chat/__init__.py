@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import suppress
+from contextlib import closing, suppress
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
@@ -146,18 +146,24 @@ def stream_chat(
             context=ctx,
             stream_mode=["messages", "updates"],
         )
-        for kind, data in events:
-            if kind == "messages":  # the model's raw tokens: shown only once the answer is checked
-                continue
-            for node, update in (data or {}).items():
-                for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
-                    if isinstance(message, AIMessage) and message.tool_calls:
-                        for call in message.tool_calls:
-                            yield {"type": "tool_call", "name": call["name"], "args": call["args"]}
-                    elif isinstance(message, ToolMessage):
-                        yield {"type": "tool_result", "name": message.name, "content": message.content}
-                    elif isinstance(message, AIMessage) and node == "respond":
-                        for line in str(message.content).splitlines(keepends=True):
-                            yield {"type": "token", "text": line}
+        with closing(events):  # the graph's stream ends before its checkpointer closes, whatever happens
+            yield from _stream_events(events)
         values = graph.get_state(config).values
     yield {"type": "final", "answer": _answer_of(values, thread_id, ctx).model_dump(mode="json")}
+
+
+def _stream_events(events: Any) -> Iterator[dict[str, Any]]:
+    """The API's events (tool_call, tool_result, token) of the graph's stream."""
+    for kind, data in events:
+        if kind == "messages":  # the model's raw tokens: shown only once the answer is checked
+            continue
+        for node, update in (data or {}).items():
+            for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
+                if isinstance(message, AIMessage) and message.tool_calls:
+                    for call in message.tool_calls:
+                        yield {"type": "tool_call", "name": call["name"], "args": call["args"]}
+                elif isinstance(message, ToolMessage):
+                    yield {"type": "tool_result", "name": message.name, "content": message.content}
+                elif isinstance(message, AIMessage) and node == "respond":
+                    for line in str(message.content).splitlines(keepends=True):
+                        yield {"type": "token", "text": line}

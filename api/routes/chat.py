@@ -149,7 +149,12 @@ def chat_events(
         if streamer is not None:
             # The agent keys its memory by tenant and thread (agent.chat.threads): no cross-tenant thread.
             events = streamer(question=question, thread_id=thread_id, context=context, settings=settings)
-            yield from _from_stream(events, store=store, tenant=tenant, thread_id=thread_id)
+            try:  # closed here, in this thread, even when the client leaves or a step fails
+                yield from _from_stream(events, store=store, tenant=tenant, thread_id=thread_id)
+            finally:
+                close = getattr(events, "close", None)
+                if close is not None:
+                    close()
             return
         answer = to_jsonable(
             chat_agent.answer(question=question, thread_id=thread_id, context=context, settings=settings)
