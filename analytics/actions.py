@@ -39,11 +39,38 @@ MAX_EVIDENCE = 3
 """Quotes kept per action."""
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_OBJECT = (
+    r"(?:(?:this|that|the|ceci|cela|cette|cet|ce|l')\s*(?:\w+\s+){0,2}?"
+    r"(?:actions?|recommandations?|recommendations?|propositions?|proposals?|items?|mesures?|measures?)"
+    r"|(?:actions?|recommandations?|recommendations?)\s+[\w-]+)"
+)
 _INSTRUCTION = re.compile(
-    r"ignor\w*\s+(all\s+|your\s+|previous\s+|the\s+|vos\s+|tes\s+|les\s+|toutes\s+)*(instructions?|consignes?)"
-    r"|system\s+prompt|prompt\s+syst|rank\s+action|classe[rz]?\s+l.action|you\s+are\s+now|tu\s+es\s+maintenant",
+    # telling the system to drop its rules: ignore previous instructions, ignorez le classement déterministe
+    r"(?<![jn]')(?:\b(?:ignor(?:e|ez|er|ons|ing)|disregard|forget|oubli(?:ez|ons|er|e)|override|bypass"
+    r"|contourn(?:ez|er)|outrepass(?:ez|er)|ne\s+tenez\s+pas\s+compte|ne\s+tiens\s+pas\s+compte"
+    r"|do\s+not\s+follow|don't\s+follow|ne\s+suivez\s+pas)\b)(?:\W+\w+){0,4}?\W+"
+    r"(?:instructions?|consignes?|directives?|r[eè]gles?|rules?|prompts?|classements?|ranking|scor\w*"
+    r"|guidelines?|syst[eè]me|system)\b"
+    # ordering a rank: rank this first, classer cette action au rang 1, mettez cette recommandation en tête
+    r"|\b(?:rank|prioriti[sz]e|put|place|move|set|class(?:e|er|ez)|mett(?:re|ez)|plac(?:er|ez)"
+    r"|positionn(?:er|ez)|remont(?:er|ez))\b\W+(?:(?:this|ceci|it)\b|" + _OBJECT + r")"
+    r"(?:\W+\w+){0,5}?\W+(?:first|top|#\s?1|number\s+one|n[°o]\.?\s?1|no\.\s?1|(?:au\s+)?rang\s+1"
+    r"|rank\s+1|position\s+1|premi[eè]re?|en\s+t[eê]te|en\s+haut|highest|1st|1e?re?)\b"
+    # a claimed priority over the ranking: priorité absolue n°1 : classer…, top priority for this action
+    r"|\b(?:priorit[eé]\s+absolue|top\s+priority|highest\s+priority|absolute\s+priority)\b(?:\W+\w+){0,6}?"
+    r"\W+(?:actions?|recommand\w*|recommend\w*|class\w*|rang|rank\w*)\b"
+    # addressing the model itself
+    r"|system\s+prompt|prompt\s+syst[eè]me|\bas\s+an\s+ai\b|en\s+tant\s+qu.(?:ia|assistant)\b"
+    r"|\b(?:you\s+are|tu\s+es|vous\s+[eê]tes)\s+(?:now\s+|maintenant\s+)?(?:an?\s+|une?\s+)?(?:\w+\s+)?"
+    r"(?:ai|ia|assistant|language\s+model|mod[eè]le\s+de\s+langue|chatbot|llm)\b"
+    r"|\b(?:note|message|instructions?)\s+(?:to|for|pour|[aà])\s+(?:the\s+|l.)?(?:ai|ia|model|llm"
+    r"|mod[eè]le)\b"
+    r"|\b(?:new|nouvelles?)\s+(?:instructions|consignes)\s*:",
     re.IGNORECASE,
 )
+"""Text that addresses the system (a prompt injection) rather than the centre, in French or English.
+
+Labelled test set: tests/data/instruction_cases.jsonl (positives and contact-centre look-alikes)."""
 
 # (signal, key fragment, transform of the value into a strength 0..1)
 _RULES: list[tuple[str, str, Any]] = [
@@ -110,7 +137,7 @@ def fold(text: str) -> list[str]:
 
 def looks_like_instruction(text: str) -> bool:
     """Whether a quote addresses the system (a prompt injection) rather than the centre."""
-    return bool(_INSTRUCTION.search(text))
+    return bool(_INSTRUCTION.search(text.replace("’", "'")))
 
 
 def _clamp(value: float) -> float:

@@ -119,13 +119,16 @@ def list_keys(store: Store, *, tenant: str | None = None) -> list[dict[str, obje
 
 
 def revoke_key(store: Store, key_id: str) -> bool:
-    """Revoke a key by id; False if there is no such live key."""
+    """Revoke a key by id, signing out its web sessions; False if there is no such live key."""
     with store.session() as session:
         row = session.get(ApiKeyRow, key_id)
         if row is None or row.revoked_at is not None:
             return False
         row.revoked_at = _now()
-        return True
+    from api.sessions import revoke_key_sessions
+
+    revoke_key_sessions(store, key_id)
+    return True
 
 
 def has_live_key(store: Store, *, tenant: str, scope: str | None = None) -> bool:

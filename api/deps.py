@@ -11,13 +11,12 @@ from fastapi import Depends, Request
 
 from api.auth import ApiKey, verify_key
 from api.errors import ApiError
+from api.sessions import SESSION_COOKIE, session_key
 from core.settings import Settings
 from store.db import Store
 
 log = logging.getLogger("parcours.api")
 
-SESSION_COOKIE = "parcours_key"
-"""Cookie set by the web UI's login page; it holds the manager's key (HttpOnly, SameSite=Strict)."""
 UI_HEADER = "X-Parcours-UI"
 """Header the web UI adds to every state-changing call made with the cookie (a CSRF guard)."""
 
@@ -76,7 +75,7 @@ def get_index(request: Request) -> Any | None:
 
 
 def _secret_from(request: Request) -> tuple[str | None, bool]:
-    """The presented secret and whether it came from the UI cookie."""
+    """The presented secret (an API key, or the web app's session id) and whether it came from the cookie."""
     header = request.headers.get("authorization")
     if header:
         scheme, _, value = header.partition(" ")
@@ -93,15 +92,16 @@ def _secret_from(request: Request) -> tuple[str | None, bool]:
 
 
 def get_api_key(request: Request, store: Annotated[Store, Depends(get_store)]) -> ApiKey:
-    """The caller's key, from `Authorization: Bearer`, `X-API-Key` or the web UI cookie."""
+    """The caller's key, from `Authorization: Bearer`, `X-API-Key` or the web app's session cookie."""
     secret, from_cookie = _secret_from(request)
     if not secret:
         raise ApiError(
             401, "unauthorized", "missing API key: send 'Authorization: Bearer pk_…' or 'X-API-Key'"
         )
-    key = verify_key(store, secret)
+    key = session_key(store, secret) if from_cookie else verify_key(store, secret)
     if key is None:
-        raise ApiError(401, "unauthorized", "invalid or revoked API key")
+        what = "session expired or signed out" if from_cookie else "invalid or revoked API key"
+        raise ApiError(401, "unauthorized", what)
     if (
         from_cookie
         and request.method not in ("GET", "HEAD", "OPTIONS")

@@ -8,6 +8,19 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""HTTP methods counted under their own name; any other method is counted as `other`."""
+UNMATCHED = "unmatched"
+"""The route label of requests no route matched (never the raw path, which a client chooses)."""
+
+
+def labels_of(request: Request) -> tuple[str, str]:
+    """The bounded (method, route) labels of a request: a known method and a route template."""
+    method = request.method if request.method in METHODS else "other"
+    route = request.scope.get("route")
+    template = getattr(route, "path", None)
+    return method, template if isinstance(template, str) and template else UNMATCHED
+
 
 class Metrics:
     """The metric families, in a registry of their own (so several apps can live in one process)."""
@@ -64,8 +77,7 @@ def install_metrics(app: FastAPI, metrics: Metrics) -> None:
             status = response.status_code
             return response
         finally:
-            route = request.scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            method, template = labels_of(request)
             if template not in ("/metrics", "/static"):
-                metrics.requests.labels(request.method, template, str(status)).inc()
-                metrics.latency.labels(request.method, template).observe(time.perf_counter() - started)
+                metrics.requests.labels(method, template, str(status)).inc()
+                metrics.latency.labels(method, template).observe(time.perf_counter() - started)

@@ -10,6 +10,18 @@ from core.results import Period
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
 
+FIRST_DAY = date(1900, 1, 1)
+"""The earliest day a request may name (KPI look-backs and baselines must stay inside the calendar)."""
+LAST_DAY = date(2199, 12, 31)
+"""The latest day a request may name (look-ahead windows must stay inside the calendar)."""
+
+
+def check_day(day: date | None, name: str) -> date | None:
+    """The day itself, or ValueError when it lies outside FIRST_DAY..LAST_DAY."""
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{name} must be between {FIRST_DAY} and {LAST_DAY}, got {day}")
+    return day
+
 
 def week_period(week: str) -> Period:
     """The Monday–Sunday period of an ISO week like 2026-W47."""
@@ -21,6 +33,7 @@ def week_period(week: str) -> Period:
         start = date.fromisocalendar(year, number, 1)
     except ValueError as exc:
         raise ValueError(f"{week!r} is not an ISO week of {year}") from exc
+    check_day(start, "week")
     return Period(start=start, end=start + timedelta(days=6))
 
 
@@ -39,6 +52,8 @@ def resolve_period(
             raise ValueError("give either week or start/end, not both")
         return week_period(week)
     if start or end:
+        check_day(start, "start")
+        check_day(end, "end")
         if not (start and end):
             raise ValueError("give both start and end")
         if end < start:

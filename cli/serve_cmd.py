@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -46,14 +46,26 @@ def serve(
             f"Sign in at {url}/login with a key of tenant {tenant!r} (scopes read + manage).", soft_wrap=True
         )
     store.close()
+    # Forwarded headers are believed from PARCOURS_TRUSTED_PROXIES only (uvicorn would trust 127.0.0.1).
+    proxies = settings.trusted_proxy_list
+    forwarding: dict[str, Any] = {
+        "proxy_headers": bool(proxies),
+        "forwarded_allow_ips": ",".join(proxies) or None,
+    }
     if workers > 1:
         uvicorn.run(
-            "api.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+            "api.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            **forwarding,
         )
     else:
         from api.main import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", **forwarding)
 
 
 def create(

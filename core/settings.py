@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(default=None, description="API key (or OPENAI_API_KEY).")
     llm_timeout: float = Field(default=60.0, description="Seconds before an LLM call times out.")
     llm_max_retries: int = Field(default=2, description="Retries of a failing LLM call before falling back.")
+    session_hours: float = Field(default=8.0, description="Lifetime of a web app session, in hours.")
+    public_url: str | None = Field(
+        default=None,
+        description="The URL managers open (e.g. https://parcours.chu.example); https marks "
+        "session cookies Secure.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-Proto and "
+        "X-Forwarded-For are believed (e.g. 127.0.0.1,10.0.0.0/8); none by default.",
+    )
 
     @property
     def home_dir(self) -> Path:
@@ -81,6 +92,11 @@ class Settings(BaseSettings):
     def api_key_for_llm(self) -> str | None:
         """The LLM key: PARCOURS_LLM_API_KEY, else OPENAI_API_KEY."""
         return self.llm_api_key or os.environ.get("OPENAI_API_KEY")
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """The trusted proxies, one address or network per item."""
+        return [item.strip() for item in self.trusted_proxies.split(",") if item.strip()]
 
     @property
     def llm_enabled(self) -> bool:

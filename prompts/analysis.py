@@ -43,8 +43,8 @@ FRICTION_LINE = (
 )
 """One friction in a model message. Placeholders: the Friction fields."""
 
-EVIDENCE_LINE = '    <transcript id="{interaction_id}">{quote}</transcript>'
-"""One quote of a friction in a model message (delimited: data, not instructions)."""
+EVIDENCE_LINE = "    {block}"
+"""One quote of a friction in a model message: an escaped <transcript id="…">…</transcript> block."""
 
 LANGUAGE_NAMES = {"fr": "French", "en": "English"}
 """Name of the report language, for the prompts."""

@@ -225,6 +225,18 @@ class ApiKeyRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class WebSessionRow(Base):
+    """A signed-in browser: a random session id stored as a hash, bound to one live API key, expiring."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(40), ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class EmbeddingCacheRow(Base):
     """An embedding cached by model and content hash, so unchanged text is never embedded twice."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from html import escape
 from typing import Any
 
 from langchain.tools import ToolRuntime, tool
@@ -15,6 +14,7 @@ from analytics.theme_trend import growth_test
 from core.results import Friction, Period, ThemeResult
 from store.schema import AnalysisRow, InteractionRow, ThemeRow
 from tools.context import ParcoursContext
+from tools.evidence import escape_data, transcript_block
 from tools.kpi import resolve_period
 
 MAX_ROWS = 25
@@ -23,8 +23,7 @@ QUOTE_CHARS = 240
 
 def transcript(interaction_id: str, text: str) -> str:
     """A quote wrapped so the model treats it as data, never as instructions."""
-    body = escape(" ".join(text.split())[:QUOTE_CHARS], quote=False)
-    return f'<transcript id="{escape(interaction_id)}">{body}</transcript>'
+    return transcript_block(interaction_id, text, limit=QUOTE_CHARS)
 
 
 def period_themes(context: ParcoursContext, period: Period) -> tuple[list[ThemeResult], int]:
@@ -146,7 +145,7 @@ def theme_details(theme_id: str, runtime: ToolRuntime[ParcoursContext]) -> str:
     with context.store.session() as session:
         theme = session.get(ThemeRow, theme_id)
         if theme is None or theme.tenant != context.tenant:
-            return f"Error: unknown theme {theme_id!r}; call list_themes first."
+            return f"Error: unknown theme {escape_data(repr(theme_id))}; call list_themes first."
         weekly = session.execute(
             select(InteractionRow.iso_week, func.count())
             .where(InteractionRow.tenant == context.tenant, InteractionRow.theme_id == theme_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
@@ -33,9 +32,11 @@ from analytics.actions import check_citations, looks_like_instruction, rank_acti
 from analytics.playbook import Playbook, load_playbook
 from core.results import AnalysisResult, Evidence, Friction, Period
 from prompts.analysis import INVESTIGATE_SYSTEM, INVESTIGATE_TASK
+from tools.evidence import parse_transcripts, strip_transcripts
 
 log = logging.getLogger("parcours.agent")
-_TRANSCRIPT = re.compile(r'<transcript id="([^"]+)">(.*?)</transcript>', re.DOTALL)
+EVIDENCE_TOOLS = frozenset({"search_transcripts", "theme_details", "list_frictions"})
+"""Tools whose transcript blocks are evidence (they escape every id and quote they show)."""
 MAX_EVIDENCE = 8
 PROGRESS = {
     "load": 0.02,
@@ -245,7 +246,7 @@ def enrich_frictions(frictions: list[Friction], messages: list[Any]) -> tuple[li
             continue
         call_id = message.tool_call_id or ""
         content = message.content if isinstance(message.content, str) else str(message.content)
-        plain = _TRANSCRIPT.sub("", content)
+        plain = strip_transcripts(content)
         first_line = " / ".join(line.strip() for line in plain.strip().splitlines()[:4] if line.strip())[:300]
         target = None
         if call_id.startswith(OFFLINE_PREFIX):
@@ -256,7 +257,8 @@ def enrich_frictions(frictions: list[Friction], messages: list[Any]) -> tuple[li
             friction = by_id[target]
             friction.signals.setdefault("findings", []).append(f"{name}: {first_line}")
         findings.append(f"{target or '-'} {name}: {first_line}")
-        for interaction_id, quote in _TRANSCRIPT.findall(content):
+        blocks = parse_transcripts(content) if name in EVIDENCE_TOOLS else []
+        for interaction_id, quote in blocks:
             owner = target if target in by_id else owner_of.get(interaction_id)
             if owner is None or looks_like_instruction(quote):
                 continue

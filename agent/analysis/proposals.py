@@ -14,6 +14,7 @@ from analytics.actions import fold, looks_like_instruction, propose_actions
 from analytics.playbook import Playbook
 from core.results import Action, Evidence, ExpectedImpact, Friction
 from prompts.analysis import EVIDENCE_LINE, FRICTION_LINE, LANGUAGE_NAMES, PROPOSE_SYSTEM, PROPOSE_TASK
+from tools.evidence import transcript_block
 
 EVIDENCE_TOOL = "analysis_evidence"
 """Name of the tool result that carries the frictions and their quotes to the model."""
@@ -59,17 +60,13 @@ def friction_line(friction: Friction) -> str:
     )
 
 
-def _clean(quote: str) -> str:
-    return " ".join(quote.replace("</transcript", "[/transcript").split())[:400]
-
-
 def evidence_block(frictions: Sequence[Friction]) -> str:
     """The frictions with their quotes in <transcript> blocks: the content of a tool result."""
     lines: list[str] = []
     for friction in frictions:
         lines.append(friction_line(friction))
         for item in friction.evidence[:5]:
-            lines.append(EVIDENCE_LINE.format(interaction_id=item.interaction_id, quote=_clean(item.quote)))
+            lines.append(EVIDENCE_LINE.format(block=transcript_block(item.interaction_id, item.quote)))
     return "\n".join(lines)
 
 
@@ -104,8 +101,23 @@ def ground(
         cited = [fid for fid in dict.fromkeys(item.friction_ids) if fid in by_id]
         evidence: list[Evidence] = [quotes[i] for i in dict.fromkeys(item.interaction_ids) if i in quotes]
         text = f"{item.title} {item.description} {item.rationale}"
-        if looks_like_instruction(text) or _shingles(text) & copied:
+        # An action citing any friction or interaction that was not shown is dropped whole, not trimmed:
+        # a model that invents part of its evidence is not trusted with the rest (the note names the ids).
+        unknown = [i for i in dict.fromkeys([*item.friction_ids, *item.interaction_ids]) if i not in by_id]
+        unknown = [i for i in unknown if i not in quotes]
+        if looks_like_instruction(text):
+            notes.append(
+                f"model action {n} dropped: it contains instructions about the ranking or the system"
+            )
+            continue
+        if _shingles(text) & copied:
             notes.append(f"model action {n} dropped: it repeats transcript text")
+            continue
+        if unknown:
+            shown = ", ".join(unknown[:5])
+            notes.append(
+                f"model action {n} dropped: it cites ids that are not in the evidence shown ({shown})"
+            )
             continue
         if not cited or not evidence:
             notes.append(f"model action {n} dropped: no existing friction or evidence cited")

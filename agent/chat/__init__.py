@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import suppress
+from contextlib import closing, suppress
 from typing import Any
 
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
 from agent.analysis.periods import baseline_for, default_period
 from agent.chat.graph import build_chat_graph
-from agent.chat.nodes import TRANSCRIPT, current_turn
+from agent.chat.nodes import cited_ids, current_turn
 from agent.chat.state import ChatAnswer, ChatContext, ToolUse
+from agent.chat.threads import checkpoint_thread_id
 from agent.checkpoint import open_checkpointer
 from agent.llm import model_name
+from core.privacy import redact
 from core.settings import Settings
 from tools.context import ParcoursContext
 
-__all__ = ["ChatAnswer", "answer", "chat_context", "stream_chat"]
+__all__ = ["ChatAnswer", "answer", "chat_context", "checkpoint_thread_id", "stream_chat"]
 
 AUTO: Any = object()
 """Default of `model`: build the configured model (None when no LLM is configured)."""
@@ -69,8 +71,11 @@ def _answer_of(values: dict[str, Any], thread_id: str, ctx: ChatContext) -> Chat
     ids: list[str] = []
     for message in turn:
         if isinstance(message, ToolMessage) and isinstance(message.content, str):
-            ids += [m[0] for m in TRANSCRIPT.findall(message.content)]
+            ids += cited_ids(message.content)
     mode = values.get("mode", "offline")
+    grounding = values.get("grounding") or {}
+    if mode == "llm":  # the model's answer was checked: the ids it cites that a tool returned
+        ids = list(grounding.get("cited_ids", []))
     return ChatAnswer(
         answer=text,
         thread_id=thread_id,
@@ -78,8 +83,19 @@ def _answer_of(values: dict[str, Any], thread_id: str, ctx: ChatContext) -> Chat
         model=model_name(ctx.model) if mode == "llm" else None,
         tools=tools,
         interaction_ids=list(dict.fromkeys(ids)),
+        removed_ids=list(grounding.get("removed_ids", [])) if mode == "llm" else [],
+        unverified_numbers=list(grounding.get("unverified_numbers", [])) if mode == "llm" else [],
         notes=list(values.get("notes", [])),
     )
+
+
+def _config(ctx: ChatContext, thread_id: str) -> Any:
+    """The run config of a question: the tenant's own checkpoint thread for this conversation.
+
+    The question is redacted (core.privacy) before it reaches the checkpoint or a model.
+    """
+    thread = checkpoint_thread_id(tenant=ctx.tenant, thread_id=thread_id)
+    return {"configurable": {"thread_id": thread}, "recursion_limit": 40}
 
 
 def answer(
@@ -98,10 +114,10 @@ def answer(
         if isinstance(context, ChatContext) and model is AUTO
         else chat_context(context, settings=settings, model=model, retry_base_delay=retry_base_delay)
     )
-    config: Any = {"configurable": {"thread_id": thread_id}, "recursion_limit": 40}
+    config = _config(ctx, thread_id)
     with open_checkpointer(ctx.store, ctx.settings) as saver:
         graph = build_chat_graph(tools=tools, checkpointer=saver)
-        values = graph.invoke({"messages": [HumanMessage(question)]}, config, context=ctx)
+        values = graph.invoke({"messages": [HumanMessage(redact(question))]}, config, context=ctx)
     return _answer_of(values, thread_id, ctx)
 
 
@@ -121,30 +137,33 @@ def stream_chat(
         if isinstance(context, ChatContext) and model is AUTO
         else chat_context(context, settings=settings, model=model, retry_base_delay=retry_base_delay)
     )
-    config: Any = {"configurable": {"thread_id": thread_id}, "recursion_limit": 40}
+    config = _config(ctx, thread_id)
     with open_checkpointer(ctx.store, ctx.settings) as saver:
         graph = build_chat_graph(tools=tools, checkpointer=saver)
-        streamed = False
         events: Any = graph.stream(
-            {"messages": [HumanMessage(question)]}, config, context=ctx, stream_mode=["messages", "updates"]
+            {"messages": [HumanMessage(redact(question))]},
+            config,
+            context=ctx,
+            stream_mode=["messages", "updates"],
         )
-        for kind, data in events:
-            if kind == "messages":
-                chunk, _meta = data
-                if isinstance(chunk, AIMessageChunk) and isinstance(chunk.content, str) and chunk.content:
-                    streamed = True
-                    yield {"type": "token", "text": chunk.content}
-                continue
-            for node, update in (data or {}).items():
-                for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
-                    if isinstance(message, AIMessage) and message.tool_calls:
-                        for call in message.tool_calls:
-                            yield {"type": "tool_call", "name": call["name"], "args": call["args"]}
-                        streamed = False
-                    elif isinstance(message, ToolMessage):
-                        yield {"type": "tool_result", "name": message.name, "content": message.content}
-                    elif isinstance(message, AIMessage) and node == "respond" and not streamed:
-                        for line in str(message.content).splitlines(keepends=True):
-                            yield {"type": "token", "text": line}
+        with closing(events):  # the graph's stream ends before its checkpointer closes, whatever happens
+            yield from _stream_events(events)
         values = graph.get_state(config).values
     yield {"type": "final", "answer": _answer_of(values, thread_id, ctx).model_dump(mode="json")}
+
+
+def _stream_events(events: Any) -> Iterator[dict[str, Any]]:
+    """The API's events (tool_call, tool_result, token) of the graph's stream."""
+    for kind, data in events:
+        if kind == "messages":  # the model's raw tokens: shown only once the answer is checked
+            continue
+        for node, update in (data or {}).items():
+            for message in (update or {}).get("messages", []) if isinstance(update, dict) else []:
+                if isinstance(message, AIMessage) and message.tool_calls:
+                    for call in message.tool_calls:
+                        yield {"type": "tool_call", "name": call["name"], "args": call["args"]}
+                elif isinstance(message, ToolMessage):
+                    yield {"type": "tool_result", "name": message.name, "content": message.content}
+                elif isinstance(message, AIMessage) and node == "respond":
+                    for line in str(message.content).splitlines(keepends=True):
+                        yield {"type": "token", "text": line}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Sequence
 from contextlib import suppress
@@ -15,11 +14,12 @@ from langgraph.runtime import Runtime
 
 from agent.analysis.periods import baseline_for, default_period, week_label
 from agent.analysis.policies import LlmUnavailable, llm_tool_step
+from agent.chat.grounding import check_answer
 from agent.chat.router import detect_language, route, vocabulary
 from agent.chat.state import ChatContext, ChatState
 from prompts.chat import CHAT_SYSTEM
+from tools.evidence import parse_transcripts, readable_transcripts
 
-TRANSCRIPT = re.compile(r'<transcript id="([^"]+)">(.*?)</transcript>', re.DOTALL)
 HEADERS = {
     "fr": "Réponse sans modèle de langue (mode hors ligne, aucun LLM {why}) : voici ce que disent les "
     "données.",
@@ -46,13 +46,13 @@ def current_turn(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
 
 def cited_ids(text: str) -> list[str]:
     """Interaction ids of the <transcript> blocks in a text, in order."""
-    return list(dict.fromkeys(m[0] for m in TRANSCRIPT.findall(text)))
+    return list(dict.fromkeys(interaction_id for interaction_id, _ in parse_transcripts(text)))
 
 
 def readable(content: str, language: str) -> str:
     """A tool result for a person: transcript blocks become quoted lines with their id."""
     open_q, close_q = ("« ", " »") if language == "fr" else ('"', '"')
-    return TRANSCRIPT.sub(lambda m: f"   [{m.group(1)}] {open_q}{m.group(2).strip()}{close_q}", content)
+    return readable_transcripts(content, open_quote=open_q, close_quote=close_q)
 
 
 def compose_offline(turn: list[BaseMessage], *, failed: bool = False) -> str:
@@ -70,7 +70,7 @@ def compose_offline(turn: list[BaseMessage], *, failed: bool = False) -> str:
         content = message.content if isinstance(message.content, str) else str(message.content)
         lines.append(f"\n▸ {call.get('name', message.name)}({json.dumps(args, ensure_ascii=False)})")
         lines.append(readable(content, language))
-        ids += [m[0] for m in TRANSCRIPT.findall(content)]
+        ids += cited_ids(content)
     if len(lines) == 1:
         lines.append(NO_TOOL[language])
     if ids:
@@ -155,7 +155,20 @@ def make_respond(tools: dict[str, BaseTool]) -> Any:
                         attempts=settings.llm_max_retries + 1,
                         base_delay=ctx.retry_base_delay,
                     )
-                    return {"messages": [reply], "mode": "llm", "notes": []}
+                    if reply.tool_calls:
+                        return {"messages": [reply], "mode": "llm", "notes": [], "grounding": {}}
+                    question = str(turn[0].content) if turn else ""
+                    checked = check_answer(reply.text, turn=turn, language=detect_language(question))
+                    return {
+                        "messages": [AIMessage(checked.text, id=reply.id)],
+                        "mode": "llm",
+                        "notes": checked.notes,
+                        "grounding": {
+                            "cited_ids": checked.cited_ids,
+                            "removed_ids": checked.removed_ids,
+                            "unverified_numbers": checked.unverified_numbers,
+                        },
+                    }
                 except LlmUnavailable as exc:
                     note = f"the language model failed ({str(exc)[:200]}); answered offline"
                     if rounds == 0:

@@ -23,6 +23,8 @@ class ChatState(TypedDict, total=False):
     """How the last answer was produced: llm, offline, or offline after a model failure."""
     notes: list[str]
     """Remarks about the last answer (e.g. why the model was not used)."""
+    grounding: dict[str, list[str]]
+    """What the check of the last model answer found (agent.chat.grounding): cited, removed, unverified."""
 
 
 @dataclass
@@ -57,4 +59,10 @@ class ChatAnswer(BaseModel):
     model: str | None = Field(default=None, description="The model, if any.")
     tools: list[ToolUse] = Field(default_factory=list, description="Tools called for this answer.")
     interaction_ids: list[str] = Field(default_factory=list, description="Interactions cited as evidence.")
+    removed_ids: list[str] = Field(
+        default_factory=list, description="Interaction ids the model cited that no tool returned (removed)."
+    )
+    unverified_numbers: list[str] = Field(
+        default_factory=list, description="Figures of the model's answer no tool returned (marked)."
+    )
     notes: list[str] = Field(default_factory=list, description="Remarks (fallbacks, limits).")

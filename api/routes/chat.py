@@ -128,6 +128,8 @@ def _from_stream(events: Iterator[Any], *, store: Any, tenant: str, thread_id: s
             "mode": final.get("mode"),
             "model": final.get("model"),
             "notes": final.get("notes", []),
+            "removed_ids": final.get("removed_ids", []),
+            "unverified_numbers": final.get("unverified_numbers", []),
             "answer": text,
         },
     )
@@ -143,14 +145,19 @@ def chat_events(
 
         chat_agent: Any = importlib.import_module("agent.chat")
         context = _context(store=store, tenant=tenant, index=index, embedder=embedder)
-        internal = f"{tenant}:{thread_id}"  # memory is per tenant: another tenant's thread id never collides
         streamer = getattr(chat_agent, "stream_chat", None)
         if streamer is not None:
-            events = streamer(question=question, thread_id=internal, context=context, settings=settings)
-            yield from _from_stream(events, store=store, tenant=tenant, thread_id=thread_id)
+            # The agent keys its memory by tenant and thread (agent.chat.threads): no cross-tenant thread.
+            events = streamer(question=question, thread_id=thread_id, context=context, settings=settings)
+            try:  # closed here, in this thread, even when the client leaves or a step fails
+                yield from _from_stream(events, store=store, tenant=tenant, thread_id=thread_id)
+            finally:
+                close = getattr(events, "close", None)
+                if close is not None:
+                    close()
             return
         answer = to_jsonable(
-            chat_agent.answer(question=question, thread_id=internal, context=context, settings=settings)
+            chat_agent.answer(question=question, thread_id=thread_id, context=context, settings=settings)
         )
         calls = [
             {"type": "tool_call", "name": t.get("name"), "args": t.get("args", {})}
@@ -182,8 +189,9 @@ def chat_events(
         "frictions and "
         "transcripts). The response is `text/event-stream` with events `thread` {thread_id}, `step` (a tool "
         "call), `token` {text}, `evidence` [{interaction_id, quote}], `done` and `error` {message}. Send the "
-        "`thread_id` back to continue the conversation. `done` carries the mode (offline or llm), the model "
-        "and notes. Needs `read`."
+        "`thread_id` back to continue the conversation. `done` carries the mode (offline or llm), the model, "
+        "notes, and what the check of a model's answer removed (`removed_ids`: interaction ids no tool "
+        "returned) or marked (`unverified_numbers`); tokens come once the answer is checked. Needs `read`."
     ),
     responses={
         200: {

@@ -10,10 +10,31 @@ from pydantic import BaseModel, Field
 
 from api.deps import EmbedderDep, IndexDep, ReadKey, StoreDep
 from api.errors import ERROR_RESPONSES, ApiError, bad_request
+from api.periods import check_day
 from api.routes.kpis import parse_filters
 from api.serialize import to_jsonable
 
 router = APIRouter(prefix="/v1", tags=["search"], responses=ERROR_RESPONSES)
+
+
+_INT_LIMIT = 2**63 - 1
+
+
+def search_filters(where: list[str] | None) -> dict[str, Any] | None:
+    """The `where` filters, checked like the search will read them: a bad name or value is a 400."""
+    filters = parse_filters(where)
+    from store.retrieval import parse_where
+
+    try:
+        for name, _op, value in parse_where(filters):
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, int) and not isinstance(item, bool) and abs(item) > _INT_LIMIT:
+                    raise ValueError(f"{name} is out of range")
+                if isinstance(item, date):
+                    check_day(item, name)
+    except (ValueError, OverflowError) as exc:
+        raise bad_request(f"bad filter: {exc}") from exc
+    return filters
 
 
 def _unavailable(what: str) -> ApiError:
@@ -58,6 +79,12 @@ def search(
     where: list[str] | None = Query(None, description="Metadata filters key=value, e.g. channel=phone."),
 ) -> dict[str, Any]:
     """Search the key's tenant's transcripts."""
+    try:
+        check_day(start, "start")
+        check_day(end, "end")
+    except ValueError as exc:
+        raise bad_request(str(exc)) from exc
+    filters = search_filters(where)
     if start and end and end < start:
         raise bad_request("end is before start")
     if index is None:
@@ -70,7 +97,7 @@ def search(
         tenant=key.tenant,
         query=q,
         k=k,
-        where=parse_filters(where),
+        where=filters,
         start=start,
         end=end,
     )

@@ -1,9 +1,10 @@
 """The managers' web app: dashboard, friction page, report archive and chat (server-rendered, no CDN).
 
 Sign-in: a manager pastes an API key on /login (or opens the link `parcours keys create --login-link`
-prints, whose key travels in the URL fragment, never in a server log). The key is kept in an HttpOnly,
-SameSite=Strict cookie; the page's JavaScript calls the same /v1 API with that cookie, adding the
-X-Parcours-UI header on changes.
+prints, whose key travels in the URL fragment, never in a server log). The server opens a session
+(api.sessions) and keeps only its random id in an HttpOnly, SameSite=Strict cookie (Secure behind HTTPS);
+the page's JavaScript calls the same /v1 API with that cookie, adding the X-Parcours-UI header on changes.
+`POST /logout` ends the session.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import ApiKey, verify_key
-from api.deps import SESSION_COOKIE, SettingsDep, StoreDep
+from api.deps import SettingsDep, StoreDep
 from api.queries import analysis_summary, get_analysis_row, list_actions, list_analysis_rows, result_of
 from api.report import build_history, render_report, report_context
 from api.report import numbers as nf
@@ -24,6 +25,7 @@ from api.report.i18n import ui_texts
 from api.report.render import environment
 from api.routes.findings import pick_result
 from api.routes.interactions import load_interactions
+from api.sessions import SESSION_COOKIE, create_session, is_https, revoke_session, session_key
 from core.results import AnalysisResult, Friction
 from store.db import Store
 
@@ -32,8 +34,8 @@ BOARD = ("proposed", "accepted", "in_progress", "done", "rejected")
 
 
 def _key(request: Request, store: Store) -> ApiKey | None:
-    secret = request.cookies.get(SESSION_COOKIE)
-    key = verify_key(store, secret) if secret else None
+    session_id = request.cookies.get(SESSION_COOKIE)
+    key = session_key(store, session_id) if session_id else None
     return key if key is not None and key.allows("read") else None
 
 
@@ -64,29 +66,48 @@ def login_page(request: Request, settings: SettingsDep, error: int = 0) -> HTMLR
     return _page("login.html.j2", request, settings, None, error=bool(error))
 
 
+LEGACY_COOKIE = "parcours_key"
+"""The cookie of earlier versions, which held the key itself: never read, removed at sign-in and sign-out."""
+
+
 @router.post("/login")
-def login(request: Request, store: StoreDep, key: str = Form(..., max_length=200)) -> Response:
-    """Check the pasted key and keep it in an HttpOnly cookie."""
+def login(
+    request: Request, store: StoreDep, settings: SettingsDep, key: str = Form(..., max_length=200)
+) -> Response:
+    """Check the pasted key and open a session; the cookie holds the session id, never the key."""
     found = verify_key(store, key.strip())
     if found is None or not found.allows("read"):
         return RedirectResponse("/login?error=1", status_code=303)
+    secure = is_https(request, settings)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        key.strip(),
+        create_session(store, key=found, hours=settings.session_hours),
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
-        max_age=8 * 3600,
+        secure=secure,
+        max_age=int(settings.session_hours * 3600),
     )
+    response.delete_cookie(LEGACY_COOKIE)
     return response
 
 
-@router.get("/logout")
-def logout() -> Response:
-    """Forget the key."""
+@router.get("/logout", response_class=HTMLResponse)
+def logout_page(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """A page whose button signs out (a GET never does: links and prefetches must not end a session)."""
+    return _page("logout.html.j2", request, settings, _key(request, store))
+
+
+@router.post("/logout")
+def logout(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """End the session (revoked server-side, so a copied cookie stops working too) and clear the cookie."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if session_id:
+        revoke_session(store, session_id)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    secure = is_https(request, settings)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict", secure=secure)
+    response.delete_cookie(LEGACY_COOKIE)
     return response
 
 

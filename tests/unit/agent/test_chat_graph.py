@@ -33,11 +33,13 @@ def test_thread_memory_keeps_earlier_turns(sqlite_store):
     assert [t.name for t in first.tools] == ["kpi_query"] and second.tools[0].args["by"] == "channel"
     assert "without a language model" in second.answer
     from agent.chat.graph import build_chat_graph
+    from agent.chat.threads import checkpoint_thread_id
     from agent.checkpoint import open_checkpointer
 
+    thread = checkpoint_thread_id(tenant=context.tenant, thread_id="t-2")
     with open_checkpointer(sqlite_store) as saver:
         state = build_chat_graph(tools=TOOLS, checkpointer=saver).get_state(
-            {"configurable": {"thread_id": "t-2"}}
+            {"configurable": {"thread_id": thread}}
         )
     humans = [m.content for m in state.values["messages"] if m.type == "human"]
     assert humans == ["Quel est le taux de satisfaction ?", "What is our CSAT by channel?"]

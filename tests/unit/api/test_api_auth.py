@@ -93,7 +93,7 @@ def test_admin_key_has_every_scope(world: Any) -> None:
 
 def test_cookie_changes_need_the_ui_header(world: Any) -> None:
     client = world.client
-    client.cookies.set("parcours_key", world.keys["alpha"]["admin"])
+    client.post("/login", data={"key": world.keys["alpha"]["admin"]}, follow_redirects=False)
     try:
         assert client.get("/v1/actions").status_code == 200
         action_id = world.seeds["alpha"]["action_id"]

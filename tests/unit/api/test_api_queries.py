@@ -171,7 +171,7 @@ def test_chat_streams_thread_steps_tokens_evidence(world: Any, fake_chat: dict[s
     assert [e["interaction_id"] for e in evidence] == ["alpha-call-1"]  # another tenant's id is never quoted
     assert "troisième fois" in evidence[0]["quote"]
     assert dict(events)["done"]["mode"] == "offline"
-    assert fake_chat["thread_id"] == f"alpha:{thread_id}" and fake_chat["tenant"] == "alpha"
+    assert fake_chat["thread_id"] == thread_id and fake_chat["tenant"] == "alpha"
     again = world.client.post(
         "/v1/chat",
         json={"question": "Et en radiologie ?", "thread_id": thread_id},

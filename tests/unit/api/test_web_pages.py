@@ -61,7 +61,9 @@ def test_friction_page_reports_archive_and_chat_page(world: Any) -> None:
 
 def test_logout_forgets_the_key(world: Any) -> None:
     _login(world)
-    world.client.get("/logout", follow_redirects=False)
+    assert 'action="/logout"' in world.client.get("/logout").text  # a GET only shows the button
+    assert world.client.get("/", follow_redirects=False).status_code == 200
+    world.client.post("/logout", follow_redirects=False)
     assert world.client.get("/", follow_redirects=False).status_code == 303
 
 
