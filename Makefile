@@ -39,7 +39,7 @@ format: setup ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-eval: setup ## quality evals: synthetic suite and DSTC11 insurance
+eval: setup ## quality evals: synthetic suite, DSTC11 insurance and Banking77 through the product path
 	$(BIN)/parcours eval
 
 bench: setup ## speed and memory benchmarks on this machine

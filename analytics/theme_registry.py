@@ -28,10 +28,10 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sqlalchemy import delete, func, insert, select, update
 
-from analytics.theme_lexical import term_weights
+from analytics.theme_lexical import class_keywords, label_from_keywords, term_weights
 from analytics.theme_text import theme_features, theme_text
-from analytics.theme_trend import growth_test
-from analytics.themes import ClusterResult, discover_clusters, mmr
+from analytics.theme_trend import EMERGING_MIN, growth_test
+from analytics.themes import Cluster, ClusterResult, discover_clusters, mmr
 from core.results import Evidence, Period, ThemeResult
 from store.db import Store
 from store.embedder import Embedder
@@ -89,6 +89,66 @@ def _load_items(store: Store, tenant: str, period: Period, in_period: bool, cap:
     ]
 
 
+def split_novel(
+    clusters: ClusterResult,
+    *,
+    texts: list[str],
+    vectors: np.ndarray,
+    in_period: list[bool],
+    baseline_weeks: int,
+) -> ClusterResult:
+    """Split off what is new inside a known cluster: a new problem phrased like an old topic.
+
+    Each cluster that is not itself growing is cut in two (2-means on its members' vectors); when one side
+    grew significantly against the baseline (`growth_test`) and the other did not, the growing side becomes a
+    cluster of its own (the portal that broke this week, inside "booking an appointment").
+    """
+    from sklearn.cluster import KMeans
+
+    labels = clusters.labels.copy()
+    period = np.asarray(in_period, dtype=bool)
+    out = list(clusters.clusters)
+    next_id = max((c.cluster_id for c in out), default=-1) + 1
+    for cluster in clusters.clusters:
+        members = np.flatnonzero(labels == cluster.cluster_id)
+        now = int(period[members].sum())
+        if now < 2 * EMERGING_MIN or _grew(now, len(members) - now, baseline_weeks):
+            continue
+        sides = KMeans(2, n_init=3, random_state=0).fit_predict(vectors[members])
+        grew = [
+            _grew(
+                int(period[members[sides == k]].sum()),
+                int((~period[members[sides == k]]).sum()),
+                baseline_weeks,
+            )
+            for k in (0, 1)
+        ]
+        if grew[0] == grew[1]:
+            continue
+        new = members[sides == (0 if grew[0] else 1)]
+        labels[new] = next_id
+        centre = vectors[new].mean(axis=0)
+        words = [w for w, _ in class_keywords(texts, np.where(np.isin(np.arange(len(texts)), new), 0, -1))[0]]
+        out.append(
+            Cluster(
+                cluster_id=next_id,
+                size=len(new),
+                keywords=words,
+                label=label_from_keywords(words),
+                quote_indices=[],
+                centroid=(centre / (np.linalg.norm(centre) or 1.0)).astype(np.float32),
+            )
+        )
+        next_id += 1
+    for cluster in out:
+        cluster.size = int((labels == cluster.cluster_id).sum())
+    return ClusterResult(labels=labels, clusters=out)
+
+
+def _grew(now: int, before: int, weeks: int) -> bool:
+    return bool(growth_test(current=now, baseline_total=before, baseline_weeks=weeks)["emerging"])
+
+
 def _identify(
     clusters: ClusterResult, texted: list[_Item], known: dict[str, ThemeRow]
 ) -> dict[int, str | None]:
@@ -126,6 +186,15 @@ def assign_period_themes(
         store=store, embedder=embedder, texts=[i.text for i in texted], languages=[i.language for i in texted]
     )
     clusters = discover_clusters(texts=words, embeddings=vectors)
+    if baseline is not None:
+        weeks = max(1, ((baseline.end - baseline.start).days + 1) // 7)
+        clusters = split_novel(
+            clusters,
+            texts=words,
+            vectors=vectors,
+            in_period=[i.in_period for i in texted],
+            baseline_weeks=weeks,
+        )
     with store.session() as session:
         known = {
             t.id: t for t in session.execute(select(ThemeRow).where(ThemeRow.tenant == tenant)).scalars()

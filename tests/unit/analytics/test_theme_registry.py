@@ -184,3 +184,35 @@ def test_first_run_the_period_founds_the_themes_and_baseline_only_topics_get_the
     with sqlite_store.session() as session:
         labels = [r.label for r in session.query(ThemeRow)]
     assert len(labels) == 5 and any("glasses" in label or "chambre" in label for label in labels)
+
+
+def test_a_new_problem_inside_a_known_cluster_is_split_off() -> None:
+    from analytics.theme_registry import split_novel
+    from analytics.themes import ClusterResult
+
+    rng = np.random.default_rng(0)
+
+    def around(axis: int, n: int) -> np.ndarray:
+        base = np.zeros((n, 8), dtype=np.float32)
+        base[:, axis] = 1.0
+        noisy = base + 0.05 * rng.normal(size=(n, 8)).astype(np.float32)
+        return noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
+
+    # one cluster: booking questions every week (40 a week) and a broken portal only now (30); the cluster as a
+    # whole grew x1.75 only, so it is not flagged, and the portal would stay hidden inside it
+    vectors = np.vstack([around(0, 160), around(0, 40), around(1, 30)])
+    in_period = [False] * 160 + [True] * 70
+    texts = ["book an appointment"] * 200 + ["the booking portal shows an error"] * 30
+    clusters = ClusterResult(labels=np.zeros(230, dtype=np.int64), clusters=[_cluster(0)])
+    split = split_novel(clusters, texts=texts, vectors=vectors, in_period=in_period, baseline_weeks=4)
+    assert sorted(np.unique(split.labels).tolist()) == [0, 1]
+    assert set(np.flatnonzero(split.labels == 1)) == set(range(200, 230))
+    assert "portal" in split.clusters[1].keywords and split.clusters[1].size == 30
+
+    # a cluster that is steady across weeks is left whole
+    steady = np.vstack([around(0, 160), around(0, 40)])
+    whole = ClusterResult(labels=np.zeros(200, dtype=np.int64), clusters=[_cluster(0)])
+    kept = split_novel(
+        whole, texts=texts[:200], vectors=steady, in_period=[False] * 160 + [True] * 40, baseline_weeks=4
+    )
+    assert np.unique(kept.labels).tolist() == [0]
