@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -46,14 +46,23 @@ def serve(
             f"Sign in at {url}/login with a key of tenant {tenant!r} (scopes read + manage).", soft_wrap=True
         )
     store.close()
+    if settings.queue_url:
+        err_console.print("Analyses are queued for `parcours worker` processes (PARCOURS_QUEUE_URL).")
+    else:
+        err_console.print(f"Analyses run in this process; weekly report: {settings.weekly_at}.")
     if workers > 1:
         uvicorn.run(
-            "api.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+            "cli.serve_cmd:served_app", factory=True, host=host, port=port, workers=workers, log_level="info"
         )
     else:
-        from api.main import create_app
+        uvicorn.run(served_app(settings), host=host, port=port, log_level="info")
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+def served_app(settings: Any = None) -> Any:
+    """The app `parcours serve` runs: the model loads at start-up and the weekly schedule runs."""
+    from api.main import create_app
+
+    return create_app(settings, serve=True)
 
 
 def create(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -203,8 +204,16 @@ class QueueJobs:
     def __init__(self, store: Store, settings: Settings, *, app: App | None = None) -> None:
         self.store = store
         self.settings = settings
+        self._own = app is None
         self.app = app or build_app(settings.queue_url or "", sync=True)
-        self._opened = app is None
+        self._opened = False
+        self._lock = threading.Lock()
+
+    def _open(self) -> None:
+        with self._lock:
+            if self._own and not self._opened:
+                self.app.open()
+                self._opened = True
 
     def submit(self, *, tenant: str, period: Period, trigger: str = "api") -> Submitted:
         """Register the run (or find the active one of the same tenant and period) and queue its job."""
@@ -213,6 +222,7 @@ class QueueJobs:
         )
         if submitted.created:
             try:
+                self._open()
                 defer_analysis(self.app, store=self.store, analysis_id=submitted.analysis_id, tenant=tenant)
             except Exception as exc:
                 analysis_queue.fail(

@@ -110,7 +110,9 @@ def retention_purge(*, store: Store, settings: Settings, now: datetime) -> bool:
     for name in RETENTION_MODULES:
         try:
             module = importlib.import_module(name)
-        except ModuleNotFoundError:
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # the module exists but something it imports is missing
+                raise
             continue
         purge = getattr(module, "purge", None)
         if callable(purge):
