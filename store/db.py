@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,7 +54,12 @@ def schema_lock(engine: Engine) -> Iterator[None]:
     """
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            # Poll rather than block in pg_advisory_lock: a session waiting inside a statement would hold a
+            # snapshot, and the holder's CREATE INDEX CONCURRENTLY (checkpoint tables) would wait for it.
+            while not conn.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY}
+            ).scalar():
+                time.sleep(0.2)
             try:
                 yield
             finally:

@@ -7,6 +7,7 @@ recorded, in order. All of it runs under a PostgreSQL advisory lock, so concurre
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import psycopg
@@ -25,7 +26,8 @@ def ensure_queue_schema(url: str) -> list[str]:
     """Create or upgrade the queue's tables; returns what was applied (empty when up to date)."""
     applied: list[str] = []
     with psycopg.connect(conninfo(url), autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (QUEUE_SCHEMA_LOCK_KEY,))
+        while not conn.execute("SELECT pg_try_advisory_lock(%s)", (QUEUE_SCHEMA_LOCK_KEY,)).fetchone()[0]:  # type: ignore[index]
+            time.sleep(0.2)  # polling: a session blocked inside a statement would stall concurrent DDL
         try:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS parcours_queue_migrations "

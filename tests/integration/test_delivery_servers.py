@@ -1,5 +1,8 @@
-"""The weekly report delivered for real: a scheduled analysis run in-process, its report mailed through a local
-SMTP server (aiosmtpd) and announced to a local HTTP endpoint that fails first (retry with backoff)."""
+"""The weekly report delivered for real.
+
+A scheduled analysis runs in-process; its report is mailed through a local SMTP server (aiosmtpd) and announced
+to a local HTTP endpoint that fails first (retry with backoff).
+"""
 
 from __future__ import annotations
 
