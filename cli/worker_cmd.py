@@ -24,7 +24,8 @@ def worker(
     analysis is noticed by the others (no heartbeat), and one of them resumes it from its checkpoint.
     """
     settings = get_settings()
-    if not settings.queue_url:
+    queue_url = settings.queue_url
+    if not queue_url:
         raise fail(
             "no task queue configured: set PARCOURS_QUEUE_URL to a PostgreSQL URL (e.g. the database's). "
             "Without a queue, analyses run inside `parcours serve`."
@@ -39,16 +40,16 @@ def worker(
     from store import analysis_queue
 
     store = open_store(settings)
-    ensure_queue_schema(settings.queue_url)
+    ensure_queue_schema(queue_url)
     state = SimpleNamespace(settings=settings, embedder=None, index=None)
     load_embedder(state)  # the model loads now, not with the first analysis
     context = worker_context(store, settings, resources=lambda: (load_index(state), load_embedder(state)))
-    app = build_app(settings.queue_url, context=context)
-    beat = Ticker(
-        "lease",
-        settings.lease_seconds / 4,
-        lambda: analysis_queue.heartbeat(store=store, worker_id=context.worker_id),
-    ).start()
+    app = build_app(queue_url, context=context)
+
+    def renew() -> None:
+        analysis_queue.heartbeat(store=store, worker_id=context.worker_id)
+
+    beat = Ticker("lease", settings.lease_seconds / 4, renew).start()
     err_console.print(
         f"Parcours worker {context.worker_id}: {settings.worker_concurrency} analysis at a time."
     )

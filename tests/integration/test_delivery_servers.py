@@ -1,7 +1,7 @@
 """The weekly report delivered for real.
 
-A scheduled analysis runs in-process; its report is mailed through a local SMTP server (aiosmtpd) and announced
-to a local HTTP endpoint that fails first (retry with backoff).
+A scheduled analysis runs in-process; its report is mailed through a local SMTP server (aiosmtpd)
+and announced to a local HTTP endpoint that fails first (retry with backoff).
 """
 
 from __future__ import annotations
