@@ -176,6 +176,10 @@ class AnalysisJobs:
 
     def _sweep(self) -> None:
         self.recover()
+        resume = getattr(self.announce, "resume_pending", None)
+        if resume is not None:  # e-mails and webhooks a stopped process left undelivered
+            quiet = self.settings.delivery_backoff_seconds * 2**self.settings.delivery_max_attempts
+            resume(older_than_seconds=quiet + self.settings.lease_seconds)  # longer than any retry wait
 
     # -- waiting and stopping -----------------------------------------------------------------------------
 

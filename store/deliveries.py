@@ -7,10 +7,10 @@ row, so a retried or resumed analysis never mails or announces twice.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from store.db import Store
@@ -112,3 +112,17 @@ def list_for(*, store: Store, analysis_id: str | None = None, tenant: str | None
         query = query.where(DeliveryRow.tenant == tenant)
     with store.session() as session:
         return list(session.scalars(query.order_by(DeliveryRow.created_at, DeliveryRow.id)))
+
+
+def stranded(*, store: Store, older_than_seconds: float) -> list[DeliveryRow]:
+    """Pending deliveries nobody has tried for at least that long (their process stopped)."""
+    cutoff = _now() - timedelta(seconds=older_than_seconds)
+    with store.session() as session:
+        return list(
+            session.scalars(
+                select(DeliveryRow)
+                .where(DeliveryRow.status == "pending")
+                .where(func.coalesce(DeliveryRow.last_attempt_at, DeliveryRow.created_at) < cutoff)
+                .order_by(DeliveryRow.created_at)
+            )
+        )

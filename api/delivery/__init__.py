@@ -233,13 +233,36 @@ class ThreadDeliverer:
         self.settings = settings
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="parcours-delivery")
         self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._in_flight: set[str] = set()
 
     def __call__(self, analysis_id: str, status: str) -> None:
         """Plan the outcome's deliveries and start them."""
         for delivery in plan(store=self.store, settings=self.settings, analysis_id=analysis_id):
-            self._pool.submit(self._deliver, delivery.id)
+            self._start(delivery.id)
+
+    def _start(self, delivery_id: str) -> None:
+        with self._lock:
+            if delivery_id in self._in_flight or self._stop.is_set():
+                return
+            self._in_flight.add(delivery_id)
+        self._pool.submit(self._deliver, delivery_id)
+
+    def resume_pending(self, older_than_seconds: float = 60.0) -> int:
+        """Start again the pending deliveries no thread of this process works on (left by a stopped one)."""
+        rows = deliveries.stranded(store=self.store, older_than_seconds=older_than_seconds)
+        for row in rows:
+            self._start(row.id)
+        return len(rows)
 
     def _deliver(self, delivery_id: str) -> None:
+        try:
+            self._attempts(delivery_id)
+        finally:
+            with self._lock:
+                self._in_flight.discard(delivery_id)
+
+    def _attempts(self, delivery_id: str) -> None:
         while not self._stop.is_set():
             try:
                 attempt(store=self.store, settings=self.settings, delivery_id=delivery_id)

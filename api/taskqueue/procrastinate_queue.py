@@ -33,7 +33,7 @@ from api.taskqueue.runner import Resources, Runner, execute_analysis, worker_ide
 from api.taskqueue.schedule import retention_purge, run_weekly
 from core.results import Period
 from core.settings import Settings
-from store import analysis_queue
+from store import analysis_queue, deliveries
 from store.analysis_queue import Submitted
 from store.db import Store
 
@@ -195,6 +195,21 @@ async def recover(app: App, context: WorkerContext) -> list[str]:
                 analysis_id=row.id
             )
             requeued.append(row.id)
+    settings = context.settings
+    quiet = settings.delivery_backoff_seconds * 2**settings.delivery_max_attempts + lease
+    for stranded in await asyncio.to_thread(
+        deliveries.stranded, store=context.store, older_than_seconds=quiet
+    ):
+        jobs = await manager.list_jobs_async(queueing_lock=stranded.id)
+        if any(j.status in ("todo", "doing") for j in jobs):
+            continue
+        log.warning("delivery %s had no job: queued again", stranded.id)
+        try:
+            await app.configure_task("parcours.deliver", queueing_lock=stranded.id).defer_async(
+                delivery_id=stranded.id
+            )
+        except AlreadyEnqueued:
+            pass
     return requeued
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 from typing import Any
 
@@ -146,3 +147,26 @@ def test_webhooks_are_never_sent_unsigned(sqlite_store: Store, settings: Setting
     with pytest.raises(delivery.DeliveryError) as failed:
         delivery.attempt(store=sqlite_store, settings=configured, delivery_id=hook.id)
     assert failed.value.final and "never sent unsigned" in str(failed.value)
+
+
+def test_deliveries_left_by_a_stopped_process_are_resumed(
+    sqlite_store: Store, settings: Settings, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configured = _configured(settings, tmp_path, smtp_host=None)
+    analysis_id = _finished(sqlite_store, trigger="api", emerging=False)
+    planned = delivery.plan(store=sqlite_store, settings=configured, analysis_id=analysis_id)  # then it died
+    sent: list[str] = []
+    monkeypatch.setattr(webhooks, "post", lambda **kw: sent.append(kw["delivery_id"]) or 204)
+    deliverer = delivery.ThreadDeliverer(sqlite_store, configured)
+    try:
+        assert deliverer.resume_pending(older_than_seconds=3600) == 0  # recent ones may still be retried
+        assert deliverer.resume_pending(older_than_seconds=0) == 2
+        deadline = time.monotonic() + 20
+        while len(sent) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        deliverer.shutdown()
+    assert sorted(sent) == sorted(d.id for d in planned)
+    assert {r.status for r in deliveries.list_for(store=sqlite_store, analysis_id=analysis_id)} == {
+        "delivered"
+    }
