@@ -59,6 +59,7 @@ _CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid_input",
+    429: "too_many_requests",
     503: "unavailable",
 }
 

@@ -13,9 +13,9 @@ from fastapi.staticfiles import StaticFiles
 
 from api.deps import load_embedder, load_index
 from api.errors import install_error_handlers
-from api.jobs import AnalysisJobs
 from api.metrics import Metrics, install_metrics
 from api.routes import actions, analyses, chat, findings, health, interactions, kpis, search, web
+from api.taskqueue import make_jobs
 from core.settings import Settings, get_settings
 from store.db import Store
 
@@ -49,17 +49,24 @@ TAGS = [
 
 
 def create_app(
-    settings: Settings | None = None, *, store: Store | None = None, runner: Any = None
+    settings: Settings | None = None, *, store: Store | None = None, runner: Any = None, serve: bool = False
 ) -> FastAPI:
-    """Build the app for these settings (or the process settings); `store`/`runner` are for tests."""
+    """Build the app for these settings (or the process settings); `store`/`runner` are for tests.
+
+    With `serve` (what `parcours serve` runs) the start-up also loads the model and starts the weekly
+    schedule; every app resumes, at start-up, the analyses whose worker died.
+    """
     settings = settings or get_settings()
     store = store or Store.from_settings(settings)
     metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from api.taskqueue.lifecycle import on_shutdown, on_startup
+
+        on_startup(app, serve=serve)
         yield
-        app.state.jobs.shutdown()
+        on_shutdown(app)
 
     app = FastAPI(
         title="Parcours API",
@@ -77,7 +84,7 @@ def create_app(
     def resources() -> tuple[Any, Any]:  # loaded in the worker thread, not during the request
         return load_index(app.state), load_embedder(app.state)
 
-    app.state.jobs = AnalysisJobs(
+    app.state.jobs = make_jobs(
         store,
         settings,
         resources=resources,

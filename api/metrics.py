@@ -53,8 +53,17 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.index_failures = Counter(
+            "parcours_index_failures_total",
+            "Ingested chunks whose vector indexing failed (records kept; `parcours reindex --check --fix`).",
+            registry=self.registry,
+        )
+
     def count_ingest(self, summary: dict[str, object]) -> None:
-        """Add an ingest summary's counts."""
+        """Add an ingest summary's counts (and its index failures)."""
+        failures = summary.get("index_errors")
+        if isinstance(failures, list) and failures:
+            self.index_failures.inc(len(failures))
         for outcome in ("accepted", "updated", "unchanged", "rejected"):
             value = summary.get(outcome, 0)
             if isinstance(value, int) and value:

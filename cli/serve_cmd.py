@@ -46,6 +46,10 @@ def serve(
             f"Sign in at {url}/login with a key of tenant {tenant!r} (scopes read + manage).", soft_wrap=True
         )
     store.close()
+    if settings.queue_url:
+        err_console.print("Analyses are queued for `parcours worker` processes (PARCOURS_QUEUE_URL).")
+    else:
+        err_console.print(f"Analyses run in this process; weekly report: {settings.weekly_at}.")
     # Forwarded headers are believed from PARCOURS_TRUSTED_PROXIES only (uvicorn would trust 127.0.0.1).
     proxies = settings.trusted_proxy_list
     forwarding: dict[str, Any] = {
@@ -54,7 +58,7 @@ def serve(
     }
     if workers > 1:
         uvicorn.run(
-            "api.main:create_app",
+            "cli.serve_cmd:served_app",
             factory=True,
             host=host,
             port=port,
@@ -63,9 +67,14 @@ def serve(
             **forwarding,
         )
     else:
-        from api.main import create_app
+        uvicorn.run(served_app(settings), host=host, port=port, log_level="info", **forwarding)
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", **forwarding)
+
+def served_app(settings: Any = None) -> Any:
+    """The app `parcours serve` runs: the model loads at start-up and the weekly schedule runs."""
+    from api.main import create_app
+
+    return create_app(settings, serve=True)
 
 
 def create(

@@ -61,6 +61,47 @@ class Settings(BaseSettings):
         description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-Proto and "
         "X-Forwarded-For are believed (e.g. 127.0.0.1,10.0.0.0/8); none by default.",
     )
+    queue_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL of the task queue (procrastinate); analyses run in-process if unset.",
+    )
+    worker_concurrency: int = Field(default=1, description="Analyses one `parcours worker` runs at once.")
+    analysis_threads: int = Field(
+        default=1, description="Analyses one API process runs at once (in-process)."
+    )
+    lease_seconds: float = Field(
+        default=60.0, description="A run whose worker has not reported for this long has no live worker."
+    )
+    analysis_max_attempts: int = Field(
+        default=3, description="Attempts of an analysis (failures and dead workers) before it is failed."
+    )
+    analysis_retry_seconds: float = Field(
+        default=10.0, description="First retry delay of a failed analysis; doubles at each attempt."
+    )
+    max_queued_analyses: int = Field(
+        default=5, description="Analyses one tenant may have pending or running at once (then 429)."
+    )
+    weekly_at: str = Field(
+        default="MON 06:00",
+        description="When the weekly report of the week just ended runs (tenant time zone); 'off' disables.",
+    )
+    report_dir: Path | None = Field(default=None, description="Folder of delivered weekly reports.")
+    smtp_host: str | None = Field(default=None, description="SMTP relay host; no e-mail if unset.")
+    smtp_port: int = Field(default=25, description="SMTP relay port.")
+    smtp_user: str | None = Field(default=None, description="SMTP login, if the relay needs one.")
+    smtp_password: str | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_ssl: bool = Field(default=False, description="Connect to the relay over TLS (SMTPS, port 465).")
+    smtp_from: str = Field(default="parcours@localhost", description="Sender address of report e-mails.")
+    smtp_to: str | None = Field(default=None, description="Report recipients, comma-separated.")
+    smtp_timeout: float = Field(default=30.0, description="Seconds before an SMTP exchange times out.")
+    webhook_urls: str | None = Field(default=None, description="Webhook endpoints, comma-separated.")
+    webhook_secret: str | None = Field(default=None, description="HMAC-SHA-256 key signing webhook bodies.")
+    webhook_timeout: float = Field(default=10.0, description="Seconds before a webhook call times out.")
+    delivery_max_attempts: int = Field(default=6, description="Attempts of an e-mail or webhook delivery.")
+    delivery_backoff_seconds: float = Field(
+        default=2.0, description="First retry delay of a delivery; doubles at each attempt."
+    )
 
     @property
     def home_dir(self) -> Path:
@@ -85,6 +126,13 @@ class Settings(BaseSettings):
     def reports_dir(self) -> Path:
         """Folder where reports are written."""
         path = self.home_dir / "reports"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def reports_folder(self) -> Path:
+        """Folder where delivered weekly reports are written (PARCOURS_REPORT_DIR, else home/reports)."""
+        path = self.report_dir.expanduser() if self.report_dir else self.home_dir / "reports"
         path.mkdir(parents=True, exist_ok=True)
         return path
 

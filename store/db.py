@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings, get_settings
@@ -16,6 +18,8 @@ from core.settings import Settings, get_settings
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
+SCHEMA_LOCK_KEY = 7_142_043_518_927_301
+"""PostgreSQL advisory-lock key held while the schema is created or upgraded (any process, any host)."""
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -41,8 +45,41 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """Hold the deployment's schema lock, so concurrent first starts never race creating tables.
+
+    PostgreSQL: a session advisory lock (released by the server if the process dies). SQLite: an exclusive
+    `flock` on `<database>.lock` beside the file. An in-memory SQLite database needs none.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            # Poll rather than block in pg_advisory_lock: a session waiting inside a statement would hold a
+            # snapshot, and the holder's CREATE INDEX CONCURRENTLY (checkpoint tables) would wait for it.
+            while not conn.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY}
+            ).scalar():
+                time.sleep(0.2)
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(database).with_name(Path(database).name + ".lock")
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest Alembic revision (run once per URL and process)."""
+    """Bring the schema to the latest Alembic revision (once per URL and process, under the schema lock)."""
     from alembic import command
     from alembic.config import Config
 
@@ -53,8 +90,16 @@ def migrate(engine: Engine) -> None:
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         config.attributes["engine"] = engine
-        command.upgrade(config, "head")
+        with schema_lock(engine):
+            command.upgrade(config, "head")
         _migrated.add(key)
+
+
+def head_revision() -> str | None:
+    """The latest Alembic revision this code knows."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(_MIGRATIONS)).get_current_head()
 
 
 class Store:

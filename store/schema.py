@@ -163,7 +163,10 @@ class AnalysisRow(Base):
     """One analysis run and its result."""
 
     __tablename__ = "analyses"
-    __table_args__ = (Index("ix_analyses_tenant_created", "tenant", "created_at"),)
+    __table_args__ = (
+        Index("ix_analyses_tenant_created", "tenant", "created_at"),
+        UniqueConstraint("active_key", name="uq_analyses_active_key"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     tenant: Mapped[str] = mapped_column(String(100))
@@ -177,6 +180,38 @@ class AnalysisRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    worker_id: Mapped[str | None] = mapped_column(String(120), doc="The process running (or queueing) it.")
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime, doc="Last sign of life of that process.")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0", doc="Runs started so far.")
+    active_key: Mapped[str | None] = mapped_column(
+        String(300), doc="tenant|start|end while pending or running: one run per period."
+    )
+    trigger: Mapped[str | None] = mapped_column(String(20), doc="api, schedule or cli: who asked for it.")
+
+
+class DeliveryRow(Base):
+    """One delivery of an analysis: a report written to a folder, an e-mail, a webhook call."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("analysis_id", "channel", "event", "target", name="uq_deliveries_once"),
+        Index("ix_deliveries_tenant_created", "tenant", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    analysis_id: Mapped[str] = mapped_column(String(40), index=True)
+    channel: Mapped[str] = mapped_column(String(20), doc="folder, email or webhook.")
+    event: Mapped[str] = mapped_column(String(60), doc="report.weekly, analysis.done, friction.emerging, …")
+    target: Mapped[str] = mapped_column(String(500), doc="Folder, recipients or URL.")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, doc="What is sent (webhooks).")
+    status: Mapped[str] = mapped_column(String(20), default="pending", doc="pending, delivered, failed.")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class ActionRow(Base):

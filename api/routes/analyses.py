@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
@@ -47,10 +48,14 @@ class AnalysisStatus(BaseModel):
         default=None, description="The AnalysisResult (DESIGN §8) once done."
     )
     links: dict[str, str] = Field(default_factory=dict)
+    attempts: int = Field(default=0, description="Runs started so far (retries and resumed runs included).")
+    trigger: str | None = Field(default=None, description="Who asked for it: api, schedule or cli.")
 
 
 def _status(row: Any, *, with_result: bool) -> AnalysisStatus:
     data = analysis_summary(row)
+    data["attempts"] = row.attempts or 0
+    data["trigger"] = row.trigger
     if with_result and row.status == "done":
         data["result"] = row.result
     data["links"] = {
@@ -67,14 +72,27 @@ def _status(row: Any, *, with_result: bool) -> AnalysisStatus:
     summary="Start an analysis",
     description=(
         "Queues the weekly analysis of a period (default: the last complete week of the tenant's data) and "
-        "returns its id at once (202). "
-        "Poll `GET /v1/analyses/{id}` for status and progress. Needs `manage`."
+        "returns its id at once (202). One analysis per tenant and period runs at a time: while one is "
+        "pending or running, the same request returns it (200) instead of starting another. A tenant may "
+        "have `PARCOURS_MAX_QUEUED_ANALYSES` analyses pending or running; beyond that the answer is 429 with "
+        "`Retry-After`. Poll `GET /v1/analyses/{id}` for status and progress. Needs `manage`."
     ),
+    responses={
+        200: {"description": "An analysis of this period is already pending or running: that one."},
+        429: {"description": "Too many analyses queued for the tenant; retry after `Retry-After` seconds."},
+    },
 )
 def start_analysis(
-    request: Request, key: ManageKey, store: StoreDep, body: AnalysisRequest | None = None
+    request: Request,
+    response: Response,
+    key: ManageKey,
+    store: StoreDep,
+    settings: SettingsDep,
+    body: AnalysisRequest | None = None,
 ) -> AnalysisStatus:
-    """Start a background analysis run."""
+    """Start a background analysis run (or return the active one of the same period)."""
+    from store import analysis_queue
+
     body = body or AnalysisRequest()
     try:
         period = resolve_period(week=body.week, start=body.start, end=body.end)
@@ -84,7 +102,23 @@ def start_analysis(
         period = data_week(store, key.tenant)
         if period is None:
             raise bad_request(f"tenant {key.tenant!r} has no interactions to analyse yet")
-    analysis_id = request.app.state.jobs.start(tenant=key.tenant, period=period)
+    active = analysis_queue.find_active(store=store, tenant=key.tenant, period=period)
+    if active is None:
+        queued = analysis_queue.count_active(store=store, tenant=key.tenant)
+        if queued >= settings.max_queued_analyses:
+            wait = analysis_queue.typical_seconds(store=store, tenant=key.tenant)
+            raise HTTPException(
+                429,
+                f"tenant {key.tenant!r} already has {queued} analyses pending or running "
+                f"(at most {settings.max_queued_analyses}); retry once one has finished",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+        submitted = request.app.state.jobs.submit(tenant=key.tenant, period=period, trigger="api")
+        analysis_id, created = submitted.analysis_id, submitted.created
+    else:
+        analysis_id, created = active.id, False
+    if not created:
+        response.status_code = 200
     row = get_analysis_row(store, tenant=key.tenant, analysis_id=analysis_id)
     return _status(row, with_result=False)
 

@@ -1,13 +1,9 @@
-"""Liveness, readiness (database reachable, migrations applied) and Prometheus metrics."""
+"""Liveness, readiness (database and migrations, vector index, model) and Prometheus metrics."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from api.deps import StoreDep
 
@@ -20,35 +16,19 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def _head_revision() -> str | None:
-    from alembic.script import ScriptDirectory
-
-    import store.db
-
-    folder = Path(store.db.__file__).parent / "migrations"
-    return ScriptDirectory(str(folder)).get_current_head()
-
-
 @router.get(
     "/readyz",
     summary="Readiness",
-    description="200 when the database answers and its schema is at the latest migration, else 503.",
+    description=(
+        "200 when the database answers at the latest migration, the vector index (embedded Chroma or the "
+        "Chroma server) answers and the embedding model is loaded; else 503 with the failing check."
+    ),
 )
-def readyz(store: StoreDep) -> Response:
-    """Check the database and the migration level."""
-    checks: dict[str, Any] = {}
-    ready = True
-    try:
-        with store.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        head = _head_revision()
-        checks["migrations"] = "ok" if current == head else f"at {current}, expected {head}"
-        ready = current == head
-    except Exception as exc:
-        checks.setdefault("database", f"error: {type(exc).__name__}")
-        ready = False
+def readyz(request: Request, store: StoreDep) -> Response:
+    """Check the database, its migrations, the vector index and the model."""
+    from api.readiness import readiness
+
+    ready, checks = readiness(request.app.state, store)
     return JSONResponse(
         {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503
     )

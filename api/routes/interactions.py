@@ -87,6 +87,11 @@ class IngestResponse(BaseModel):
     results: list[RecordResult] | None = Field(
         default=None, description="One entry per record (batches only)."
     )
+    index_errors: list[str] = Field(
+        default_factory=list,
+        description="Vector-index failures: the records are stored but not yet searchable "
+        "(`parcours reindex --check --fix` indexes them).",
+    )
 
     model_config = {
         "json_schema_extra": {
@@ -112,8 +117,13 @@ class IngestResponse(BaseModel):
     }
 
 
-def _summary_data(request: Request, summary: Any) -> dict[str, Any]:
+def _summary_data(request: Request, summary: Any, index: Any = True) -> dict[str, Any]:
     data = summary.model_dump()
+    if index is None and (data.get("accepted") or data.get("updated")):
+        data["index_errors"] = [
+            *data.get("index_errors", []),
+            "the vector index is unavailable: records stored but not indexed",
+        ]
     data["errors"] = sorted(data.get("errors", []), key=lambda e: e.get("index") or 0)
     request.app.state.metrics.count_ingest(data)
     return data
@@ -137,6 +147,7 @@ def _response(data: dict[str, Any], results: list[RecordResult] | None = None) -
             for e in data["errors"]
         ],
         results=results,
+        index_errors=[str(e) for e in data.get("index_errors", [])],
     )
 
 
@@ -166,7 +177,7 @@ def post_interactions(
 
     checked = [r if isinstance(r, dict) else ParseError("a record must be a JSON object") for r in records]
     summary = ingest_records(store, checked, source="api", indexer=index, tenant=key.tenant)
-    data = _summary_data(request, summary)
+    data = _summary_data(request, summary, index)
     outcome = {entry["index"]: entry for entry in summary.results}
     results = [
         RecordResult(
@@ -263,7 +274,7 @@ async def import_interactions(
             )
         except UnicodeDecodeError as exc:
             raise bad_request(f"the file is not UTF-8 text (byte {exc.start})") from exc
-        return _response(_summary_data(request, summary))
+        return _response(_summary_data(request, summary, index))
     finally:
         path.unlink(missing_ok=True)
 

@@ -198,8 +198,8 @@ def test_a_new_problem_inside_a_known_cluster_is_split_off() -> None:
         noisy = base + 0.05 * rng.normal(size=(n, 8)).astype(np.float32)
         return noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
 
-    # one cluster: booking questions every week (40 a week) and a broken portal only now (30); the cluster as a
-    # whole grew x1.75 only, so it is not flagged, and the portal would stay hidden inside it
+    # one cluster: booking questions every week (40 a week) and a broken portal only now (30); the cluster
+    # as a whole grew x1.75 only, so it is not flagged, and the portal would stay hidden inside it
     vectors = np.vstack([around(0, 160), around(0, 40), around(1, 30)])
     in_period = [False] * 160 + [True] * 70
     texts = ["book an appointment"] * 200 + ["the booking portal shows an error"] * 30

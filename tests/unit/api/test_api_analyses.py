@@ -48,12 +48,15 @@ def test_failed_analysis_keeps_its_error(world: Any) -> None:
     def broken(**_: Any) -> Any:
         raise RuntimeError("no interactions in the period")
 
-    world.client.app.state.jobs._runner = broken
+    jobs = world.client.app.state.jobs
+    jobs._runner = broken
+    jobs.settings = jobs.settings.model_copy(update={"analysis_retry_seconds": 0.05})
     headers = world.headers("alpha", "manage")
     analysis_id = world.client.post("/v1/analyses", json={}, headers=headers).json()["analysis_id"]
-    world.client.app.state.jobs.wait(analysis_id, timeout=30)
+    assert jobs.wait(analysis_id, timeout=30) == "failed"
     failed = world.client.get(f"/v1/analyses/{analysis_id}", headers=headers).json()
     assert failed["status"] == "failed" and "no interactions" in failed["error"]
+    assert failed["attempts"] == 3  # retried with backoff before giving up
 
 
 @pytest.mark.parametrize(

@@ -244,7 +244,12 @@ def test_chat_failure_is_an_error_event(world: Any, monkeypatch: pytest.MonkeyPa
 def test_health_readiness_and_metrics(world: Any) -> None:
     assert world.client.get("/healthz").json() == {"status": "ok"}
     ready = world.client.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "migrations": "ok"}
+    assert ready.status_code == 200 and ready.json()["checks"] == {
+        "database": "ok",
+        "migrations": "ok",
+        "model": "ok",
+        "vector_index": "ok",
+    }
     record = {"id": "m-1", "started_at": "2026-11-17T10:00:00+01:00", "text": "bonjour"}
     world.client.post("/v1/interactions", json=[record], headers=world.headers("alpha", "ingest"))
     world.client.get("/v1/interactions/m-1", headers=world.headers("alpha", "read"))
@@ -252,6 +257,54 @@ def test_health_readiness_and_metrics(world: Any) -> None:
     assert 'parcours_ingested_records_total{outcome="accepted"} 1.0' in text
     assert 'route="/v1/interactions/{interaction_id}"' in text and 'status="200"' in text
     assert "parcours_http_request_duration_seconds_bucket" in text
+
+
+class _DownClient:
+    """A Chroma client whose server is gone."""
+
+    def heartbeat(self) -> int:
+        raise ConnectionError("chroma is down")
+
+
+class _DownIndex:
+    client = _DownClient()
+
+    def index_pks(self, store: Any, pks: Any) -> None:
+        raise ConnectionError("chroma is down")
+
+
+def test_chroma_down_makes_readyz_503_and_ingest_report_it(world: Any) -> None:
+    from api.deps import get_index
+
+    app = world.client.app
+    app.state.index = _DownIndex()
+    app.dependency_overrides[get_index] = lambda: app.state.index
+    res = world.client.get("/readyz")
+    assert res.status_code == 503
+    assert res.json()["checks"]["vector_index"].startswith("error: ConnectionError")
+    record = {"id": "down-1", "started_at": "2026-11-17T10:00:00+01:00", "text": "bonjour"}
+    ingest = world.client.post("/v1/interactions", json=[record], headers=world.headers("alpha", "ingest"))
+    body = ingest.json()
+    assert ingest.status_code == 200 and body["accepted"] == 1  # the record is kept
+    assert body["index_errors"] == ["ConnectionError: chroma is down"]
+    assert "parcours_index_failures_total 1.0" in world.client.get("/metrics").text
+
+
+def test_unavailable_index_is_reported_by_ingest(world: Any) -> None:
+    from api.deps import get_index
+
+    world.client.app.dependency_overrides[get_index] = lambda: None
+    record = {"id": "none-1", "started_at": "2026-11-17T10:00:00+01:00", "text": "bonjour"}
+    headers = world.headers("alpha", "ingest")
+    body = world.client.post("/v1/interactions", json=[record], headers=headers).json()
+    assert body["accepted"] == 1 and "unavailable" in body["index_errors"][0]
+
+
+def test_readyz_waits_for_the_model(world: Any) -> None:
+    app = world.client.app
+    app.state.embedder, app.state.index, app.state.model_loading = None, None, True
+    res = world.client.get("/readyz")
+    assert res.status_code == 503 and res.json()["checks"]["model"] == "loading"
 
 
 def test_readyz_fails_without_migrations(world: Any) -> None:

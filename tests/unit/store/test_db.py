@@ -1,7 +1,6 @@
 from sqlalchemy import inspect, text
 
-from api.routes.health import _head_revision
-from store.db import Store
+from store.db import Store, head_revision
 
 TABLES = {
     "interactions",
@@ -16,6 +15,7 @@ TABLES = {
     "api_keys",
     "embedding_cache",
     "web_sessions",
+    "deliveries",
     "alembic_version",
 }
 
@@ -25,7 +25,7 @@ def test_migrations_create_the_schema_and_are_idempotent(store):
     again = Store(store.url, settings=store.settings)  # a second process start: nothing to do, nothing lost
     assert TABLES <= set(again.table_names())
     with again.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == _head_revision()
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == head_revision()
     again.close()
 
 
