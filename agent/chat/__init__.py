@@ -74,8 +74,8 @@ def _answer_of(values: dict[str, Any], thread_id: str, ctx: ChatContext) -> Chat
             ids += cited_ids(message.content)
     mode = values.get("mode", "offline")
     grounding = values.get("grounding") or {}
-    if mode == "llm":  # the model's answer was checked: the ids it cites that a tool returned
-        ids = list(grounding.get("cited_ids", []))
+    if mode == "llm" and grounding.get("cited_ids"):  # the checked answer's own citations, when it has any
+        ids = list(grounding["cited_ids"])
     return ChatAnswer(
         answer=text,
         thread_id=thread_id,
