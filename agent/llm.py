@@ -43,8 +43,12 @@ class _DeadlineStream(httpx.SyncByteStream):
         self._stream, self._request, self._deadline, self._seconds = stream, request, deadline, seconds
         self._sock = sock
         self._cut = False
+        self._closed = False
+        self._timer: threading.Timer | None = None
 
     def _cut_connection(self) -> None:  # wakes a read blocked on a silent server
+        if self._closed:  # the connection may already serve another request
+            return
         self._cut = True
         if self._sock is not None:
             try:
@@ -54,7 +58,9 @@ class _DeadlineStream(httpx.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         """The body's chunks, until the deadline."""
-        timer = threading.Timer(max(0.0, self._deadline - time.monotonic()), self._cut_connection)
+        timer = self._timer = threading.Timer(
+            max(0.0, self._deadline - time.monotonic()), self._cut_connection
+        )
         timer.daemon = True
         timer.start()
         try:
@@ -70,7 +76,10 @@ class _DeadlineStream(httpx.SyncByteStream):
             timer.cancel()
 
     def close(self) -> None:
-        """Close the underlying stream."""
+        """Close the underlying stream (and stop watching it: its connection may be reused)."""
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
         self._stream.close()
 
 

@@ -74,8 +74,8 @@ def _answer_of(values: dict[str, Any], thread_id: str, ctx: ChatContext) -> Chat
             ids += cited_ids(message.content)
     mode = values.get("mode", "offline")
     grounding = values.get("grounding") or {}
-    if mode == "llm":  # the model's answer was checked: the ids it cites that a tool returned
-        ids = list(grounding.get("cited_ids", []))
+    if mode == "llm" and grounding.get("cited_ids"):  # the checked answer's own citations, when it has any
+        ids = list(grounding["cited_ids"])
     return ChatAnswer(
         answer=text,
         thread_id=thread_id,
@@ -90,10 +90,7 @@ def _answer_of(values: dict[str, Any], thread_id: str, ctx: ChatContext) -> Chat
 
 
 def _config(ctx: ChatContext, thread_id: str) -> Any:
-    """The run config of a question: the tenant's own checkpoint thread for this conversation.
-
-    The question is redacted (core.privacy) before it reaches the checkpoint or a model.
-    """
+    """The run config of a question: the tenant's own checkpoint thread for this conversation."""
     thread = checkpoint_thread_id(tenant=ctx.tenant, thread_id=thread_id)
     return {"configurable": {"thread_id": thread}, "recursion_limit": 40}
 
@@ -117,6 +114,7 @@ def answer(
     config = _config(ctx, thread_id)
     with open_checkpointer(ctx.store, ctx.settings) as saver:
         graph = build_chat_graph(tools=tools, checkpointer=saver)
+        # The question is redacted before it is checkpointed or sent to a model.
         values = graph.invoke({"messages": [HumanMessage(redact(question))]}, config, context=ctx)
     return _answer_of(values, thread_id, ctx)
 
@@ -141,7 +139,7 @@ def stream_chat(
     with open_checkpointer(ctx.store, ctx.settings) as saver:
         graph = build_chat_graph(tools=tools, checkpointer=saver)
         events: Any = graph.stream(
-            {"messages": [HumanMessage(redact(question))]},
+            {"messages": [HumanMessage(redact(question))]},  # redacted before checkpoint and model
             config,
             context=ctx,
             stream_mode=["messages", "updates"],

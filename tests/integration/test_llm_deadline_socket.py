@@ -72,3 +72,43 @@ def test_the_whole_call_is_bounded_by_the_timeout(server: str) -> None:
         for _ in model.stream([HumanMessage("Bonjour")]):
             pass
     assert time.monotonic() - started < 1.5 + 0.5
+
+
+def _serve_keep_alive(listener: socket.socket, stop: threading.Event) -> None:
+    data = f"data: {json.dumps(CHUNK)}\n\ndata: [DONE]\n\n".encode()
+    answer = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+        + f"content-length: {len(data)}\r\n\r\n".encode()
+        + data
+    )
+    while not stop.is_set():
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            conn.settimeout(10)
+            try:
+                while conn.recv(65536):  # one answer per request, on the same connection
+                    conn.sendall(answer)
+            except OSError:
+                pass
+
+
+def test_a_finished_call_never_cuts_the_next_one_on_a_reused_connection() -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+    threading.Thread(target=_serve_keep_alive, args=(listener, stop), daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+        settings = Settings(llm_base_url=url, llm_model="slow", llm_api_key="k", llm_timeout=1.0)
+        model = make_chat_model(settings)
+        first = "".join(str(c.content) for c in model.stream([HumanMessage("a")]))
+        time.sleep(0.9)  # the first call's deadline passes while the second one runs on the same socket
+        second = "".join(str(c.content) for c in model.stream([HumanMessage("b")]))
+        assert first == second == "mot "
+    finally:
+        stop.set()
+        listener.close()

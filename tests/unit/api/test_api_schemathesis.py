@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-EXAMPLES = 20
+EXAMPLES = 15
 
 
 def test_no_generated_request_answers_5xx(world: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -52,5 +52,5 @@ def test_no_generated_request_answers_5xx(world: Any, capsys: pytest.CaptureFixt
         print(f"\nschemathesis: {len(statuses)} operations, {calls} calls, {len(failures)} x 5xx")
         for name, counts in sorted(statuses.items()):
             print(f"  {name}: {dict(sorted(counts.items()))}")
-    assert len(statuses) >= 15 and calls >= 15 * len(statuses)
+    assert len(statuses) >= 15 and calls >= 12 * len(statuses)
     assert not failures, "\n".join(failures[:20])
