@@ -30,8 +30,8 @@ from sqlalchemy import delete, func, insert, select, update
 
 from analytics.theme_lexical import class_keywords, label_from_keywords, term_weights
 from analytics.theme_text import theme_features, theme_text
-from analytics.theme_trend import EMERGING_MIN, growth_test
-from analytics.themes import Cluster, ClusterResult, discover_clusters, mmr
+from analytics.theme_trend import EMERGING_ALPHA, EMERGING_MIN, growth_test
+from analytics.themes import Cluster, ClusterResult, _louvain, discover_clusters, mmr
 from core.results import Evidence, Period, ThemeResult
 from store.db import Store
 from store.embedder import Embedder
@@ -39,8 +39,8 @@ from store.schema import InteractionRow, ThemeAssignmentRow, ThemeRow
 
 QUOTE_CHARS = 300
 BASELINE_CAP = 40_000
-"""At most this many baseline interactions are read into the window (an even sample beyond it); they only
-give the period context and names, so a sample keeps large centres fast (checked on 100 k generated weeks)."""
+"""At most this many baseline interactions are read into the window (an even sample beyond it): they give
+the period its context and names, and the cap bounds time and memory on large centres."""
 NEW_SHARE = 0.05
 """A theme is new when its baseline weekly mean is under this share of its period count ("absent before");
 checked on the Banking77 held-out-intent test and the generated emerging theme."""
@@ -99,12 +99,10 @@ def split_novel(
 ) -> ClusterResult:
     """Split off what is new inside a known cluster: a new problem phrased like an old topic.
 
-    Each cluster that is not itself growing is cut in two (2-means on its members' vectors); when one side
-    grew significantly against the baseline (`growth_test`) and the other did not, the growing side becomes a
-    cluster of its own (the portal that broke this week, inside "booking an appointment").
+    Each cluster that is not itself growing is cut into the communities of its members' neighbour graph; the
+    communities that grew significantly against the baseline (`growth_test`) become one cluster of their own
+    when the rest of the cluster did not grow (the portal that broke this week, inside "booking").
     """
-    from sklearn.cluster import KMeans
-
     labels = clusters.labels.copy()
     period = np.asarray(in_period, dtype=bool)
     out = list(clusters.clusters)
@@ -112,20 +110,28 @@ def split_novel(
     for cluster in clusters.clusters:
         members = np.flatnonzero(labels == cluster.cluster_id)
         now = int(period[members].sum())
-        if now < 2 * EMERGING_MIN or _grew(now, len(members) - now, baseline_weeks):
+        if now < 2 * EMERGING_MIN or len(members) < 4 or _grew(now, len(members) - now, baseline_weeks):
             continue
-        sides = KMeans(2, n_init=3, random_state=0).fit_predict(vectors[members])
-        grew = [
-            _grew(
-                int(period[members[sides == k]].sum()),
-                int((~period[members[sides == k]]).sum()),
+        parts = _louvain(vectors[members], seed=0)
+        ids = np.unique(parts)
+        growing = [
+            p
+            for p in ids
+            if _grew(
+                int(period[members[parts == p]].sum()),
+                int((~period[members[parts == p]]).sum()),
                 baseline_weeks,
+                len(ids),
             )
-            for k in (0, 1)
         ]
-        if grew[0] == grew[1]:
+        new = members[np.isin(parts, growing)]
+        rest = members[~np.isin(parts, growing)]
+        if (
+            not growing
+            or len(new) < EMERGING_MIN
+            or _grew(int(period[rest].sum()), int((~period[rest]).sum()), baseline_weeks)
+        ):
             continue
-        new = members[sides == (0 if grew[0] else 1)]
         labels[new] = next_id
         centre = vectors[new].mean(axis=0)
         words = [w for w, _ in class_keywords(texts, np.where(np.isin(np.arange(len(texts)), new), 0, -1))[0]]
@@ -145,8 +151,10 @@ def split_novel(
     return ClusterResult(labels=labels, clusters=out)
 
 
-def _grew(now: int, before: int, weeks: int) -> bool:
-    return bool(growth_test(current=now, baseline_total=before, baseline_weeks=weeks)["emerging"])
+def _grew(now: int, before: int, weeks: int, tests: int = 1) -> bool:
+    """Significant growth; with several communities tested at once, Bonferroni-corrected."""
+    growth = growth_test(current=now, baseline_total=before, baseline_weeks=weeks)
+    return bool(growth["emerging"]) and growth["p_value"] < EMERGING_ALPHA / max(1, tests)
 
 
 def _identify(
@@ -186,8 +194,8 @@ def assign_period_themes(
         store=store, embedder=embedder, texts=[i.text for i in texted], languages=[i.language for i in texted]
     )
     clusters = discover_clusters(texts=words, embeddings=vectors)
+    weeks = _weeks_with_data(items)
     if baseline is not None:
-        weeks = max(1, ((baseline.end - baseline.start).days + 1) // 7)
         clusters = split_novel(
             clusters,
             texts=words,
@@ -220,9 +228,13 @@ def assign_period_themes(
         if clusters.labels[r] >= 0
     }
     _write(store, tenant, items, theme_of, similarity, list(rows.values()), now)
-    weeks = max(1, ((baseline.end - baseline.start).days + 1) // 7) if baseline else 1
     scale = base_total / max(1, sum(1 for i in items if not i.in_period))
     return _results(period, items, texted, vectors, clusters, rows, base_total > 0, weeks, scale)
+
+
+def _weeks_with_data(items: list[_Item]) -> int:
+    """Baseline weeks that hold data: a baseline reaching before the first data would understate the mean."""
+    return max(1, len({i.day.isocalendar()[:2] for i in items if not i.in_period}))
 
 
 def _count(store: Store, tenant: str, window: Period) -> int:
