@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select, update
 
+from analytics.theme_labels import members_label
 from analytics.theme_lexical import lexical_similarity, term_weights, words
 from analytics.theme_trend import growth_test
 from analytics.themes import EMBEDDING_WEIGHT, discover_clusters, mmr
@@ -199,6 +200,12 @@ def _place(
         else:
             theme = _found_theme(
                 tenant, cluster, [texted[r].words_text for r in members], vectors[members], now
+            )
+            theme.row.label = members_label(  # a phrase in the theme's language, kept for good
+                texts=[texted[r].text for r in members],
+                vectors=vectors[members],
+                centroid=cluster.centroid,
+                keywords=cluster.keywords,
             )
             themes.append(theme)
         for r in members:

@@ -23,7 +23,7 @@ def test_migrations_create_the_schema_and_are_idempotent(store):
     again = Store(store.url, settings=store.settings)  # a second process start: nothing to do, nothing lost
     assert TABLES <= set(again.table_names())
     with again.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0002_ux"
     again.close()
 
 
