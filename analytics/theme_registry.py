@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, select, update
 
+from analytics.quotes import clip_quote
 from analytics.theme_labels import members_label
 from analytics.theme_lexical import lexical_similarity, term_weights, words
 from analytics.theme_trend import growth_test
@@ -385,7 +386,8 @@ def _results(
                 size=len(group),
                 interaction_ids=[i.ext_id for i in group],
                 quotes=[
-                    Evidence(interaction_id=group[j].ext_id, quote=group[j].text[:QUOTE_CHARS]) for j in order
+                    Evidence(interaction_id=group[j].ext_id, quote=clip_quote(group[j].text, QUOTE_CHARS))
+                    for j in order
                 ],
                 emerging=bool(growth["emerging"]),
                 is_new=bool(first is None or first >= period.start) and weekly.get(theme_id, 0) == 0,

@@ -1,4 +1,4 @@
-"""Theme labels in the registry (`themes.label`): read them, let a manager rename a theme, write generated ones.
+"""Theme labels in the registry (`themes.label`): read them, a manager's renaming, generated labels.
 
 A label has a source: `auto` (built from the patients' words when the theme was founded), `model` (written by
 the language model for a new theme) or `manager` (renamed by a person). A manager's label is never
@@ -81,7 +81,7 @@ def rename_theme(store: Store, *, tenant: str, theme_id: str, label: str, by: st
 
 
 def write_generated_label(store: Store, *, tenant: str, theme_id: str, label: str, source: str) -> bool:
-    """Store a generated label (`auto` or `model`) unless a manager named the theme; whether it was written."""
+    """Store a generated label (`auto` or `model`) unless a manager named the theme; True if written."""
     if source not in ("auto", "model"):
         raise ValueError(f"a generated label comes from 'auto' or 'model', not {source!r}")
     text = clean_label(label)

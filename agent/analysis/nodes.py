@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from typing import Any, Literal
@@ -39,8 +40,8 @@ _TRANSCRIPT = re.compile(r'<transcript id="([^"]+)">(.*?)</transcript>', re.DOTA
 MAX_EVIDENCE = 8
 PROGRESS = {
     "load": 0.02,
-    "measure": 0.1,
-    "discover": 0.3,
+    "discover": 0.1,
+    "measure": 0.35,
     "score": 0.55,
     "investigate": 0.65,
     "propose": 0.85,
@@ -264,7 +265,10 @@ def enrich_frictions(frictions: list[Friction], messages: list[Any]) -> tuple[li
             if len(friction.evidence) < MAX_EVIDENCE and all(
                 e.interaction_id != interaction_id for e in friction.evidence
             ):
-                friction.evidence.append(Evidence(interaction_id=interaction_id, quote=quote.strip()))
+                # tool text escapes quotes for the model; the result stores the raw words (escaped at render)
+                friction.evidence.append(
+                    Evidence(interaction_id=interaction_id, quote=html.unescape(quote.strip()))
+                )
     return [by_id[f.friction_id] for f in frictions], findings
 
 

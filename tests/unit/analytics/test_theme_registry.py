@@ -159,4 +159,6 @@ def test_first_run_the_period_founds_the_themes_and_baseline_only_topics_get_the
     assert by_size == [(8, False, False)] * 3 + [(10, True, True)]
     with sqlite_store.session() as session:
         labels = [r.label for r in session.query(ThemeRow)]
-    assert len(labels) == 5 and any("glasses" in label.lower() or "chambre" in label.lower() for label in labels)
+    assert len(labels) == 5 and any(
+        "glasses" in label.lower() or "chambre" in label.lower() for label in labels
+    )
