@@ -12,6 +12,7 @@ from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
 
 from agent.analysis import proposals
+from agent.analysis.labels import name_themes
 from agent.analysis.periods import baseline_for, default_period
 from agent.analysis.policies import (
     OFFLINE_PREFIX,
@@ -132,7 +133,15 @@ def discover_themes(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> 
         period=state["period"],
         baseline=state["baseline"],
     )
-    return {"themes": list(themes), "unassigned_ids": list(unassigned)}
+    themes, notes = name_themes(  # keyword labels of older themes rewritten; new themes named by the model
+        store=ctx.store,
+        tenant=state["tenant"],
+        themes=list(themes),
+        model=ctx.model,
+        attempts=_settings(ctx).llm_max_retries + 1,
+        base_delay=ctx.retry_base_delay,
+    )
+    return {"themes": themes, "unassigned_ids": list(unassigned), "notes": notes}
 
 
 def score_frictions(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict[str, Any]:

@@ -18,12 +18,12 @@ from api.auth import ApiKey, verify_key
 from api.deps import SESSION_COOKIE, SettingsDep, StoreDep
 from api.queries import analysis_summary, get_analysis_row, list_actions, list_analysis_rows, result_of
 from api.report import build_history, render_report, report_context
-from api.report import numbers as nf
 from api.report.charts import Point, bar_chart, line_chart
 from api.report.i18n import ui_texts
 from api.report.render import environment
 from api.routes.findings import pick_result
 from api.routes.interactions import load_interactions
+from core import wording as nf
 from core.results import AnalysisResult, Friction
 from store.db import Store
 

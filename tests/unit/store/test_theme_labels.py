@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from sqlalchemy import update
 
 from store.db import Store
 from store.schema import ThemeRow
@@ -28,6 +29,8 @@ def _theme(
                 label_source=source,
             )
         )
+        session.flush()
+        session.execute(update(ThemeRow).values(label_source=source))  # None: a row from before the migration
 
 
 def test_a_new_theme_row_says_its_label_is_generated(sqlite_store: Store) -> None:
@@ -63,6 +66,7 @@ def test_another_tenant_cannot_rename_or_see_a_theme(sqlite_store: Store) -> Non
 
 def test_a_generated_label_replaces_a_keyword_label(sqlite_store: Store) -> None:
     _theme(sqlite_store, source=None)
+    assert theme_labels(sqlite_store, tenant="default")["th-1"].source is None
     assert write_generated_label(
         sqlite_store, tenant="default", theme_id="th-1", label="Renouvellement d'ordonnance", source="auto"
     )
