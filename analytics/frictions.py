@@ -321,8 +321,13 @@ WORSE = {"csat_gap": -0.05, "fcr_gap": -0.03, "repeat_rate": 0.03, "effort_share
 times count from 20 % above the period's p90."""
 
 
-def worse_signals(s: dict[str, Any], overall: dict[str, Any], *, growing: bool) -> list[str]:
-    """The signals on which a theme's patients do worse than the period's, most severe first."""
+def worse_signals(
+    s: dict[str, Any], overall: dict[str, Any], *, growing: bool, emerging: bool = False
+) -> list[str]:
+    """The signals on which a theme's patients do worse than the period's, most severe first.
+
+    A theme that is emerging (new, in volume) is first of all that: its growth leads.
+    """
     found: list[tuple[float, str]] = []
     for name in ("csat_gap", "fcr_gap"):
         if s[name] is not None and s[name] <= WORSE[name]:
@@ -335,8 +340,8 @@ def worse_signals(s: dict[str, Any], overall: dict[str, Any], *, growing: bool) 
         excess = _excess(s[name], overall[name])
         if excess >= 0.2:
             found.append((0.5 * min(2.0, excess), name))
-    if growing:
-        found.append((0.0, "growth"))
+    if growing or emerging:
+        found.append((float("inf") if emerging else 0.0, "growth"))
     return [name for _, name in sorted(found, key=lambda x: -x[0])]
 
 
@@ -388,7 +393,7 @@ def score_frictions(
         )
         trend = max(trend, 2.0) if emerging else trend
         signals.update(growth=growth["growth"], p_value=growth["p_value"], baseline_weekly=growth["expected"])
-        signals["worse"] = worse_signals(signals, overall, growing=emerging or trend > 1.0)
+        signals["worse"] = worse_signals(signals, overall, growing=trend > 1.0, emerging=emerging)
         if not signals["worse"]:
             continue  # patients do no worse here than elsewhere: a topic, not a friction
         scored.append(

@@ -332,6 +332,13 @@ def _fallback(keywords: Sequence[str]) -> str:
     return text[0].upper() + text[1:]
 
 
+def own_keywords(*, label: str, keywords: Sequence[str], quotes: Sequence[str], limit: int = 5) -> list[str]:
+    """The theme's keywords its label and quotes use (a French theme's keywords include English glosses)."""
+    said = " " + " ".join(fold(x) for x in [label, *quotes]) + " "
+    own = [k for k in keywords if all(f" {fold(w)}" in said for w in k.split())]
+    return (own if len(own) >= 2 else list(keywords))[:limit]
+
+
 def members_label(
     *, texts: Sequence[str], vectors: np.ndarray, centroid: np.ndarray, keywords: Sequence[str]
 ) -> str:

@@ -23,7 +23,7 @@ from evals.generator import generate
 from evals.metrics import score_analysis, theme_scores
 
 DSTC11_PATH = Path(__file__).parent / "datasets" / "dstc11_insurance" / "utterances.jsonl"
-SUITES = ("synthetic", "dstc11-insurance")
+SUITES = ("synthetic", "dstc11-insurance", "chat")
 
 
 def optional(module: str, attribute: str) -> tuple[Any, str | None]:
@@ -189,6 +189,10 @@ def run_eval(
         )
     if suite in ("dstc11-insurance", "all"):
         results["dstc11-insurance"] = run_dstc11(fake_embedder=fake_embedder)
+    if suite in ("chat", "all"):
+        from evals.chat_suite import run_chat_suite
+
+        results["chat"] = run_chat_suite()
     return {"suites": results}
 
 
@@ -222,6 +226,10 @@ def table_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             note = f"n={themes['n']}, clusters={themes['clusters']}, unassigned={themes['unassigned']}"
             for key in ("acc", "nmi", "ari"):
                 rows.append((name, f"theme {key.upper()}", _fmt(themes[key]), note))
+        if name == "chat":
+            from evals.chat_suite import chat_rows
+
+            rows += chat_rows(suite)
         metrics = suite.get("metrics")
         if not metrics:
             continue

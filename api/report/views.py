@@ -11,12 +11,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from analytics.quotes import clip_quote
+from analytics.theme_labels import own_keywords as analytics_keywords
 from api.report.charts import Point, line_chart
 from api.report.history import ReportHistory, TrendPoint
 from api.report.i18n import texts
 from core import sentences
 from core import wording as nf
-from core.results import Action, AnalysisResult, Evidence, Friction, KpiValue
+from core.results import Action, AnalysisResult, Evidence, Friction, KpiValue, ThemeResult
 
 TOP_ACTIONS = 3
 
@@ -40,6 +41,15 @@ def quotes(evidence: Sequence[Evidence], limit: int = 3, size: int = 240) -> lis
         for e in evidence[:limit]
         if e.quote.strip()
     ]
+
+
+def own_keywords(theme: ThemeResult | None, limit: int = 5) -> list[str]:
+    """The theme's keywords that its own quotes and label use (French themes also carry English glosses)."""
+    if theme is None:
+        return []
+    return analytics_keywords(
+        label=theme.label, keywords=theme.keywords, quotes=[q.quote for q in theme.quotes], limit=limit
+    )
 
 
 def _point(p: TrendPoint) -> Point:
@@ -110,7 +120,7 @@ def kpi_views(result: AnalysisResult, history: ReportHistory, language: str) -> 
 
 def friction_views(result: AnalysisResult, language: str) -> list[dict[str, Any]]:
     """Ranked frictions: label, keywords, why (the strongest signal in words), quotes; signals in details."""
-    keywords = {t.theme_id: t.keywords for t in result.themes}
+    themes = {t.theme_id: t for t in result.themes}
     out = []
     for f in sorted(result.frictions, key=lambda f: f.rank):
         findings = f.signals.get("findings")
@@ -121,7 +131,7 @@ def friction_views(result: AnalysisResult, language: str) -> list[dict[str, Any]
                 "title": f.title,
                 "kind": f.kind,
                 "theme_id": f.theme_id,
-                "keywords": list(keywords.get(f.theme_id or "", []))[:5],
+                "keywords": own_keywords(themes.get(f.theme_id or "")),
                 "why": sentences.friction_why(f, language),
                 "segment": nf.segment_text(f.segment, language),
                 "volume": nf.number(f.volume, language),
@@ -175,7 +185,7 @@ def theme_views(result: AnalysisResult, language: str) -> list[dict[str, Any]]:
             "id": th.theme_id,
             "label": th.label,
             "size": nf.number(th.size, language),
-            "keywords": th.keywords[:6],
+            "keywords": own_keywords(th, 6),
             "is_new": th.is_new,
             "quotes": quotes(th.quotes, limit=2),
         }
