@@ -93,4 +93,5 @@ def create_app(
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     install_docs(app)
+    app.add_api_route("/{path:path}", web.not_found_page, methods=["GET"], include_in_schema=False)  # last
     return app

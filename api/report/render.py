@@ -152,6 +152,7 @@ def render_report(
     history: ReportHistory | Sequence[AnalysisResult] | None = None,
     language: str = "fr",
     fmt: Literal["html", "md", "json"] = "html",
+    back_link: str | None = None,
 ) -> str:
     """The report of an analysis as self-contained HTML, Markdown or JSON.
 
@@ -175,8 +176,8 @@ def render_report(
     context = report_context(result, hist, language)
     if fmt == "md":
         return environment().get_template("report.md.j2").render(**context)
-    if fmt == "html":
-        return environment().get_template("report.html.j2").render(**context)
+    if fmt == "html":  # back_link: the web app shows the report with a way back
+        return environment().get_template("report.html.j2").render(**context, back_link=back_link)
     raise ValueError(f"unknown report format {fmt!r}; expected html, md or json")
 
 
