@@ -26,8 +26,9 @@ from tests.factories import at, interaction
 
 store = Store.from_settings()
 index = VectorIndex.from_settings(get_settings(), FakeEmbedder())
+said = [{"speaker": "patient", "text": "portail erreur {i}"}]
 records = [
-    interaction(id=f"cli-{i}", started=at(17, 9, i), transcript=[{"speaker": "patient", "text": f"portail erreur {i}"}])
+    interaction(id=f"cli-{i}", started=at(17, 9, i), transcript=[{**said[0], "text": f"portail erreur {i}"}])
     for i in range(30)
 ]
 assert ingest_records(store, records, indexer=index).rejected == 0
