@@ -252,6 +252,12 @@ def chat_page(request: Request, store: StoreDep, settings: SettingsDep) -> Respo
     )
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """No icon (browsers ask for one; the report page, self-contained, declares none)."""
+    return Response(status_code=204)
+
+
 def not_found_page(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     """Any other address: a 404 page for people, a JSON 404 under /v1."""
     if request.url.path.startswith("/v1/"):
