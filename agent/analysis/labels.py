@@ -9,7 +9,7 @@ theme keeps its name from week to week). A manager's renaming is never overwritt
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -31,9 +31,20 @@ log = logging.getLogger("parcours.agent")
 
 
 class ThemeName(BaseModel):
-    """The model's name for a theme."""
+    """The model's name for one theme."""
 
+    theme_id: str = Field(description="The theme's id, as given.")
     label: str = Field(description="A short noun phrase (2 to 6 words) in the theme's language.")
+
+
+class ThemeNames(BaseModel):
+    """The model's names for the new themes of the week."""
+
+    names: list[ThemeName] = Field(default_factory=list, description="One name per theme given.")
+
+
+MAX_MODEL_THEMES = 12
+"""At most this many new themes are named by the model in one analysis (one call for all)."""
 
 
 def _sentences(store: Store, tenant: str, theme: ThemeResult) -> list[str]:
@@ -55,29 +66,46 @@ def _language(sentences: Sequence[str]) -> str:
     return "fr" if 2 * sum(is_french(s) for s in sentences) >= len(sentences) else "en"
 
 
-def model_label(
-    model: Any, *, sentences: Sequence[str], keywords: Sequence[str], attempts: int, base_delay: float
-) -> str:
-    """The model's name for a theme (validated: one short line, no instruction); LlmUnavailable on failure."""
-    language = _language(sentences)
-    lines = "\n".join(
-        EVIDENCE_LINE.format(interaction_id=f"s{i}", quote=" ".join(s.split())[:240])
-        for i, s in enumerate(sentences[:8], start=1)
-    )
-    messages = [
-        ("system", THEME_LABEL_SYSTEM.format(language_name=LANGUAGE_NAMES[language])),
-        ("human", THEME_LABEL_TASK.format(keywords=", ".join(keywords[:8]) or "-", sentences=lines)),
-    ]
-    structured = model.with_structured_output(ThemeName, method="function_calling")
+def _checked(label: str) -> str | None:
+    """A model's name if it is one (short, one line, no instruction), else None."""
+    try:
+        text = clean_label(label.strip(" .\"'«»"))
+    except ValueError:
+        return None
+    if len(text) > 80 or len(text.split()) > 10 or looks_like_instruction(text):
+        return None
+    return text
 
-    def once() -> str:
+
+def model_labels(
+    model: Any, themes: Mapping[str, tuple[list[str], Sequence[str]]], *, attempts: int, base_delay: float
+) -> dict[str, str]:
+    """Names for themes (id → (sentences, keywords)), in one model call; LlmUnavailable if it fails."""
+    blocks = []
+    for theme_id, (sentences, keywords) in themes.items():
+        language = LANGUAGE_NAMES[_language(sentences)]
+        lines = "\n".join(
+            EVIDENCE_LINE.format(interaction_id=f"{theme_id}-{i}", quote=" ".join(s.split())[:240])
+            for i, s in enumerate(sentences[:6], start=1)
+        )
+        blocks.append(
+            THEME_LABEL_TASK.format(
+                theme_id=theme_id,
+                language_name=language,
+                keywords=", ".join(keywords[:8]) or "-",
+                sentences=lines,
+            )
+        )
+    messages = [("system", THEME_LABEL_SYSTEM), ("human", "\n\n".join(blocks))]
+    structured = model.with_structured_output(ThemeNames, method="function_calling")
+
+    def once() -> dict[str, str]:
         answer = structured.invoke(messages)
-        if not isinstance(answer, ThemeName):
+        if not isinstance(answer, ThemeNames):
             raise ValueError(f"unexpected structured answer {type(answer).__name__}")
-        label = clean_label(answer.label.strip(" .\"'«»"))
-        if len(label) > 80 or len(label.split()) > 10 or looks_like_instruction(label):
-            raise ValueError(f"not a theme name: {label[:100]!r}")
-        return label
+        return {
+            n.theme_id: text for n in answer.names if n.theme_id in themes and (text := _checked(n.label))
+        }
 
     return call_with_retries(once, attempts=attempts, base_delay=base_delay)
 
@@ -94,28 +122,31 @@ def name_themes(
     """The themes under their registry names after the one-time naming above; (themes, notes)."""
     current = theme_labels(store, tenant=tenant, ids=[t.theme_id for t in themes])
     notes: list[str] = []
+    labels: dict[str, str] = {}
+    for theme in themes:
+        info = current.get(theme.theme_id)
+        if info is not None and info.source is None:  # a keyword label from before phrase labels
+            sentences = _sentences(store, tenant, theme)
+            labels[theme.theme_id] = theme_label(
+                sentences=sentences, keywords=theme.keywords, language=_language(sentences)
+            )
+            write_generated_label(
+                store, tenant=tenant, theme_id=theme.theme_id, label=labels[theme.theme_id], source="auto"
+            )
+    fresh = [t for t in themes if t.is_new and (info := current.get(t.theme_id)) and info.source == "auto"]
+    if model is not None and fresh:
+        asked = {t.theme_id: (_sentences(store, tenant, t), t.keywords) for t in fresh[:MAX_MODEL_THEMES]}
+        try:
+            named = model_labels(model, asked, attempts=attempts, base_delay=base_delay)
+        except LlmUnavailable as exc:
+            named = {}
+            notes.append(f"the model could not name the new themes ({str(exc)[:200]})")
+        for theme_id, label in named.items():
+            if write_generated_label(store, tenant=tenant, theme_id=theme_id, label=label, source="model"):
+                labels[theme_id] = label
     out = []
     for theme in themes:
         info = current.get(theme.theme_id)
-        label = info.label if info else theme.label
-        if info is not None and info.source is None:  # a keyword label from before phrase labels
-            sentences = _sentences(store, tenant, theme)
-            label = theme_label(sentences=sentences, keywords=theme.keywords, language=_language(sentences))
-            write_generated_label(store, tenant=tenant, theme_id=theme.theme_id, label=label, source="auto")
-        elif info is not None and info.source == "auto" and theme.is_new and model is not None:
-            try:
-                named = model_label(
-                    model,
-                    sentences=_sentences(store, tenant, theme),
-                    keywords=theme.keywords,
-                    attempts=attempts,
-                    base_delay=base_delay,
-                )
-                write_generated_label(
-                    store, tenant=tenant, theme_id=theme.theme_id, label=named, source="model"
-                )
-                label = named
-            except LlmUnavailable as exc:
-                notes.append(f"theme {theme.theme_id}: the model could not name it ({str(exc)[:200]})")
+        label = labels.get(theme.theme_id) or (info.label if info else theme.label)
         out.append(theme.model_copy(update={"label": label}) if label != theme.label else theme)
     return out, notes

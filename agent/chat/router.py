@@ -177,9 +177,13 @@ def route(question: str, vocab: Vocabulary) -> Route:
         consumed += [p for name, p in e.CHANNELS if name == filters.get("channel")]
         consumed += [rf"\b{re.escape(e.fold(q))}\w*" for q in filters.values() if isinstance(q, str)]
         slots["topic"] = _topic(text, consumed)
-    result = Route(
-        language=language, intent=intent, slots=slots, topic=_as_written(slots.get("topic", ""), question)
-    )
+    topic = slots.get("topic", "")
+    if intent == "kpi_why":  # words that are no queue of the data ("en cardiologie") are searched for
+        consumed = [p for _, p in e.METRICS] + [p for _, p in e.CLAIMS] + [p for _, p in PERIODS]
+        consumed += [r"\bpourquoi\b|\bwhy\b|comment expliquer|what explains|\bexplique\w*"]
+        consumed += [rf"\b{re.escape(e.fold(q))}\w*" for q in filters.values() if isinstance(q, str)]
+        topic = _topic(text, consumed)
+    result = Route(language=language, intent=intent, slots=slots, topic=_as_written(topic, question))
     result.calls = _calls(result, vocab)
     return result
 
@@ -248,7 +252,7 @@ def _calls(result: Route, vocab: Vocabulary) -> list[RoutedCall]:
             RoutedCall(
                 "search_transcripts",
                 {
-                    "query": EVIDENCE_QUERIES.get(metric or "", "") or metric,
+                    "query": f"{result.topic} {EVIDENCE_QUERIES.get(metric or '', '')}".strip() or metric,
                     "k": 5,
                     "filters": search_filters | {"speaker": "patient"},
                     "period": period,
