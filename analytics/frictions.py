@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
+from analytics.quotes import clip_quote
 from analytics.theme_lexical import fold
 from analytics.theme_trend import growth_test
 from core.results import Anomaly, Evidence, Friction, Period, ThemeResult
@@ -258,7 +259,7 @@ def _evidence(rows: list[_Row]) -> list[Evidence]:
         quote = row.text
         if phrase:
             quote = next((s for s in _SENTENCE.split(row.text) if phrase in fold(s).replace("’", "'")), quote)
-        out.append(Evidence(interaction_id=row.ext_id, quote=quote.strip()[:QUOTE_CHARS]))
+        out.append(Evidence(interaction_id=row.ext_id, quote=clip_quote(quote, QUOTE_CHARS)))
     return out
 
 
@@ -287,6 +288,7 @@ def _friction(
     emerging: bool,
     theme_id: str | None = None,
     segment: dict[str, Any] | None = None,
+    quotes: Sequence[Evidence] = (),
 ) -> tuple[float, Friction]:
     patients = _patients(rows)
     too_few = len(rows) < MIN_VOLUME
@@ -306,8 +308,41 @@ def _friction(
         emerging=emerging,
         signals={k: (round(v, 4) if isinstance(v, float) else v) for k, v in signals.items()},
         interaction_ids=[r.ext_id for r in rows],
-        evidence=_evidence(rows),
+        # a theme's typical quotes say what it is about; effort phrases ("nobody answers") are everywhere
+        evidence=[
+            Evidence(interaction_id=q.interaction_id, quote=clip_quote(q.quote, QUOTE_CHARS)) for q in quotes
+        ]
+        or _evidence(rows),
     )
+
+
+WORSE = {"csat_gap": -0.05, "fcr_gap": -0.03, "repeat_rate": 0.03, "effort_share": 0.05, "abandonment": 0.02}
+"""How much worse than the period as a whole a theme's signal must be to count (shares); waits and handle
+times count from 20 % above the period's p90."""
+
+
+def worse_signals(
+    s: dict[str, Any], overall: dict[str, Any], *, growing: bool, emerging: bool = False
+) -> list[str]:
+    """The signals on which a theme's patients do worse than the period's, most severe first.
+
+    A theme that is emerging (new, in volume) is first of all that: its growth leads.
+    """
+    found: list[tuple[float, str]] = []
+    for name in ("csat_gap", "fcr_gap"):
+        if s[name] is not None and s[name] <= WORSE[name]:
+            found.append((-2 * s[name], name))
+    for name in ("repeat_rate", "effort_share", "abandonment"):
+        excess = s[name] - (overall[name] or 0.0)
+        if excess >= WORSE[name]:
+            found.append((excess * (2 if name == "effort_share" else 1), name))
+    for name in ("wait_p90_s", "handle_p90_s"):
+        excess = _excess(s[name], overall[name])
+        if excess >= 0.2:
+            found.append((0.5 * min(2.0, excess), name))
+    if growing or emerging:
+        found.append((float("inf") if emerging else 0.0, "growth"))
+    return [name for _, name in sorted(found, key=lambda x: -x[0])]
 
 
 def _theme_signals(group: list[_Row], repeats: set[int], overall: dict[str, Any]) -> dict[str, Any]:
@@ -358,13 +393,15 @@ def score_frictions(
         )
         trend = max(trend, 2.0) if emerging else trend
         signals.update(growth=growth["growth"], p_value=growth["p_value"], baseline_weekly=growth["expected"])
-        title = f"{theme.label}" + (" (émergent)" if emerging else "")
+        signals["worse"] = worse_signals(signals, overall, growing=trend > 1.0, emerging=emerging)
+        if not signals["worse"]:
+            continue  # patients do no worse here than elsewhere: a topic, not a friction
         scored.append(
             _friction(
                 tenant=tenant,
                 period=period,
                 key=f"theme:{theme.theme_id}",
-                title=title,
+                title=theme.label,
                 kind="emerging" if emerging else "theme",
                 rows=group,
                 total=total,
@@ -373,6 +410,7 @@ def score_frictions(
                 trend=trend,
                 emerging=emerging,
                 theme_id=theme.theme_id,
+                quotes=theme.quotes,
             )
         )
     for segment, found in _segments(anomalies).items():

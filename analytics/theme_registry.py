@@ -28,6 +28,8 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sqlalchemy import delete, func, insert, select, update
 
+from analytics.quotes import clip_quote
+from analytics.theme_labels import members_label
 from analytics.theme_lexical import class_keywords, label_from_keywords, term_weights
 from analytics.theme_text import theme_features, theme_text
 from analytics.theme_trend import EMERGING_ALPHA, EMERGING_MIN, growth_test
@@ -213,8 +215,17 @@ def assign_period_themes(
     rows: dict[int, ThemeRow] = {}
     for cluster in clusters.clusters:
         theme_id = names[cluster.cluster_id]
-        row = known[theme_id] if theme_id else _new_row(tenant, cluster.keywords, cluster.label, now)
         members = np.flatnonzero(clusters.labels == cluster.cluster_id)
+        if theme_id:
+            row = known[theme_id]
+        else:  # a phrase in the theme's language, from its most typical sentences; kept for good
+            label = members_label(
+                texts=[texted[int(m)].text for m in members],
+                vectors=vectors[members],
+                centroid=cluster.centroid,
+                keywords=cluster.keywords,
+            )
+            row = _new_row(tenant, cluster.keywords, label, now)
         row.keywords = row.keywords if row.keywords and theme_id else cluster.keywords
         row.centroid = cluster.centroid.astype(np.float32).tobytes()
         row.lexical = {"terms": term_weights([words[int(m)] for m in members])}
@@ -377,7 +388,8 @@ def _results(
                 interaction_ids=[texted[r].ext_id for r in group],
                 quotes=[
                     Evidence(
-                        interaction_id=texted[group[j]].ext_id, quote=texted[group[j]].text[:QUOTE_CHARS]
+                        interaction_id=texted[group[j]].ext_id,
+                        quote=clip_quote(texted[group[j]].text, QUOTE_CHARS),
                     )
                     for j in order
                     if j < len(group)
@@ -392,7 +404,7 @@ def _results(
 
 
 def _quote(item: _Item) -> Evidence:
-    return Evidence(interaction_id=item.ext_id, quote=item.text[:QUOTE_CHARS])
+    return Evidence(interaction_id=item.ext_id, quote=clip_quote(item.text, QUOTE_CHARS))
 
 
 def baseline_counts(*, store: Store, tenant: str, baseline: Period) -> dict[str, int]:

@@ -70,8 +70,10 @@ def get_embedder(request: Request) -> Any | None:
 
 
 def get_index(request: Request) -> Any | None:
-    """The vector index (opened on first use), or None if unavailable."""
-    return load_index(request.app.state)
+    """The vector index (opened on first use, reopened after another process wrote to it), or None."""
+    from api.fresh_index import fresh_index
+
+    return fresh_index(request.app.state)
 
 
 def _secret_from(request: Request) -> tuple[str | None, bool]:

@@ -12,9 +12,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.deps import load_embedder, load_index
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.metrics import Metrics, install_metrics
-from api.routes import actions, analyses, chat, findings, health, interactions, kpis, search, web
+from api.routes import actions, analyses, chat, findings, health, interactions, kpis, search, themes, web
 from api.taskqueue import make_jobs
 from core.settings import Settings, get_settings
 from store.db import Store
@@ -74,6 +75,8 @@ def create_app(
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        docs_url=None,  # served below from local assets: no CDN inside a hospital
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = store
@@ -93,7 +96,9 @@ def create_app(
     )
     install_error_handlers(app)
     install_metrics(app, metrics)
-    for module in (interactions, kpis, search, analyses, findings, actions, chat, health, web):
+    for module in (interactions, kpis, search, analyses, findings, themes, actions, chat, health, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    install_docs(app)
+    app.add_api_route("/{path:path}", web.not_found_page, methods=["GET"], include_in_schema=False)  # last
     return app

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.results import Action, AnalysisResult
+from store.actions import action_view, iso, read_actions
 from store.db import Store
 from store.schema import ActionEventRow, ActionRow, AnalysisRow
 
@@ -29,11 +30,6 @@ class TransitionError(ValueError):
 def now_utc() -> datetime:
     """The current time, naive UTC (as stored)."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def iso(value: datetime | None) -> str | None:
-    """A stored naive-UTC time as ISO 8601 with Z."""
-    return value.isoformat() + "Z" if value else None
 
 
 def analysis_summary(row: AnalysisRow) -> dict[str, Any]:
@@ -150,39 +146,11 @@ def save_result(store: Store, result: AnalysisResult, *, status: str = "done") -
                 existing.title = action.title
 
 
-def action_view(row: ActionRow) -> dict[str, Any]:
-    """An action row as the API shows it: the Action fields plus its live status and history stamps."""
-    data = dict(row.data or {})
-    data.update(
-        {
-            "action_id": row.id,
-            "analysis_id": row.analysis_id,
-            "title": row.title,
-            "playbook_id": row.playbook_id,
-            "status": row.status,
-            "status_by": row.status_by,
-            "status_at": iso(row.status_at),
-            "created_at": iso(row.created_at),
-        }
-    )
-    return data
-
-
 def list_actions(
     store: Store, *, tenant: str, status: str | None = None, analysis_id: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:
     """The tenant's actions (rank order within each analysis, newest analysis first)."""
-    with store.session() as session:
-        query = select(ActionRow).where(ActionRow.tenant == tenant)
-        if status:
-            query = query.where(ActionRow.status == status)
-        if analysis_id:
-            query = query.where(ActionRow.analysis_id == analysis_id)
-        rows = list(session.execute(query.order_by(ActionRow.created_at.desc())).scalars())
-    views = [action_view(r) for r in rows]
-    order = {aid: i for i, aid in enumerate(dict.fromkeys(v["analysis_id"] for v in views))}
-    views.sort(key=lambda v: (order[v["analysis_id"]], v.get("rank") or 10_000))
-    return views[:limit]
+    return read_actions(store, tenant=tenant, status=status, analysis_id=analysis_id, limit=limit)
 
 
 def get_action(store: Store, *, tenant: str, action_id: str) -> dict[str, Any] | None:

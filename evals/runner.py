@@ -21,7 +21,7 @@ from core.settings import Settings, get_settings
 from evals.generator import generate
 from evals.metrics import score_analysis
 
-SUITES = ("synthetic", "dstc11-insurance", "banking77")
+SUITES = ("synthetic", "dstc11-insurance", "banking77", "chat")
 
 
 def optional(module: str, attribute: str) -> tuple[Any, str | None]:
@@ -178,6 +178,10 @@ def run_eval(
     for name in ("dstc11-insurance", "banking77"):
         if suite in (name, "all"):
             results[name] = run_real_suite(name, settings_factory=temporary_home, fake_embedder=fake_embedder)
+    if suite in ("chat", "all"):
+        from evals.chat_suite import run_chat_suite
+
+        results["chat"] = run_chat_suite()
     return {"suites": results}
 
 
@@ -212,6 +216,10 @@ def table_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             note = f"n={themes['n']}, clusters={themes['clusters']}, unassigned={themes['unassigned']}"
             for key in ("acc", "nmi", "ari"):
                 rows.append((name, f"theme {key.upper()}", _fmt(themes[key]), note))
+        if name == "chat":
+            from evals.chat_suite import chat_rows
+
+            rows += chat_rows(suite)
         metrics = suite.get("metrics")
         if not metrics:
             continue

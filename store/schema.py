@@ -142,6 +142,14 @@ class ThemeRow(Base):
     last_seen: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    label_source: Mapped[str | None] = mapped_column(
+        String(20),
+        default="auto",
+        doc="Who wrote the label: auto (from patients' words), model, or manager (never overwritten); "
+        "null for a keyword label from before phrase labels.",
+    )
+    label_edited_by: Mapped[str | None] = mapped_column(String(200), doc="Who renamed the theme.")
+    label_edited_at: Mapped[datetime | None] = mapped_column(DateTime, doc="When it was renamed (UTC).")
 
 
 class ThemeAssignmentRow(Base):

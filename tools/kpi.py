@@ -1,4 +1,8 @@
-"""The agent's KPI tools: thin adapters over analytics.kpis and analytics.anomalies; they return tables."""
+"""The agent's KPI tools: thin adapters over analytics.kpis and analytics.anomalies.
+
+Each tool gives the model a compact table (text) and the graph the same figures as data (its artifact), so
+answers are written from numbers, never from text read back.
+"""
 
 from __future__ import annotations
 
@@ -66,7 +70,7 @@ def format_rows(rows: list[KpiRow], *, metric: str, period: Period, by: list[str
                 notes.append(f"{key}={row.extra[key]:.0f}s")
         if row.extra.get("provisional"):
             notes.append("provisional")
-        cells = [str(row.group.get(d, "-")) for d in by]
+        cells = [str(row.bucket if d == "bucket" else row.group.get(d, "-")) for d in by]
         lines.append(
             " | ".join([*cells, fmt_value(row.value, unit), _ci(row.ci, unit), str(row.n), " ".join(notes)])
         )
@@ -81,14 +85,33 @@ def _by(by: str | list[str] | None) -> list[str]:
     return [b.strip() for b in by.split(",")] if isinstance(by, str) else list(by)
 
 
-@tool
+def _period(period: Period) -> dict[str, str]:
+    return {"start": period.start.isoformat(), "end": period.end.isoformat()}
+
+
+def row_data(row: KpiRow) -> dict[str, Any]:
+    """A KPI row as plain data (for tool artifacts)."""
+    return {
+        "group": dict(row.group),
+        "bucket": row.bucket,
+        "value": row.value,
+        "ci": list(row.ci) if row.ci else None,
+        "n": row.n,
+        "rule": row.rule,
+        "too_few": row.too_few,
+        "extra": {k: v for k, v in row.extra.items() if isinstance(v, (int, float, str, bool, type(None)))},
+    }
+
+
+@tool(response_format="content_and_artifact")
 def kpi_query(
     metric: str,
     runtime: ToolRuntime[ParcoursContext],
     period: str | None = None,
     by: str | None = None,
     filters: dict[str, Any] | None = None,
-) -> str:
+    interval: str | None = None,
+) -> tuple[str, dict[str, Any]]:
     """Measure a contact-centre KPI over a period, overall or per segment.
 
     - metric: response_time (mean wait, s), service_level, first_response (s), fcr (first-contact resolution),
@@ -98,6 +121,7 @@ def kpi_query(
     - by: a segment dimension or several comma-separated: queue, channel, agent, language, hour, weekday,
       theme, direction.
     - filters: restrict to a segment, e.g. {"queue": "cardiologie", "channel": "phone"}.
+    - interval: "day", "week" or "month" for a trend (one row per bucket).
     Returns a table with value, 95 % interval and count per segment; '!' marks segments too small to rank.
     """
     context = runtime.context
@@ -112,22 +136,36 @@ def kpi_query(
             end=chosen.end,
             by=dims or None,
             filters=filters or None,
+            interval=interval or None,
         )
     except ValueError as exc:
-        return f"Error: {exc}"
-    return format_rows(
-        rows, metric=metric, period=chosen, by=dims, min_sample=context.store.settings.min_sample
+        return f"Error: {exc}", {"kind": "error", "error": str(exc)}
+    unit = check_metric(metric).unit
+    head = dims + (["bucket"] if interval else [])
+    text = format_rows(
+        rows, metric=metric, period=chosen, by=head, min_sample=context.store.settings.min_sample
     )
+    artifact = {
+        "kind": "kpi_series",
+        "metric": metric,
+        "unit": unit,
+        "period": _period(chosen),
+        "by": dims,
+        "interval": interval,
+        "filters": dict(filters or {}),
+        "rows": [row_data(r) for r in rows],
+    }
+    return text, artifact
 
 
-@tool
+@tool(response_format="content_and_artifact")
 def compare_periods(
     metric: str,
     runtime: ToolRuntime[ParcoursContext],
     period: str | None = None,
     baseline: str | None = None,
     by: str | None = None,
-) -> str:
+) -> tuple[str, dict[str, Any]]:
     """Compare a KPI between the period and a baseline, overall or per segment, with significance.
 
     - metric: as for kpi_query (fcr, csat, response_time, ...).
@@ -156,13 +194,25 @@ def compare_periods(
             by=dims or None,
         )
     except ValueError as exc:
-        return f"Error: {exc}"
+        return f"Error: {exc}", {"kind": "error", "error": str(exc)}
     unit = check_metric(metric).unit
+    artifact = {
+        "kind": "kpi_comparison",
+        "metric": metric,
+        "unit": unit,
+        "period": _period(chosen),
+        "baseline": _period(before),
+        "by": dims,
+        "rows": [
+            {k: (v if isinstance(v, (int, float, str, bool, type(None))) else str(v)) for k, v in row.items()}
+            for row in rows
+        ],
+    }
     head = f"{metric} {chosen.start}..{chosen.end} vs {before.start}..{before.end}" + (
         f" by {', '.join(dims)}" if dims else ""
     )
     if not rows:
-        return f"{head}: no data."
+        return f"{head}: no data.", artifact
     lines = [head, " | ".join([*dims, "value", "previous", "delta", "p", "q", "n", "n_before", "note"])]
     for row in rows[:MAX_ROWS]:
         delta = row["delta"]
@@ -184,7 +234,7 @@ def compare_periods(
         )
     if len(rows) > MAX_ROWS:
         lines.append(f"({len(rows) - MAX_ROWS} more rows not shown)")
-    return "\n".join(lines)
+    return "\n".join(lines), artifact
 
 
 def _p(value: float | None) -> str:
@@ -212,8 +262,10 @@ def format_anomalies(anomalies: list[Anomaly], period: Period, limit: int = 15) 
     return "\n".join(lines)
 
 
-@tool
-def find_anomalies(runtime: ToolRuntime[ParcoursContext], period: str | None = None) -> str:
+@tool(response_format="content_and_artifact")
+def find_anomalies(
+    runtime: ToolRuntime[ParcoursContext], period: str | None = None
+) -> tuple[str, dict[str, Any]]:
     """Find KPI degradations confined to a segment, compared with the same segment in the previous weeks.
 
     Segments: queue × weekday × hour, queue × hour, queue × weekday, queue × channel, agent.
@@ -231,5 +283,10 @@ def find_anomalies(runtime: ToolRuntime[ParcoursContext], period: str | None = N
             baseline_weeks=context.store.settings.baseline_weeks,
         )
     except ValueError as exc:
-        return f"Error: {exc}"
-    return format_anomalies(found, chosen)
+        return f"Error: {exc}", {"kind": "error", "error": str(exc)}
+    artifact = {
+        "kind": "anomalies",
+        "period": _period(chosen),
+        "rows": [a.model_dump(mode="json") for a in found],
+    }
+    return format_anomalies(found, chosen), artifact

@@ -13,6 +13,7 @@ TOOL_MODULES = {
     "tools.kpi": ("kpi_query", "compare_periods", "find_anomalies"),
     "tools.search": ("search_transcripts",),
     "tools.themes": ("list_themes", "theme_details", "list_frictions"),
+    "tools.actions": ("list_actions",),
 }
 """Module -> the tools it defines, in the order the model sees them."""
 

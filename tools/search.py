@@ -63,14 +63,14 @@ def format_hits(hits: list[SearchHit], *, query: str, start: date | None, end: d
     return "\n".join(lines)
 
 
-@tool
+@tool(response_format="content_and_artifact")
 def search_transcripts(
     query: str,
     runtime: ToolRuntime[ParcoursContext],
     k: int = 8,
     filters: dict[str, Any] | None = None,
     period: str | None = None,
-) -> str:
+) -> tuple[str, dict[str, Any]]:
     """Search the patients' and agents' words in the interaction transcripts (by meaning and by exact words).
 
     Use it to find evidence: what patients say about a theme or friction, in their own words.
@@ -96,5 +96,20 @@ def search_transcripts(
             end=end,
         )
     except (ValueError, OverflowError) as exc:
-        return f"Error: {escape_data(exc)}"
-    return format_hits(hits, query=query, start=start, end=end)
+        return f"Error: {escape_data(exc)}", {"kind": "error", "error": str(exc)}
+    artifact = {
+        "kind": "search",
+        "query": query,
+        "period": {"start": start.isoformat() if start else None, "end": end.isoformat() if end else None},
+        "rows": [
+            {
+                "interaction_id": hit.interaction_id,
+                "quote": " ".join(hit.quote.split()),  # raw words; escaped where they are shown
+                "score": round(float(hit.score), 4),
+                "speaker": hit.speaker,
+                "metadata": {k: v for k, v in hit.metadata.items() if isinstance(v, (str, int, float, bool))},
+            }
+            for hit in hits
+        ],
+    }
+    return format_hits(hits, query=query, start=start, end=end), artifact

@@ -89,8 +89,10 @@ def _baseline_counts(context: ParcoursContext, baseline: Period) -> Counter[str]
     return Counter({str(k): int(v) for k, v in rows})
 
 
-@tool
-def list_themes(runtime: ToolRuntime[ParcoursContext], period: str | None = None) -> str:
+@tool(response_format="content_and_artifact")
+def list_themes(
+    runtime: ToolRuntime[ParcoursContext], period: str | None = None
+) -> tuple[str, dict[str, Any]]:
     """List what patients contacted the centre about in a period: themes with size, share and growth.
 
     - period: "current" (default), "baseline", an ISO week like "2026-W47", or "2026-11-01..2026-11-30".
@@ -102,9 +104,11 @@ def list_themes(runtime: ToolRuntime[ParcoursContext], period: str | None = None
         chosen = resolve_period(period, context)
         themes, unassigned = period_themes(context, chosen)
     except ValueError as exc:
-        return f"Error: {exc}"
+        return f"Error: {exc}", {"kind": "error", "error": str(exc)}
+    span = {"start": chosen.start.isoformat(), "end": chosen.end.isoformat()}
+    artifact: dict[str, Any] = {"kind": "themes", "period": span, "unassigned": unassigned, "rows": []}
     if not themes:
-        return f"No themes for {chosen.start}..{chosen.end} ({unassigned} interactions unassigned)."
+        return f"No themes for {chosen.start}..{chosen.end} ({unassigned} interactions unassigned).", artifact
     baseline = previous_period(chosen)
     before = _baseline_counts(context, baseline)
     weeks = max(1, ((chosen.end - chosen.start).days + 1) / 7)
@@ -129,13 +133,28 @@ def list_themes(runtime: ToolRuntime[ParcoursContext], period: str | None = None
             f"{theme.theme_id} | {theme.label} | {theme.size} | {theme.size / total:.1%} | "
             f"x{growth['growth']:.2f} | {growth['p_value']:.3g} | {' '.join(flags) or '-'}"
         )
+        artifact["rows"].append(
+            {
+                "theme_id": theme.theme_id,
+                "label": theme.label,
+                "keywords": theme.keywords[:6],
+                "size": theme.size,
+                "share": round(theme.size / total, 4),
+                "growth": float(growth["growth"]),
+                "p_value": float(growth["p_value"]),
+                "baseline_weekly": float(growth["expected"]),
+                "new": theme.is_new,
+                "emerging": bool(growth["emerging"] or theme.emerging),
+            }
+        )
+    artifact["total"] = total
     if len(themes) > MAX_ROWS:
         lines.append(f"({len(themes) - MAX_ROWS} smaller themes not shown)")
-    return "\n".join(lines)
+    return "\n".join(lines), artifact
 
 
-@tool
-def theme_details(theme_id: str, runtime: ToolRuntime[ParcoursContext]) -> str:
+@tool(response_format="content_and_artifact")
+def theme_details(theme_id: str, runtime: ToolRuntime[ParcoursContext]) -> tuple[str, dict[str, Any]]:
     """Describe one theme: label, keywords, first and last seen, weekly volume and recent patient quotes.
 
     - theme_id: an id from list_themes, like "th-3f9a2c1b7e".
@@ -145,7 +164,8 @@ def theme_details(theme_id: str, runtime: ToolRuntime[ParcoursContext]) -> str:
     with context.store.session() as session:
         theme = session.get(ThemeRow, theme_id)
         if theme is None or theme.tenant != context.tenant:
-            return f"Error: unknown theme {escape_data(repr(theme_id))}; call list_themes first."
+            message = f"Error: unknown theme {escape_data(repr(theme_id))}; call list_themes first."
+            return message, {"kind": "error"}
         weekly = session.execute(
             select(InteractionRow.iso_week, func.count())
             .where(InteractionRow.tenant == context.tenant, InteractionRow.theme_id == theme_id)
@@ -167,7 +187,21 @@ def theme_details(theme_id: str, runtime: ToolRuntime[ParcoursContext]) -> str:
         "recent quotes:",
     ]
     lines += [transcript(ext_id, (pt or "").strip() or (ft or "")) for ext_id, pt, ft in recent]
-    return "\n".join(lines)
+    artifact = {
+        "kind": "theme",
+        "theme_id": theme.id,
+        "label": theme.label,
+        "keywords": list(theme.keywords or []),
+        "size": theme.size,
+        "first_seen": theme.first_seen.isoformat() if theme.first_seen else None,
+        "last_seen": theme.last_seen.isoformat() if theme.last_seen else None,
+        "weekly": [{"week": w, "count": int(n)} for w, n in sorted(weekly)],
+        "quotes": [
+            {"interaction_id": ext_id, "quote": " ".join(((pt or "").strip() or (ft or "")).split())}
+            for ext_id, pt, ft in recent
+        ],
+    }
+    return "\n".join(lines), artifact
 
 
 def _stored_frictions(context: ParcoursContext, period: Period) -> list[Friction] | None:
@@ -212,8 +246,10 @@ def format_frictions(frictions: list[Friction], period: Period, source: str, lim
     return "\n".join(lines)
 
 
-@tool
-def list_frictions(runtime: ToolRuntime[ParcoursContext], period: str | None = None) -> str:
+@tool(response_format="content_and_artifact")
+def list_frictions(
+    runtime: ToolRuntime[ParcoursContext], period: str | None = None
+) -> tuple[str, dict[str, Any]]:
     """List the ranked frictions of a period: themes or segments where patients struggle, with evidence.
 
     - period: "current" (default), "baseline", an ISO week like "2026-W47", or "2026-11-01..2026-11-30".
@@ -224,10 +260,12 @@ def list_frictions(runtime: ToolRuntime[ParcoursContext], period: str | None = N
     try:
         chosen = resolve_period(period, context)
     except ValueError as exc:
-        return f"Error: {exc}"
+        return f"Error: {exc}", {"kind": "error", "error": str(exc)}
     stored = _stored_frictions(context, chosen)
     if stored is not None:
-        return format_frictions(stored, chosen, "latest analysis")
+        return format_frictions(stored, chosen, "latest analysis"), _frictions_artifact(
+            context, stored, chosen
+        )
     from analytics.anomalies import find_anomalies
 
     themes, _ = period_themes(context, chosen)
@@ -240,4 +278,24 @@ def list_frictions(runtime: ToolRuntime[ParcoursContext], period: str | None = N
         themes=themes,
         anomalies=find_anomalies(store=context.store, tenant=context.tenant, period=chosen),
     )
-    return format_frictions(frictions, chosen, "computed now")
+    return format_frictions(frictions, chosen, "computed now"), _frictions_artifact(
+        context, frictions, chosen
+    )
+
+
+def _frictions_artifact(
+    context: ParcoursContext, frictions: list[Friction], period: Period
+) -> dict[str, Any]:
+    """The frictions as data, under the registry's current theme labels."""
+    from store.theme_labels import theme_labels
+
+    labels = theme_labels(
+        context.store, tenant=context.tenant, ids=[f.theme_id for f in frictions if f.theme_id]
+    )
+    rows = [
+        (f.model_copy(update={"title": labels[f.theme_id].label}) if f.theme_id in labels else f).model_dump(
+            mode="json", exclude={"interaction_ids"}
+        )
+        for f in frictions
+    ]
+    return {"kind": "frictions", "period": {"start": str(period.start), "end": str(period.end)}, "rows": rows}

@@ -1,6 +1,6 @@
 """The weekly analysis graph, wired here and nowhere else.
 
-load -> measure -> discover -> score -> investigate <-> tools -> propose -> rank -> report
+load -> discover -> measure -> score -> investigate <-> tools -> propose -> rank -> report
 """
 
 from __future__ import annotations
@@ -44,9 +44,11 @@ def build_analysis_graph(
     graph.add_node("rank", nodes.rank_actions_node)
     graph.add_node("report", nodes.write_report)
     graph.add_edge(START, "load")
-    graph.add_edge("load", "measure")
-    graph.add_edge("measure", "discover")
-    graph.add_edge("discover", "score")
+    # themes first: FCR and repeat contacts count a return on the same theme, so KPIs are measured once
+    # every contact of the period has its theme (measured before, they fell back on any contact)
+    graph.add_edge("load", "discover")
+    graph.add_edge("discover", "measure")
+    graph.add_edge("measure", "score")
     graph.add_edge("score", "investigate")
     graph.add_conditional_edges("investigate", nodes.route_investigation)
     graph.add_edge("tools", "investigate")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from typing import Any, Literal
 
@@ -10,6 +11,7 @@ from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
 
 from agent.analysis import proposals
+from agent.analysis.labels import name_themes
 from agent.analysis.periods import baseline_for, default_period
 from agent.analysis.policies import (
     OFFLINE_PREFIX,
@@ -40,8 +42,8 @@ EVIDENCE_TOOLS = frozenset({"search_transcripts", "theme_details", "list_frictio
 MAX_EVIDENCE = 8
 PROGRESS = {
     "load": 0.02,
-    "measure": 0.1,
-    "discover": 0.3,
+    "discover": 0.1,
+    "measure": 0.35,
     "score": 0.55,
     "investigate": 0.65,
     "propose": 0.85,
@@ -132,7 +134,15 @@ def discover_themes(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> 
         period=state["period"],
         baseline=state["baseline"],
     )
-    return {"themes": list(themes), "unassigned_ids": list(unassigned)}
+    themes, notes = name_themes(  # keyword labels of older themes rewritten; new themes named by the model
+        store=ctx.store,
+        tenant=state["tenant"],
+        themes=list(themes),
+        model=ctx.model,
+        attempts=_settings(ctx).llm_max_retries + 1,
+        base_delay=ctx.retry_base_delay,
+    )
+    return {"themes": themes, "unassigned_ids": list(unassigned), "notes": notes}
 
 
 def score_frictions(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict[str, Any]:
@@ -266,7 +276,10 @@ def enrich_frictions(frictions: list[Friction], messages: list[Any]) -> tuple[li
             if len(friction.evidence) < MAX_EVIDENCE and all(
                 e.interaction_id != interaction_id for e in friction.evidence
             ):
-                friction.evidence.append(Evidence(interaction_id=interaction_id, quote=quote.strip()))
+                # tool text escapes quotes for the model; the result stores the raw words (escaped at render)
+                friction.evidence.append(
+                    Evidence(interaction_id=interaction_id, quote=html.unescape(quote.strip()))
+                )
     return [by_id[f.friction_id] for f in frictions], findings
 
 

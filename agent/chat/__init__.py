@@ -10,9 +10,11 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
 from agent.analysis.periods import baseline_for, default_period
+from agent.chat.answers import reply_for_model
+from agent.chat.entities import detect_language
 from agent.chat.graph import build_chat_graph
-from agent.chat.nodes import cited_ids, current_turn
-from agent.chat.state import ChatAnswer, ChatContext, ToolUse
+from agent.chat.nodes import cited_ids, current_turn, tool_results
+from agent.chat.state import ChatAnswer, ChatContext, ChatReply, ToolUse
 from agent.chat.threads import checkpoint_thread_id
 from agent.checkpoint import open_checkpointer
 from agent.llm import model_name
@@ -20,7 +22,7 @@ from core.privacy import redact
 from core.settings import Settings
 from tools.context import ParcoursContext
 
-__all__ = ["ChatAnswer", "answer", "chat_context", "checkpoint_thread_id", "stream_chat"]
+__all__ = ["ChatAnswer", "ChatReply", "answer", "chat_context", "checkpoint_thread_id", "stream_chat"]
 
 AUTO: Any = object()
 """Default of `model`: build the configured model (None when no LLM is configured)."""
@@ -58,17 +60,29 @@ def chat_context(
     )
 
 
+def _reply(turn: list[Any], final: AIMessage | None, text: str) -> ChatReply | None:
+    """The answer in parts: the offline composer's, or the model's words with its tools' table, quotes."""
+    if final is None:
+        return None
+    stored = final.additional_kwargs.get("reply")
+    if isinstance(stored, dict):
+        return ChatReply.model_validate(stored)
+    question = turn[0].content if turn and isinstance(turn[0].content, str) else ""
+    return reply_for_model(text, tool_results(turn), detect_language(question))
+
+
 def _answer_of(values: dict[str, Any], thread_id: str, ctx: ChatContext) -> ChatAnswer:
     turn = current_turn(values.get("messages", []))
     final = turn[-1] if turn and isinstance(turn[-1], AIMessage) else None
     text = final.content if final is not None and isinstance(final.content, str) else ""
+    reply = _reply(turn, final, text)
     tools = [
         ToolUse(name=c["name"], args=c["args"])
         for m in turn
         if isinstance(m, AIMessage)
         for c in m.tool_calls
     ]
-    ids: list[str] = []
+    ids: list[str] = [e["interaction_id"] for e in (reply.evidence if reply else [])]
     for message in turn:
         if isinstance(message, ToolMessage) and isinstance(message.content, str):
             ids += cited_ids(message.content)
@@ -86,6 +100,7 @@ def _answer_of(values: dict[str, Any], thread_id: str, ctx: ChatContext) -> Chat
         removed_ids=list(grounding.get("removed_ids", [])) if mode == "llm" else [],
         unverified_numbers=list(grounding.get("unverified_numbers", [])) if mode == "llm" else [],
         notes=list(values.get("notes", [])),
+        reply=reply,
     )
 
 

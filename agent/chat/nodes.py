@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import re
 import uuid
 from collections.abc import Sequence
 from contextlib import suppress
@@ -14,25 +14,22 @@ from langgraph.runtime import Runtime
 
 from agent.analysis.periods import baseline_for, default_period, week_label
 from agent.analysis.policies import LlmUnavailable, llm_tool_step
+from agent.chat.answers import compose, reply_for_model
 from agent.chat.grounding import check_answer
 from agent.chat.router import detect_language, route, vocabulary
 from agent.chat.state import ChatContext, ChatState
+from agent.chat.tables import ToolResult
 from prompts.chat import CHAT_SYSTEM
-from tools.evidence import parse_transcripts, readable_transcripts
+from tools.evidence import parse_transcripts
 
-HEADERS = {
-    "fr": "Réponse sans modèle de langue (mode hors ligne, aucun LLM {why}) : voici ce que disent les "
-    "données.",
-    "en": "Answered without a language model (offline mode, no LLM {why}): here is what the data says.",
+TRANSCRIPT = re.compile(r'<transcript id="([^"]+)">(.*?)</transcript>', re.DOTALL)
+OFFLINE_NOTE = {
+    "fr": "réponse calculée sans modèle de langue",
+    "en": "answered without a language model",
 }
-WHY = {
-    "fr": {"none": "configuré", "failed": "disponible : le modèle a échoué"},
-    "en": {"none": "configured", "failed": "available: the model failed"},
-}
-CITED = {"fr": "Interactions citées : {ids}", "en": "Interactions cited: {ids}"}
-NO_TOOL = {
-    "fr": "Je n'ai trouvé aucun outil pour répondre à cette question.",
-    "en": "I found no tool to answer this question.",
+FAILED_NOTE = {
+    "fr": "le modèle de langue n'a pas répondu : réponse calculée sans lui",
+    "en": "the language model failed: answered without it",
 }
 
 
@@ -49,33 +46,39 @@ def cited_ids(text: str) -> list[str]:
     return list(dict.fromkeys(interaction_id for interaction_id, _ in parse_transcripts(text)))
 
 
-def readable(content: str, language: str) -> str:
-    """A tool result for a person: transcript blocks become quoted lines with their id."""
-    open_q, close_q = ("« ", " »") if language == "fr" else ('"', '"')
-    return readable_transcripts(content, open_quote=open_q, close_quote=close_q)
-
-
-def compose_offline(turn: list[BaseMessage], *, failed: bool = False) -> str:
-    """The offline answer: the tools' results, readable, with the interactions they cite."""
-    question = turn[0].content if turn and isinstance(turn[0].content, str) else ""
-    language = detect_language(question)
-    lines = [HEADERS[language].format(why=WHY[language]["failed" if failed else "none"])]
+def tool_results(turn: list[BaseMessage]) -> list[ToolResult]:
+    """The turn's tool calls with their text and artifacts, in order."""
     calls = {c["id"]: c for m in turn if isinstance(m, AIMessage) for c in m.tool_calls}
-    ids: list[str] = []
+    out = []
     for message in turn:
-        if not isinstance(message, ToolMessage):
-            continue
-        call: dict[str, Any] = dict(calls.get(message.tool_call_id) or {})
-        args = {k: v for k, v in (call.get("args") or {}).items() if v not in (None, {}, "")}
-        content = message.content if isinstance(message.content, str) else str(message.content)
-        lines.append(f"\n▸ {call.get('name', message.name)}({json.dumps(args, ensure_ascii=False)})")
-        lines.append(readable(content, language))
-        ids += cited_ids(content)
-    if len(lines) == 1:
-        lines.append(NO_TOOL[language])
-    if ids:
-        lines.append("\n" + CITED[language].format(ids=", ".join(dict.fromkeys(ids))))
-    return "\n".join(lines)
+        if isinstance(message, ToolMessage):
+            call: dict[str, Any] = dict(calls.get(message.tool_call_id) or {})
+            content = message.content if isinstance(message.content, str) else str(message.content)
+            artifact = message.artifact if isinstance(message.artifact, dict) else None
+            out.append(
+                ToolResult(
+                    str(call.get("name") or message.name), dict(call.get("args") or {}), content, artifact
+                )
+            )
+    return out
+
+
+def compose_offline(turn: list[BaseMessage], ctx: ChatContext, *, failed: bool = False) -> AIMessage:
+    """The offline answer (sentence, table, evidence, steps) to the turn's question, from its tool results."""
+    question = turn[0].content if turn and isinstance(turn[0].content, str) else ""
+    routed = route(question, _vocabulary(ctx))
+    results = tool_results(turn)
+    try:
+        reply = compose(question, routed, results)
+    except (IndexError, KeyError):  # the calls were the model's, not the route's: answer from what they gave
+        reply = reply_for_model(
+            "Voici ce que disent les données." if routed.language == "fr" else "Here is what the data says.",
+            results,
+            routed.language,
+        )
+    note = (FAILED_NOTE if failed else OFFLINE_NOTE)[routed.language]
+    text = f"{reply.text}\n\n({note})"
+    return AIMessage(text, additional_kwargs={"reply": reply.model_dump(mode="json")})
 
 
 def _vocabulary(ctx: ChatContext) -> Any:
@@ -90,7 +93,7 @@ def _accepted(tool: BaseTool, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def router_calls(question: str, ctx: ChatContext, tools: dict[str, BaseTool]) -> AIMessage:
-    """The offline router's tool calls for a question (only tools that exist)."""
+    """The offline router's tool calls for a question (only tools that exist); none: answered at once."""
     routed = route(question, _vocabulary(ctx))
     calls = [
         {
@@ -102,15 +105,8 @@ def router_calls(question: str, ctx: ChatContext, tools: dict[str, BaseTool]) ->
         for c in routed.calls
         if c.tool in tools
     ]
-    if not calls and "search_transcripts" in tools:
-        calls = [
-            {
-                "name": "search_transcripts",
-                "args": {"query": question, "k": 8},
-                "id": f"route-{uuid.uuid4().hex[:8]}",
-                "type": "tool_call",
-            }
-        ]
+    if not calls:  # help, or nothing to look up: the answer needs no tool
+        return compose_offline([HumanMessage(question)], ctx)
     return AIMessage(content="", tool_calls=calls)
 
 
@@ -179,19 +175,19 @@ def make_respond(tools: dict[str, BaseTool]) -> Any:
                             "notes": [note],
                         }
                     return {
-                        "messages": [AIMessage(compose_offline(turn, failed=True))],
+                        "messages": [compose_offline(turn, ctx, failed=True)],
                         "mode": "offline-fallback",
                         "notes": [note],
                     }
             return {
-                "messages": [AIMessage(compose_offline(turn, failed=True))],
+                "messages": [compose_offline(turn, ctx, failed=True)],
                 "mode": "offline-fallback",
                 "notes": [f"stopped after {ctx.max_rounds} rounds of tool calls"],
             }
         if rounds == 0:
             question = str(turn[0].content) if turn else ""
             return {"messages": [router_calls(question, ctx, tools)], "mode": "offline", "notes": []}
-        return {"messages": [AIMessage(compose_offline(turn, failed=failed))]}
+        return {"messages": [compose_offline(turn, ctx, failed=failed)]}
 
     return respond
 

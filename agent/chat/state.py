@@ -50,6 +50,24 @@ class ToolUse(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict, description="Arguments it was called with.")
 
 
+class ChatReply(BaseModel):
+    """What a manager sees: one sentence, a small table, quoted evidence, the tool steps (details fold)."""
+
+    intent: str = Field(description="What the question asked for (router intent, or 'llm').")
+    language: str = Field(description="fr or en: the language of the question and the answer.")
+    slots: dict[str, Any] = Field(default_factory=dict, description="Metric, segment, period… read from it.")
+    sentence: str = Field(description="The answer in one sentence.")
+    table: dict[str, Any] | None = Field(
+        default=None, description="{'columns': [...], 'rows': [[...]]}: the figures behind the sentence."
+    )
+    evidence: list[dict[str, str]] = Field(
+        default_factory=list, description="Quotes [{interaction_id, quote}] the answer cites."
+    )
+    details: list[str] = Field(default_factory=list, description="The tool steps, in words.")
+    suggestions: list[str] = Field(default_factory=list, description="Questions the manager may ask next.")
+    text: str = Field(default="", description="The whole answer as plain text (sentence, table, quotes).")
+
+
 class ChatAnswer(BaseModel):
     """The answer to one question, with what it rests on."""
 
@@ -66,3 +84,6 @@ class ChatAnswer(BaseModel):
         default_factory=list, description="Figures of the model's answer no tool returned (marked)."
     )
     notes: list[str] = Field(default_factory=list, description="Remarks (fallbacks, limits).")
+    reply: ChatReply | None = Field(
+        default=None, description="The answer in parts: sentence, table, evidence."
+    )

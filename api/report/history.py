@@ -12,6 +12,7 @@ from api.periods import iso_week
 from api.queries import accepted_action_statuses, previous_results
 from core.results import AnalysisResult
 from store.db import Store
+from store.theme_labels import theme_labels
 
 log = logging.getLogger("parcours.report")
 
@@ -36,6 +37,9 @@ class ReportHistory(BaseModel):
     action_updates: list[dict[str, Any]] = Field(
         default_factory=list,
         description="Earlier actions a manager moved past 'proposed' (status, by, when).",
+    )
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="Current theme labels of the registry (a manager's renaming wins)."
     )
 
 
@@ -105,6 +109,11 @@ def build_history(store: Store | None, result: AnalysisResult, *, weeks: int = 8
         merged.update({p.label: p for p in points if p.value is not None})
         trends[metric] = [merged[label] for label in sorted(merged)][-weeks:]
     updates = accepted_action_statuses(store, tenant=result.tenant, before_analysis=result.analysis_id)
+    labels = {k: v.label for k, v in theme_labels(store, tenant=result.tenant).items()}
     return ReportHistory(
-        trends=trends, previous=earlier[0] if earlier else None, earlier=earlier, action_updates=updates
+        trends=trends,
+        previous=earlier[0] if earlier else None,
+        earlier=earlier,
+        action_updates=updates,
+        labels=labels,
     )

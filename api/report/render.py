@@ -11,11 +11,11 @@ from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader
 
-from api.report import numbers as nf
-from api.report.charts import Point, line_chart
-from api.report.history import ReportHistory, TrendPoint, build_history, trends_from_results
+from api.report import views
+from api.report.history import ReportHistory, build_history, trends_from_results
 from api.report.i18n import texts
-from core.results import AnalysisResult, Evidence, Friction
+from core import wording as nf
+from core.results import AnalysisResult, Friction
 from store.db import Store
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -31,142 +31,6 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     return env
-
-
-_WEEKDAYS = {
-    "fr": ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-}
-
-
-def segment_text(segment: dict[str, Any], language: str = "fr") -> str:
-    """A segment for a reader: 'radiologie · lundi · 8 h' (hours and ISO weekdays spelled out)."""
-    parts = []
-    for name, value in segment.items():
-        if name == "hour" and isinstance(value, int):
-            parts.append(f"{value}\u202fh" if language == "fr" else f"{value}:00")
-        elif name == "weekday" and isinstance(value, int) and 1 <= value <= 7:
-            parts.append(_WEEKDAYS["fr" if language == "fr" else "en"][value - 1])
-        else:
-            parts.append(str(value))
-    return " · ".join(parts)
-
-
-def _quotes(evidence: Sequence[Evidence], limit: int = 3, size: int = 300) -> list[dict[str, str]]:
-    """Quotes on one line each (e-mails lose their blank lines), cut to a readable length."""
-    out = []
-    for e in evidence[:limit]:
-        text = " ".join(e.quote.split())
-        out.append(
-            {
-                "interaction_id": e.interaction_id,
-                "quote": text if len(text) <= size else text[: size - 1] + "…",
-            }
-        )
-    return out
-
-
-def _point(p: TrendPoint) -> Point:
-    low, high = (p.ci[0], p.ci[1]) if p.ci and len(p.ci) == 2 else (None, None)
-    return Point(p.label, p.value, low, high)
-
-
-def _kpi_views(result: AnalysisResult, history: ReportHistory, language: str) -> list[dict[str, Any]]:
-    views = []
-    for kpi in result.kpis:
-        points = history.trends.get(kpi.metric, [])
-
-        def fmt(value: float | None, metric: str = kpi.metric, unit: str | None = kpi.unit) -> str:
-            return nf.kpi_value(metric, value, language, unit)
-
-        chart = (
-            line_chart(
-                [_point(p) for p in points],
-                width=240,
-                height=80,
-                fmt=fmt,
-                title=nf.metric_label(kpi.metric, language),
-            )
-            if len(points) >= 2
-            else None
-        )
-        views.append(
-            {
-                "metric": kpi.metric,
-                "label": nf.metric_label(kpi.metric, language),
-                "value": nf.kpi_value(kpi.metric, kpi.value, language, kpi.unit),
-                "previous": nf.kpi_value(kpi.metric, kpi.previous, language, kpi.unit)
-                if kpi.previous is not None
-                else "",
-                "delta": nf.kpi_delta(kpi.metric, kpi.delta, language, kpi.unit)
-                if kpi.delta is not None
-                else "",
-                "trend": nf.trend(kpi.metric, kpi.delta, kpi.p_value),
-                "p": nf.p_value(kpi.p_value, language),
-                "ci": nf.interval(kpi.metric, kpi.ci, language, kpi.unit),
-                "n": nf.number(kpi.n, language),
-                "too_few": kpi.too_few,
-                "rule": kpi.rule or "",
-                "chart": chart,
-            }
-        )
-    return views
-
-
-def _friction_views(result: AnalysisResult, language: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": f.friction_id,
-            "rank": f.rank,
-            "title": f.title,
-            "kind": f.kind,
-            "segment": segment_text(f.segment, language),
-            "volume": nf.number(f.volume, language),
-            "patients": nf.number(f.patients, language) if f.patients else "",
-            "share": nf.percent(f.share, language),
-            "score": nf.number(f.score, language, 2),
-            "emerging": f.emerging,
-            "signals": nf.signal_rows(f.signals, language),
-            "too_few": bool(f.signals.get("too_few")),
-            "findings": [str(x)[:400] for x in f.signals.get("findings") or [] if x][:6]
-            if isinstance(f.signals.get("findings"), list)
-            else [],
-            "evidence": _quotes(f.evidence),
-        }
-        for f in sorted(result.frictions, key=lambda f: f.rank)
-    ]
-
-
-def _action_views(result: AnalysisResult, language: str) -> list[dict[str, Any]]:
-    t = texts(language)
-    titles = {f.friction_id: f.title for f in result.frictions}
-    views = []
-    for a in sorted(result.actions, key=lambda a: a.rank):
-        impact = a.expected_impact
-        views.append(
-            {
-                "id": a.action_id,
-                "rank": a.rank,
-                "title": a.title,
-                "description": a.description,
-                "rationale": a.rationale,
-                "impact": t["patients_affected"].format(
-                    n=nf.number(impact.patients_affected, language),
-                    kpi=nf.metric_label(impact.kpi, language),
-                    delta=nf.kpi_delta(impact.kpi, impact.delta, language),
-                ),
-                "effort": a.effort,
-                "owner": a.owner,
-                "confidence": nf.percent(a.confidence, language, 0),
-                "score": nf.number(a.score, language, 2),
-                "frictions": [titles.get(fid, fid) for fid in a.friction_ids],
-                "evidence": _quotes(a.evidence),
-                "status": t.get(f"status_{a.status}", a.status),
-                "status_code": a.status,
-                "source": a.source,
-            }
-        )
-    return views
 
 
 def _friction_key(f: Friction) -> str:
@@ -210,14 +74,13 @@ def changes_since(result: AnalysisResult, previous: AnalysisResult | None, langu
 
 
 def _updates(history: ReportHistory, language: str) -> list[dict[str, Any]]:
-    t = texts(language)
     out = []
     for view in history.action_updates:
         stamp = view.get("status_at") or ""
         out.append(
             {
                 "title": view.get("title", ""),
-                "status": t.get(f"status_{view.get('status')}", view.get("status")),
+                "status": nf.status_label(str(view.get("status")), language),
                 "status_code": view.get("status"),
                 "by": view.get("status_by") or "",
                 "at": stamp[:10],
@@ -229,7 +92,8 @@ def _updates(history: ReportHistory, language: str) -> list[dict[str, Any]]:
 def report_context(result: AnalysisResult, history: ReportHistory, language: str) -> dict[str, Any]:
     """Everything the templates show, already formatted for the language."""
     t = texts(language)
-    emerging = [th for th in result.themes if th.emerging or th.is_new]
+    result = views.relabelled(result, history.labels)
+    actions = views.action_views(result, language)
     return {
         "t": t,
         "lang": language,
@@ -243,31 +107,16 @@ def report_context(result: AnalysisResult, history: ReportHistory, language: str
         ),
         "generated": nf.day(datetime.now(UTC).date(), language),
         "mode": t["mode_llm"] + f" {result.model}" if result.mode == "llm" else t["mode_offline"],
-        "kpis": _kpi_views(result, history, language),
-        "frictions": _friction_views(result, language),
-        "actions": _action_views(result, language),
-        "emerging": [
-            {
-                "label": th.label,
-                "size": nf.number(th.size, language),
-                "keywords": th.keywords[:6],
-                "is_new": th.is_new,
-                "quotes": _quotes(th.quotes, limit=2),
-            }
-            for th in emerging
-        ],
-        "anomalies": [
-            {
-                "metric": nf.metric_label(a.metric, language),
-                "segment": segment_text(a.segment, language),
-                "value": nf.kpi_value(a.metric, a.value, language),
-                "expected": nf.kpi_value(a.metric, a.expected, language),
-                "score": nf.number(a.score, language, 1),
-                "explanation": a.explanation,
-            }
-            for a in result.anomalies
-        ],
-        "changes": changes_since(result, history.previous, language),
+        "top_actions": actions[: views.TOP_ACTIONS],
+        "more_actions": actions[views.TOP_ACTIONS :],
+        "actions": actions,
+        "frictions": views.friction_views(result, language),
+        "kpis": views.kpi_views(result, history, language),
+        "emerging": views.theme_views(result, language),
+        "anomalies": views.anomaly_views(result, language),
+        "changes": changes_since(
+            result, views.relabelled(history.previous, history.labels) if history.previous else None, language
+        ),
         "updates": _updates(history, language),
         "notes": result.notes,
     }
@@ -303,6 +152,7 @@ def render_report(
     history: ReportHistory | Sequence[AnalysisResult] | None = None,
     language: str = "fr",
     fmt: Literal["html", "md", "json"] = "html",
+    back_link: str | None = None,
 ) -> str:
     """The report of an analysis as self-contained HTML, Markdown or JSON.
 
@@ -326,8 +176,8 @@ def render_report(
     context = report_context(result, hist, language)
     if fmt == "md":
         return environment().get_template("report.md.j2").render(**context)
-    if fmt == "html":
-        return environment().get_template("report.html.j2").render(**context)
+    if fmt == "html":  # back_link: the web app shows the report with a way back
+        return environment().get_template("report.html.j2").render(**context, back_link=back_link)
     raise ValueError(f"unknown report format {fmt!r}; expected html, md or json")
 
 
@@ -348,4 +198,4 @@ def write_report(
     return folder / f"{stem}.html"
 
 
-__all__ = ["ReportHistory", "TrendPoint", "build_history", "render_report", "write_report"]
+__all__ = ["ReportHistory", "build_history", "render_report", "report_context", "write_report"]

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import ManageKey, ReadKey, StoreDep
-from api.errors import ERROR_RESPONSES, ApiError, not_found
+from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.queries import TransitionError, change_action_status, get_action, list_actions
+from api.schemas import ActionDetail, ActionsPage, action_detail, action_view
 
 router = APIRouter(prefix="/v1", tags=["actions"], responses=ERROR_RESPONSES)
 
@@ -35,8 +36,16 @@ class ActionPatch(BaseModel):
     }
 
 
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "No such action for this tenant."}
+}
+
+
 @router.get(
-    "/actions", summary="Actions", description="The tenant's actions, newest analysis first. Needs `read`."
+    "/actions",
+    response_model=ActionsPage,
+    summary="Actions",
+    description="The tenant's actions, newest analysis first, ranked within it. Needs `read`.",
 )
 def get_actions(
     key: ReadKey,
@@ -44,20 +53,25 @@ def get_actions(
     status: Status | None = Query(None, description="Only actions with this status."),
     analysis_id: str | None = Query(None, description="Only the actions of this analysis."),
     limit: int = Query(200, ge=1, le=1000),
-) -> dict[str, Any]:
+) -> ActionsPage:
     """Actions of the key's tenant."""
-    return {
-        "actions": list_actions(store, tenant=key.tenant, status=status, analysis_id=analysis_id, limit=limit)
-    }
+    views = list_actions(store, tenant=key.tenant, status=status, analysis_id=analysis_id, limit=limit)
+    return ActionsPage(actions=[action_view(v) for v in views])
 
 
-@router.get("/actions/{action_id}", summary="One action with its status history", description="Needs `read`.")
-def get_one_action(action_id: str, key: ReadKey, store: StoreDep) -> dict[str, Any]:
+@router.get(
+    "/actions/{action_id}",
+    response_model=ActionDetail,
+    responses=NOT_FOUND,
+    summary="One action with its status history",
+    description="Needs `read`.",
+)
+def get_one_action(action_id: str, key: ReadKey, store: StoreDep) -> ActionDetail:
     """One action of the key's tenant."""
     action = get_action(store, tenant=key.tenant, action_id=action_id)
     if action is None:
         raise not_found("action", action_id)
-    return action
+    return action_detail(action)
 
 
 @router.patch(
@@ -68,9 +82,10 @@ def get_one_action(action_id: str, key: ReadKey, store: StoreDep) -> dict[str, A
         "in_progress → done | rejected; rejected → proposed. Who and when are recorded in the history. "
         "An impossible transition is a 409. Needs `manage`."
     ),
-    responses={409: {"description": "Transition not allowed."}},
+    response_model=ActionDetail,
+    responses={**NOT_FOUND, 409: {"model": ErrorBody, "description": "Transition not allowed."}},
 )
-def patch_action(action_id: str, body: ActionPatch, key: ManageKey, store: StoreDep) -> dict[str, Any]:
+def patch_action(action_id: str, body: ActionPatch, key: ManageKey, store: StoreDep) -> ActionDetail:
     """Move one of the key's tenant's actions to a new status."""
     who = f"{body.by} ({key.who})" if body.by else key.who
     try:
@@ -81,4 +96,4 @@ def patch_action(action_id: str, body: ActionPatch, key: ManageKey, store: Store
         raise ApiError(409, "conflict", str(exc)) from exc
     if action is None:
         raise not_found("action", action_id)
-    return action
+    return action_detail(action)

@@ -11,12 +11,15 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from api.deps import ManageKey, ReadKey, SettingsDep, StoreDep
-from api.errors import ERROR_RESPONSES, ApiError, bad_request, not_found
+from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, bad_request, not_found
 from api.periods import data_week, resolve_period
 from api.queries import analysis_summary, get_analysis_row, list_analysis_rows, result_of
 from api.report import build_history, render_report
 
 router = APIRouter(prefix="/v1", tags=["analyses"], responses=ERROR_RESPONSES)
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "No such analysis for this tenant."}
+}
 
 
 class AnalysisRequest(BaseModel):
@@ -79,6 +82,7 @@ def _status(row: Any, *, with_result: bool) -> AnalysisStatus:
     ),
     responses={
         200: {"description": "An analysis of this period is already pending or running: that one."},
+        400: {"model": ErrorBody, "description": "Contradictory period, or no data to analyse."},
         429: {"description": "Too many analyses queued for the tenant; retry after `Retry-After` seconds."},
     },
 )
@@ -123,15 +127,24 @@ def start_analysis(
     return _status(row, with_result=False)
 
 
+class AnalysesPage(BaseModel):
+    """The tenant's analyses, newest first (without their results)."""
+
+    analyses: list[AnalysisStatus]
+
+
 @router.get(
-    "/analyses", summary="List analyses", description="The tenant's analyses, newest first. Needs `read`."
+    "/analyses",
+    response_model=AnalysesPage,
+    summary="List analyses",
+    description="The tenant's analyses, newest first. Needs `read`.",
 )
 def list_analyses(
     key: ReadKey, store: StoreDep, limit: int = Query(50, ge=1, le=500), status: str | None = Query(None)
-) -> dict[str, Any]:
+) -> AnalysesPage:
     """The key's tenant's analyses."""
     rows = list_analysis_rows(store, tenant=key.tenant, limit=limit, status=status)
-    return {"analyses": [_status(r, with_result=False).model_dump() for r in rows]}
+    return AnalysesPage(analyses=[_status(r, with_result=False) for r in rows])
 
 
 @router.get(
@@ -139,6 +152,7 @@ def list_analyses(
     response_model=AnalysisStatus,
     summary="Status, progress and result of an analysis",
     description="`result` is the AnalysisResult (DESIGN §8) once `status` is done. Needs `read`.",
+    responses=NOT_FOUND,
 )
 def get_analysis(analysis_id: str, key: ReadKey, store: StoreDep) -> AnalysisStatus:
     """One analysis of the key's tenant."""
@@ -152,7 +166,11 @@ def get_analysis(analysis_id: str, key: ReadKey, store: StoreDep) -> AnalysisSta
     "/analyses/{analysis_id}/report",
     summary="The weekly report of an analysis",
     description="Self-contained HTML (inline CSS and SVG), Markdown or JSON. Needs `read`.",
-    responses={200: {"content": {"text/html": {}, "text/markdown": {}, "application/json": {}}}},
+    responses={
+        200: {"content": {"text/html": {}, "text/markdown": {}, "application/json": {}}},
+        **NOT_FOUND,
+        409: {"model": ErrorBody, "description": "The analysis is not finished."},
+    },
 )
 def get_report(
     analysis_id: str,

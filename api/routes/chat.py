@@ -118,7 +118,12 @@ def _from_stream(events: Iterator[Any], *, store: Any, tenant: str, thread_id: s
     if text and not streamed:
         for piece in _words(text):
             yield sse("token", {"text": piece})
-    evidence = _quotes(store, tenant, list(final.get("interaction_ids") or []))
+    reply = final.get("reply") or None
+    if reply:  # the answer in parts: sentence, table, evidence, steps in words, suggestions
+        yield sse("answer", reply)
+    evidence = (reply or {}).get("evidence") or _quotes(
+        store, tenant, list(final.get("interaction_ids") or [])
+    )
     if evidence:
         yield sse("evidence", evidence)
     yield sse(
@@ -188,7 +193,8 @@ def chat_events(
         "Answers a question about the tenant's data with the chat agent (tools over KPIs, themes, "
         "frictions and "
         "transcripts). The response is `text/event-stream` with events `thread` {thread_id}, `step` (a tool "
-        "call), `token` {text}, `evidence` [{interaction_id, quote}], `done` and `error` {message}. Send the "
+        "call), `token` {text}, `answer` {sentence, table, evidence, details, suggestions} (the answer in "
+        "parts), `evidence` [{interaction_id, quote}], `done` and `error` {message}. Send the "
         "`thread_id` back to continue the conversation. `done` carries the mode (offline or llm), the model, "
         "notes, and what the check of a model's answer removed (`removed_ids`: interaction ids no tool "
         "returned) or marked (`unverified_numbers`); tokens come once the answer is checked. Needs `read`."

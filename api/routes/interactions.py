@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.deps import IndexDep, IngestKey, ReadKey, StoreDep
-from api.errors import ERROR_RESPONSES, ApiError, bad_request, not_found
+from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, bad_request, not_found
 from api.queries import iso
 from store.schema import InteractionRow
 
@@ -357,7 +357,13 @@ def load_interactions(store: Any, *, tenant: str, ids: list[str]) -> list[Intera
     return [by_id[i] for i in ids if i in by_id]
 
 
-@router.get("/interactions/{interaction_id}", response_model=InteractionView, summary="Read one interaction")
+@router.get(
+    "/interactions/{interaction_id}",
+    response_model=InteractionView,
+    summary="Read one interaction",
+    description="The stored (redacted) interaction with its transcript. Needs `read`.",
+    responses={404: {"model": ErrorBody, "description": "No such interaction for this tenant."}},
+)
 def get_interaction(interaction_id: str, key: ReadKey, store: StoreDep) -> InteractionView:
     """One stored (redacted) interaction of the key's tenant."""
     found = load_interactions(store, tenant=key.tenant, ids=[interaction_id])

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
 
 from fastapi import APIRouter, Query
 
 from api.deps import ReadKey, SettingsDep, StoreDep
-from api.errors import ERROR_RESPONSES, bad_request
+from api.errors import ERROR_RESPONSES, ErrorBody, bad_request
 from api.periods import data_week, last_weeks, resolve_period
-from api.serialize import to_jsonable
+from api.schemas import HeadlineKpis, KpiSeries
 from core.results import Period
 
 router = APIRouter(prefix="/v1", tags=["kpis"], responses=ERROR_RESPONSES)
@@ -56,6 +55,7 @@ def parse_filters(where: list[str] | None) -> dict[str, str] | None:
 
 @router.get(
     "/kpis",
+    response_model=KpiSeries | HeadlineKpis,
     summary="KPI series or headline KPIs",
     description=(
         "With `metric`: the series of that KPI over the period, by `interval` and/or `by` dimension "
@@ -83,7 +83,8 @@ def parse_filters(where: list[str] | None) -> dict[str, str] | None:
                     }
                 }
             }
-        }
+        },
+        400: {"model": ErrorBody, "description": "Bad period, dimension or filter."},
     },
 )
 def get_kpis(
@@ -103,7 +104,7 @@ def get_kpis(
     ),
     interval: Interval | None = Query(None, description="Time buckets of the series."),
     where: list[str] | None = Query(None, description="Filters key=value, e.g. queue=cardiologie."),
-) -> dict[str, Any]:
+) -> KpiSeries | HeadlineKpis:
     """KPIs of the key's tenant."""
     try:
         period = resolve_period(week=week, start=start, end=end)
@@ -121,11 +122,7 @@ def get_kpis(
             end=period.start - timedelta(days=1),
         )
         values = headline_kpis(store=store, tenant=key.tenant, period=period, baseline=baseline)
-        return {
-            "period": period.model_dump(mode="json"),
-            "baseline": baseline.model_dump(mode="json"),
-            "kpis": to_jsonable(values),
-        }
+        return HeadlineKpis(period=period, baseline=baseline, kpis=values)
     from analytics.kpis import kpi_series
 
     if period is None:
@@ -146,10 +143,10 @@ def get_kpis(
         )
     except ValueError as exc:  # unknown dimension or filter value
         raise bad_request(str(exc)) from exc
-    return {
-        "metric": metric.value,
-        "period": period.model_dump(mode="json"),
-        "by": by,
-        "interval": interval.value if interval else None,
-        "rows": to_jsonable(rows),
-    }
+    return KpiSeries(
+        metric=metric.value,
+        period=period,
+        by=by,
+        interval=interval.value if interval else None,
+        rows=rows,
+    )

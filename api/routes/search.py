@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import EmbedderDep, IndexDep, ReadKey, StoreDep
-from api.errors import ERROR_RESPONSES, ApiError, bad_request
+from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, bad_request
 from api.periods import check_day
 from api.routes.kpis import parse_filters
 from api.serialize import to_jsonable
@@ -48,6 +48,8 @@ def _unavailable(what: str) -> ApiError:
     summary="Search transcripts",
     description="Hybrid (dense + lexical) search over the tenant's redacted transcripts. Needs `read`.",
     responses={
+        400: {"model": ErrorBody, "description": "Bad period or filter."},
+        503: {"model": ErrorBody, "description": "No embedding model or index available."},
         200: {
             "content": {
                 "application/json": {
@@ -65,7 +67,7 @@ def _unavailable(what: str) -> ApiError:
                     }
                 }
             }
-        }
+        },
     },
 )
 def search(
@@ -133,6 +135,7 @@ class ClassifyRequest(BaseModel):
         "belongs to. The text is redacted before it is embedded. Needs `read`."
     ),
     responses={
+        503: {"model": ErrorBody, "description": "No embedding model available."},
         200: {
             "content": {
                 "application/json": {
@@ -148,7 +151,7 @@ class ClassifyRequest(BaseModel):
                     }
                 }
             }
-        }
+        },
     },
 )
 def classify(body: ClassifyRequest, key: ReadKey, store: StoreDep, embedder: EmbedderDep) -> dict[str, Any]:

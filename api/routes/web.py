@@ -15,22 +15,34 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from agent.chat.answers import SUGGESTIONS
 from api.auth import ApiKey, verify_key
 from api.deps import SettingsDep, StoreDep
-from api.queries import analysis_summary, get_analysis_row, list_actions, list_analysis_rows, result_of
+from api.errors import ApiError
+from api.queries import (
+    action_models,
+    analysis_summary,
+    get_analysis_row,
+    list_actions,
+    list_analysis_rows,
+    result_of,
+)
 from api.report import build_history, render_report, report_context
-from api.report import numbers as nf
 from api.report.charts import Point, bar_chart, line_chart
 from api.report.i18n import ui_texts
 from api.report.render import environment
+from api.report.views import TOP_ACTIONS, action_view, relabelled
 from api.routes.findings import pick_result
 from api.routes.interactions import load_interactions
 from api.sessions import SESSION_COOKIE, create_session, is_https, revoke_session, session_key
+from core import wording as nf
 from core.results import AnalysisResult, Friction
 from store.db import Store
+from store.theme_labels import theme_labels
 
 router = APIRouter(include_in_schema=False)
 BOARD = ("proposed", "accepted", "in_progress", "done", "rejected")
+"""Action statuses, in the order of the status filter."""
 
 
 def _key(request: Request, store: Store) -> ApiKey | None:
@@ -116,9 +128,34 @@ def _trend_charts(store: Store, result: AnalysisResult, lang: str) -> dict[str, 
     return {"history": history, "context": report_context(result, history, lang)}
 
 
+def _missing(request: Request, settings: Any, key: ApiKey | None, what: str) -> HTMLResponse:
+    page = _page("missing.html.j2", request, settings, key, what=what)
+    page.status_code = 404
+    return page
+
+
+def action_cards(store: Store, tenant: str, result: AnalysisResult, lang: str) -> list[dict[str, Any]]:
+    """The action plan as one list: this analysis's actions (rank order), then earlier open ones."""
+    named = relabelled(result, {k: v.label for k, v in theme_labels(store, tenant=tenant).items()})
+    frictions = {f.friction_id: f for f in named.frictions}
+    views = list_actions(store, tenant=tenant, analysis_id=result.analysis_id)
+    views += [
+        a
+        for a in list_actions(store, tenant=tenant)
+        if a["analysis_id"] != result.analysis_id and a["status"] in ("accepted", "in_progress")
+    ]
+    cards = []
+    for view in action_models(views):
+        live = next(v for v in views if v["action_id"] == view.action_id)
+        card = action_view(view, frictions, lang)
+        card.update(status_by=live.get("status_by"), earlier=live["analysis_id"] != result.analysis_id)
+        cards.append(card)
+    return cards
+
+
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
-    """KPI tiles with trends, top frictions and the actions board."""
+    """This week's three actions, the frictions, the KPI tiles and the action plan with a status filter."""
     key = _key(request, store)
     if key is None:
         return _login()
@@ -129,16 +166,11 @@ def dashboard(request: Request, store: StoreDep, settings: SettingsDep) -> Respo
         for r in list_analysis_rows(store, tenant=key.tenant, limit=5)
         if r.status in ("pending", "running")
     ]
-    context: dict[str, Any] = {"result": result, "running": running, "board": BOARD}
+    context: dict[str, Any] = {"result": result, "running": running, "statuses": BOARD}
     if result is not None:
         context["report"] = _trend_charts(store, result, lang)["context"]
-        actions = list_actions(store, tenant=key.tenant, analysis_id=result.analysis_id)
-        earlier = [
-            a
-            for a in list_actions(store, tenant=key.tenant)
-            if a["analysis_id"] != result.analysis_id and a["status"] in ("accepted", "in_progress")
-        ]
-        context["columns"] = {s: [a for a in actions + earlier if a["status"] == s] for s in BOARD}
+        context["cards"] = action_cards(store, key.tenant, result, lang)
+        context["top"] = [c for c in context["cards"] if not c["earlier"]][:TOP_ACTIONS]
     return _page("dashboard.html.j2", request, settings, key, **context)
 
 
@@ -152,15 +184,18 @@ def _same(a: Friction, b: Friction) -> bool:
 def friction_page(
     friction_id: str, request: Request, store: StoreDep, settings: SettingsDep, analysis_id: str | None = None
 ) -> Response:
-    """A friction: signals, weekly volume chart, quotes, linked interactions and actions."""
+    """A friction: why, quotes, signals, weekly volume, the actions that answer it and its interactions."""
     key = _key(request, store)
     if key is None:
         return _login()
     lang = "fr" if settings.language == "fr" else "en"
-    result = pick_result(store, tenant=key.tenant, analysis_id=analysis_id)
+    try:
+        result = pick_result(store, tenant=key.tenant, analysis_id=analysis_id)
+    except ApiError:
+        return _missing(request, settings, key, analysis_id or friction_id)
     friction = next((f for f in (result.frictions if result else []) if f.friction_id == friction_id), None)
     if result is None or friction is None:
-        return _page("missing.html.j2", request, settings, key, what=friction_id)
+        return _missing(request, settings, key, friction_id)
     history = build_history(store, result)
     points = []
     for earlier in sorted(history.earlier, key=lambda r: r.period.start):
@@ -168,17 +203,18 @@ def friction_page(
         points.append(Point(earlier.period.start.isoformat(), float(match.volume) if match else 0.0))
     points.append(Point(result.period.start.isoformat(), float(friction.volume)))
     numeric = [
-        (nf.SIGNALS[k][lang], float(v))  # type: ignore[arg-type]
+        (nf.SIGNALS[k][lang], float(v))
         for k in nf.SHARE_SIGNALS
         if isinstance(v := friction.signals.get(k), (int, float)) and not isinstance(v, bool)
     ]
     ids = friction.interaction_ids or [e.interaction_id for e in friction.evidence]
-    actions = [
-        a
-        for a in list_actions(store, tenant=key.tenant, analysis_id=result.analysis_id)
-        if friction_id in (a.get("friction_ids") or [])
+    context = report_context(result, history, lang)
+    view = next(f for f in context["frictions"] if f["id"] == friction_id)
+    cards = [
+        c
+        for c in action_cards(store, key.tenant, result, lang)
+        if any(f["id"] == friction_id for f in c["frictions"])
     ]
-    view = next(f for f in report_context(result, history, lang)["frictions"] if f["id"] == friction_id)
     return _page(
         "friction.html.j2",
         request,
@@ -187,9 +223,9 @@ def friction_page(
         result=result,
         friction=friction,
         view=view,
-        actions=actions,
+        actions=cards,
         volume_chart=line_chart(points, width=520, height=140, fmt=lambda v: nf.number(v, lang)),
-        signal_chart=bar_chart(numeric, fmt=lambda v: nf.percent(v, lang)) if numeric else None,
+        signal_chart=bar_chart(numeric, width=360, fmt=lambda v: nf.percent(v, lang)) if numeric else None,
         interactions=load_interactions(store, tenant=key.tenant, ids=ids[:20]),
     )
 
@@ -206,23 +242,45 @@ def reports_page(request: Request, store: StoreDep, settings: SettingsDep) -> Re
 
 @router.get("/reports/{analysis_id}", response_class=HTMLResponse)
 def report_page(analysis_id: str, request: Request, store: StoreDep, settings: SettingsDep) -> Response:
-    """One analysis's HTML report."""
+    """One analysis's HTML report, with a way back to the web app."""
     key = _key(request, store)
     if key is None:
         return _login()
     row = get_analysis_row(store, tenant=key.tenant, analysis_id=analysis_id)
     result = result_of(row) if row is not None else None
     if result is None:
-        return _page("missing.html.j2", request, settings, key, what=analysis_id)
-    return HTMLResponse(
-        render_report(result, history=build_history(store, result), language=settings.language)
+        return _missing(request, settings, key, analysis_id)
+    html = render_report(
+        result, history=build_history(store, result), language=settings.language, back_link="/"
     )
+    return HTMLResponse(html)
 
 
 @router.get("/chat", response_class=HTMLResponse)
 def chat_page(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
-    """The chat page; answers stream from POST /v1/chat."""
+    """The assistant; answers stream from POST /v1/chat, suggested questions on an empty conversation."""
     key = _key(request, store)
     if key is None:
         return _login()
-    return _page("chat.html.j2", request, settings, key, labels=json.dumps(ui_texts(settings.language)))
+    lang = "fr" if settings.language == "fr" else "en"
+    return _page(
+        "chat.html.j2",
+        request,
+        settings,
+        key,
+        labels=json.dumps(ui_texts(settings.language)),
+        suggestions=SUGGESTIONS[lang],
+    )
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """No icon (browsers ask for one; the report page, self-contained, declares none)."""
+    return Response(status_code=204)
+
+
+def not_found_page(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    """Any other address: a 404 page for people, a JSON 404 under /v1."""
+    if request.url.path.startswith("/v1/"):
+        raise ApiError(404, "not_found", f"no route {request.url.path}")
+    return _missing(request, settings, _key(request, store), request.url.path)

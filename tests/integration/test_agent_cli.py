@@ -35,10 +35,14 @@ def test_ask_answers_offline_with_numbers_and_evidence(generated_home):
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["mode"] == "offline"
-    assert [t["name"] for t in payload["tools"]] == ["compare_periods", "kpi_query", "search_transcripts"]
+    assert [t["name"] for t in payload["tools"]] == [
+        "compare_periods",
+        "compare_periods",
+        "search_transcripts",
+    ]
     # the generator has no cardiology queue: "cardiologie" is searched for in the patients' words
     assert "cardiologie" in payload["tools"][2]["args"]["query"]
-    assert re.search(r"\d+\.\d%", payload["answer"])
+    assert re.search(r"\d+,\d\u202f%", payload["answer"])  # French question, French numbers
     assert payload["interaction_ids"] and set(payload["interaction_ids"]) <= generated_home
     text = runner.invoke(app, ["ask", QUESTION])
     assert text.exit_code == 0 and "sans modèle de langue" in text.stdout
@@ -52,7 +56,7 @@ def test_chat_reads_questions_until_exit(generated_home):
     )
     assert result.exit_code == 0, result.output
     assert "offline, no language model" in result.stdout
-    assert "sans modèle de langue" in result.stdout and re.search(r"\d+\.\d%", result.stdout)
+    assert "sans modèle de langue" in result.stdout and re.search(r"\d+,\d\u202f%", result.stdout)
 
 
 @pytest.mark.slow

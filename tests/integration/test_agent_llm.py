@@ -26,7 +26,16 @@ from store.db import Store
 from store.embedder import FakeEmbedder
 from store.ingest import ingest_records
 from store.vector_index import VectorIndex
-from tests.unit.agent.llm_mock import BASE_URL, MODEL, Script, completion, sse, status, tool_call
+from tests.unit.agent.llm_mock import (
+    BASE_URL,
+    MODEL,
+    Script,
+    completion,
+    names_aside,
+    sse,
+    status,
+    tool_call,
+)
 from tools.context import ParcoursContext
 from tools.registry import all_tools
 
@@ -132,7 +141,7 @@ def test_llm_analysis_runs_real_tools_and_checks_citations(data: Data, llm_http:
             _propose_from_evidence,
         ]
     )
-    llm_http.post("/chat/completions").mock(side_effect=script)
+    llm_http.post("/chat/completions").mock(side_effect=names_aside(script))
     settings = data.llm_settings()
     result = run_analysis(
         store=data.store,
@@ -159,7 +168,7 @@ def test_llm_analysis_runs_real_tools_and_checks_citations(data: Data, llm_http:
 
 def test_llm_faults_fall_back_and_the_analysis_completes(data: Data, llm_http: respx.MockRouter) -> None:
     llm_http.post("/chat/completions").mock(
-        side_effect=Script([status(429), status(500), status(500), completion("{bad")])
+        side_effect=names_aside(Script([status(429), status(500), status(500), completion("{bad")]))
     )
     settings = data.llm_settings()
     result = run_analysis(
@@ -188,7 +197,7 @@ def test_llm_chat_streams_over_real_tools(data: Data, llm_http: respx.MockRouter
             sse(content_parts=["Le FCR ", "varie selon la file."]),
         ]
     )
-    llm_http.post("/chat/completions").mock(side_effect=script)
+    llm_http.post("/chat/completions").mock(side_effect=names_aside(script))
     settings = data.llm_settings()
     context = ParcoursContext(store=data.store, index=data.index, embedder=data.embedder)
     events = list(
@@ -221,7 +230,8 @@ def test_offline_chat_answers_the_cardiology_question(data: Data) -> None:
         model=None,
     )
     assert result.mode == "offline" and "sans modèle de langue" in result.answer
-    assert re.search(r"\d+\.\d%", result.answer) and result.interaction_ids
+    assert re.search(r"\d+,\d\u202f%", result.answer) and result.interaction_ids
+    assert result.reply is not None and result.reply.sentence.startswith("Résolution au premier contact")
     assert set(result.interaction_ids) <= data.ids
 
 

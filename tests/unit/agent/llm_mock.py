@@ -96,3 +96,15 @@ def status(code: int) -> httpx.Response:
 def malformed() -> httpx.Response:
     """A 200 whose body is not JSON."""
     return httpx.Response(200, headers={"content-type": "application/json"}, content=b"{not json")
+
+
+def names_aside(script: Script) -> Callable[[httpx.Request], httpx.Response]:
+    """A respx side effect that answers the theme-naming call itself (no new names) and scripts the rest."""
+
+    def effect(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        if any(t.get("function", {}).get("name") == "ThemeNames" for t in body.get("tools", [])):
+            return completion(tool_calls=[tool_call("ThemeNames", {"names": []}, "names")])
+        return script(request)
+
+    return effect

@@ -62,9 +62,9 @@ def test_progress_is_reported_for_every_step(sqlite_store):
         model=None,
         on_progress=lambda step, fraction: seen.append(step),
     )
-    for step in ("load", "measure", "discover", "score", "investigate", "propose", "rank", "report", "done"):
+    for step in ("load", "discover", "measure", "score", "investigate", "propose", "rank", "report", "done"):
         assert step in seen
-    assert seen.index("measure") < seen.index("discover") < seen.index("rank")
+    assert seen.index("discover") < seen.index("measure") < seen.index("rank")
 
 
 def test_default_period_is_the_last_complete_week(sqlite_store):

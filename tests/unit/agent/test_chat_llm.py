@@ -38,6 +38,14 @@ def test_llm_chat_calls_tools_and_answers_with_their_figures(sqlite_store, llm_s
     assert result.mode == "llm" and result.model == "scripted-model"
     assert [t.name for t in result.tools] == ["kpi_query", "search_transcripts"]
     assert "66,7 %" in result.answer and groups["presc"][0] in result.interaction_ids
+    # the same answer format as offline: the model's sentence, then the table of the KPI it measured
+    assert (
+        result.reply is not None
+        and result.reply.intent == "llm"
+        and result.reply.sentence.startswith("La FCR")
+    )
+    assert result.reply.table and result.reply.table["columns"][1] == "Résolution au premier contact"
+    assert any("Indicateur" in step for step in result.reply.details)
     tool_results = [m["content"] for m in script.requests[1]["messages"] if m["role"] == "tool"]
     assert "66.7%" in tool_results[0] and "<transcript" in tool_results[1]
     assert script.requests[0]["messages"][0]["role"] == "system"
@@ -89,4 +97,5 @@ def test_llm_chat_falls_back_to_the_router_when_the_model_fails(sqlite_store, ll
         retry_base_delay=0,
     )
     assert result.mode == "offline" and [t.name for t in result.tools] == ["kpi_query"]
-    assert "le modèle a échoué" in result.answer and result.notes
+    assert "le modèle de langue n'a pas répondu" in result.answer and result.notes
+    assert result.reply is not None and result.reply.sentence.startswith("La satisfaction (CSAT) est de")

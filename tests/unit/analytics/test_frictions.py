@@ -67,21 +67,21 @@ def scored(sqlite_store: Store) -> tuple[Store, list[Any], list[Any]]:
     return sqlite_store, themes, frictions
 
 
-def test_struggling_and_emerging_themes_rank_above_a_big_healthy_one(scored) -> None:
+def test_struggling_and_emerging_themes_are_frictions_and_a_big_healthy_one_is_not(scored) -> None:
     _, themes, frictions = scored
     assert len(themes) == 3
     by_text = {f.kind: f for f in frictions if f.theme_id}
-    ranks = {f.theme_id: f.rank for f in frictions}
     renewal = next(f for f in frictions if f.theme_id and f.signals["effort_share"] > 0.9)
     portal = next(f for f in frictions if f.emerging)
-    parking = next(f for f in frictions if f.theme_id and f.volume == 40)
-    assert ranks[renewal.theme_id] < ranks[parking.theme_id]
-    assert ranks[portal.theme_id] < ranks[parking.theme_id]
+    parking = next(t for t in themes if t.size == 40)
+    assert parking.theme_id not in {f.theme_id for f in frictions}  # better CSAT, no repeat: not a friction
+    assert {"csat_gap", "fcr_gap", "effort_share"} <= set(renewal.signals["worse"])
+    assert portal.signals["worse"][0] == "growth"  # an emerging theme is first of all new
     assert frictions[0].score == 1.0 and [f.rank for f in frictions] == list(range(1, len(frictions) + 1))
     assert renewal.signals["csat_gap"] < -0.3 and renewal.signals["repeat_rate"] > 0.5
     assert renewal.signals["fcr_gap"] < 0 and renewal.patients == 8
     assert portal.kind == "emerging" and portal.signals["growth"] >= 2 and portal.signals["p_value"] < 0.01
-    assert not parking.emerging and "emerging" in by_text
+    assert "emerging" in by_text and "(émergent)" not in portal.title
 
 
 def test_evidence_quotes_effort_phrases_from_real_interactions(scored) -> None:

@@ -126,7 +126,11 @@ def test_no_analysis_yet_gives_empty_lists(world: Any) -> None:
 
     key = create_key(world.store, tenant="gamma", scopes=["read"]).secret
     headers = {"Authorization": f"Bearer {key}"}
-    assert world.client.get("/v1/frictions", headers=headers).json() == {"analysis_id": None, "frictions": []}
+    assert world.client.get("/v1/frictions", headers=headers).json() == {
+        "analysis_id": None,
+        "period": None,
+        "frictions": [],
+    }
     assert world.client.get("/v1/actions", headers=headers).json() == {"actions": []}
 
 

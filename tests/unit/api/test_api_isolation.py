@@ -213,6 +213,33 @@ def patch_action(world: Any) -> tuple[dict[str, Any], Callable[[Any, Any], None]
     return {"method": "PATCH", "url": f"/v1/actions/{action_id}", "json": {"status": "accepted"}}, check
 
 
+def rename_theme(world: Any) -> tuple[dict[str, Any], Callable[[Any, Any], None]]:
+    from datetime import datetime
+
+    from store.schema import ThemeRow
+    from store.theme_labels import theme_labels
+
+    with world.store.session() as session:
+        if session.get(ThemeRow, "th-beta-only") is None:
+            now = datetime(2026, 11, 23)
+            session.add(
+                ThemeRow(
+                    id="th-beta-only",
+                    tenant="beta",
+                    label="Beta",
+                    keywords=[],
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+    def check(world: Any, res: Any) -> None:
+        assert res.status_code == 404
+        assert theme_labels(world.store, tenant="beta")["th-beta-only"].label == "Beta"
+
+    return {"method": "PATCH", "url": "/v1/themes/th-beta-only", "json": {"label": "Pris par alpha"}}, check
+
+
 def chat(world: Any) -> tuple[dict[str, Any], Callable[[Any, Any], None]]:
     def check(_world: Any, res: Any) -> None:
         assert res.status_code == 200
@@ -236,6 +263,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", "/v1/themes"): themes,
     ("GET", "/v1/frictions"): frictions,
     ("GET", "/v1/frictions/{friction_id}"): friction,
+    ("PATCH", "/v1/themes/{theme_id}"): rename_theme,
     ("GET", "/v1/actions"): actions,
     ("GET", "/v1/actions/{action_id}"): action,
     ("PATCH", "/v1/actions/{action_id}"): patch_action,
@@ -278,7 +306,7 @@ def test_tenant_alpha_cannot_reach_beta(world: Any, route: tuple[str, str]) -> N
 @pytest.mark.parametrize("route", sorted(SPECS), ids=lambda r: f"{r[0]} {r[1]}")
 def test_every_v1_route_needs_a_key(world: Any, route: tuple[str, str]) -> None:
     method, path = route
-    url = path.format(interaction_id="x", analysis_id="x", friction_id="x", action_id="x")
+    url = path.format(interaction_id="x", analysis_id="x", friction_id="x", action_id="x", theme_id="x")
     res = world.client.request(method, url)
     assert res.status_code == 401
     assert res.json()["error"] == "unauthorized"

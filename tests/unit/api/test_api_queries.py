@@ -321,9 +321,34 @@ def test_openapi_documents_every_operation_with_examples(world: Any) -> None:
     operations = [
         op for path, ops in schema["paths"].items() if path.startswith("/v1") for op in ops.values()
     ]
-    assert len(operations) == 17
+    assert len(operations) == 18
     assert all(op.get("summary") and op.get("description") for op in operations)
+    # both ways to send a key, an example request (curl) for each operation, typed answers and errors
+    assert set(schema["components"]["securitySchemes"]) == {"bearer", "apiKey"}
+    assert schema["components"]["securitySchemes"]["apiKey"]["name"] == "X-API-Key"
+    assert all(op["security"] == [{"bearer": []}, {"apiKey": []}] for op in operations)
+    assert all(op["x-codeSamples"][0]["source"].startswith("curl -X ") for op in operations)
+    for path in ("/v1/frictions/{friction_id}", "/v1/actions/{action_id}", "/v1/analyses/{analysis_id}"):
+        get = schema["paths"][path]["get"]["responses"]
+        assert "404" in get and "$ref" in json.dumps(get["200"])
+    for name in (
+        "FrictionsPage",
+        "ActionDetail",
+        "ThemesPage",
+        "KpiSeries",
+        "InteractionView",
+        "AnalysisStatus",
+    ):
+        assert name in schema["components"]["schemas"]
     text = json.dumps(schema, ensure_ascii=False)
     for example in ("call-000123", "2026-W47", "Marie Dupont", "personne ne répond", "event: thread"):
         assert example in text
-    assert world.client.get("/docs").status_code == 200
+    docs = world.client.get("/docs")
+    assert (
+        docs.status_code == 200
+        and "/docs-assets/swagger-ui-bundle.js" in docs.text
+        and "cdn" not in docs.text
+    )
+    assert world.client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    redoc = world.client.get("/redoc")
+    assert "/docs-assets/redoc.standalone.js" in redoc.text and "fonts.googleapis" not in redoc.text

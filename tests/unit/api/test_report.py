@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from api.report import build_history, render_report, write_report
-from api.report import numbers as nf
 from api.report.charts import Point, line_chart
+from core import wording as nf
 from tests.unit.api.sample import WEEK_START, make_result
 
 NNBSP = "\u202f"

@@ -74,3 +74,42 @@ def test_dashboard_without_an_analysis_offers_to_run_one(world: Any) -> None:
     world.client.post("/login", data={"key": key})
     html = world.client.get("/").text
     assert 'id="run-analysis"' in html
+
+
+def test_dashboard_opens_with_this_weeks_actions_then_frictions_then_kpis(world: Any) -> None:
+    _login(world)
+    html = world.client.get("/").text
+    first, frictions, kpis, board = (
+        html.index(x) for x in ('id="this-week"', 'id="frictions"', 'id="kpis"', 'id="board"')
+    )
+    assert first < frictions < kpis < board
+    top = html[first:frictions]
+    assert "Cette semaine : 2 actions" in top and "Pourquoi :" in top and "Impact attendu" in top
+    assert "Résolution au premier contact +5,0\u202fpts · 180 patients concernés" in top
+    assert 'href="/frictions/alpha-fr-renewal"' in top and "Responsable du centre" in top
+    assert 'data-filter="in_progress"' in html and 'id="decider-name"' in html  # one list, a status filter
+
+
+def test_missing_pages_are_real_404s_and_the_report_has_a_way_back(world: Any) -> None:
+    _login(world)
+    for path in ("/frictions/fr-nope", "/reports/an-nope", "/nowhere", "/frictions/beta-fr-renewal"):
+        res = world.client.get(path)
+        assert res.status_code == 404 and "Page introuvable" in res.text and 'href="/"' in res.text, path
+    api = world.client.get("/v1/nowhere", headers=world.headers())
+    assert api.status_code == 404 and api.json()["error"] == "not_found"
+    report = world.client.get("/reports/an-alpha-cur").text
+    assert '<a href="/">← Retour au tableau de bord</a>' in report
+
+
+def test_friction_page_offers_renaming_its_theme_to_managers(world: Any) -> None:
+    _login(world)
+    html = world.client.get("/frictions/alpha-fr-renewal").text
+    assert 'id="rename"' in html and 'data-theme="alpha-th-renewal"' in html and "Renommer" in html
+    _login(world, "read")
+    assert 'id="rename"' not in world.client.get("/frictions/alpha-fr-renewal").text
+
+
+def test_chat_page_suggests_questions(world: Any) -> None:
+    _login(world)
+    html = world.client.get("/chat").text
+    assert 'class="suggestion secondary">Quelles sont les 3 actions prioritaires ?' in html

@@ -1,9 +1,14 @@
-"""Numbers, durations, deltas and dates formatted for French or English readers."""
+"""Words and numbers for French or English readers.
+
+KPI, channel, status and signal names; numbers, durations, deltas and dates in the reader's locale. The
+report, the web app and the chat all use them, so a number reads the same everywhere.
+"""
 
 from __future__ import annotations
 
 import math
 from datetime import date
+from typing import Any
 
 NNBSP = "\u202f"
 """Narrow no-break space: French thousands separator and the space before % and units."""
@@ -36,6 +41,116 @@ METRICS: dict[str, dict[str, str]] = {
     },
     "repeat_rate": {"kind": "share", "better": "lower", "fr": "Recontacts", "en": "Repeat contacts"},
 }
+
+NOUNS: dict[str, dict[str, str]] = {
+    "response_time": {"fr": "le temps d'attente moyen", "en": "the average wait"},
+    "service_level": {"fr": "le niveau de service", "en": "the service level"},
+    "first_response": {"fr": "le délai de première réponse écrite", "en": "the first written reply time"},
+    "fcr": {"fr": "la résolution au premier contact (FCR)", "en": "first-contact resolution (FCR)"},
+    "csat": {"fr": "la satisfaction (CSAT)", "en": "satisfaction (CSAT)"},
+    "engagement": {"fr": "la part de rappels tenus", "en": "the share of follow-ups kept"},
+    "attrition": {"fr": "l'attrition", "en": "attrition"},
+    "abandonment": {"fr": "le taux d'abandon", "en": "the abandonment rate"},
+    "volume": {"fr": "le volume de contacts", "en": "the contact volume"},
+    "aht": {"fr": "la durée moyenne de traitement", "en": "the average handle time"},
+    "repeat_rate": {"fr": "le taux de recontact", "en": "the repeat-contact rate"},
+}
+"""KPI names inside a sentence, with their article."""
+
+CHANNELS: dict[str, dict[str, str]] = {
+    "phone": {"fr": "téléphone", "en": "phone"},
+    "chat": {"fr": "chat", "en": "chat"},
+    "email": {"fr": "e-mail", "en": "e-mail"},
+    "sms": {"fr": "SMS", "en": "SMS"},
+    "portal": {"fr": "portail", "en": "portal"},
+    "voicebot": {"fr": "serveur vocal", "en": "voicebot"},
+    "other": {"fr": "autre", "en": "other"},
+}
+DIMENSIONS: dict[str, dict[str, str]] = {
+    "queue": {"fr": "file", "en": "queue"},
+    "channel": {"fr": "canal", "en": "channel"},
+    "hour": {"fr": "heure", "en": "hour"},
+    "weekday": {"fr": "jour", "en": "day"},
+    "agent": {"fr": "agent", "en": "agent"},
+    "language": {"fr": "langue", "en": "language"},
+    "theme": {"fr": "thème", "en": "theme"},
+    "direction": {"fr": "sens", "en": "direction"},
+    "week": {"fr": "semaine", "en": "week"},
+}
+STATUSES: dict[str, dict[str, str]] = {
+    "proposed": {"fr": "proposée", "en": "proposed"},
+    "accepted": {"fr": "acceptée", "en": "accepted"},
+    "in_progress": {"fr": "en cours", "en": "in progress"},
+    "done": {"fr": "réalisée", "en": "done"},
+    "rejected": {"fr": "rejetée", "en": "rejected"},
+}
+EFFORTS: dict[str, dict[str, str]] = {
+    "S": {"fr": "faible", "en": "small"},
+    "M": {"fr": "moyen", "en": "medium"},
+    "L": {"fr": "important", "en": "large"},
+}
+WEEKDAYS = {
+    "fr": ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+}
+LANGUAGES = {"fr": {"fr": "français", "en": "French"}, "en": {"fr": "anglais", "en": "English"}}
+
+
+def lang(language: str | None) -> str:
+    """The language code for words and numbers: fr for French, en for anything else."""
+    return "fr" if (language or "").lower().startswith("fr") else "en"
+
+
+def _word(table: dict[str, dict[str, str]], key: Any, language: str) -> str:
+    entry = table.get(str(key))
+    return entry[lang(language)] if entry else str(key).replace("_", " ")
+
+
+def metric_noun(metric: str, language: str) -> str:
+    """A KPI name inside a sentence ("la satisfaction (CSAT)", "the average wait")."""
+    return _word(NOUNS, metric, language)
+
+
+def channel_label(channel: str, language: str) -> str:
+    """A channel in words ("téléphone", "e-mail")."""
+    return _word(CHANNELS, channel, language)
+
+
+def dimension_label(dimension: str, language: str) -> str:
+    """A segment dimension in words ("file", "canal", "heure")."""
+    return _word(DIMENSIONS, dimension, language)
+
+
+def status_label(status: str, language: str) -> str:
+    """An action status in words ("en cours")."""
+    return _word(STATUSES, status, language)
+
+
+def effort_label(effort: str, language: str) -> str:
+    """An effort S/M/L in words ("faible", "moyen", "important")."""
+    return _word(EFFORTS, effort, language)
+
+
+def segment_value(dimension: str, value: Any, language: str) -> str:
+    """One segment value for a reader: hours as '8 h', weekdays by name, channels and languages in words."""
+    if dimension == "hour" and isinstance(value, int):
+        return f"{value}{NNBSP}h" if lang(language) == "fr" else f"{value}:00"
+    if dimension == "hours" and isinstance(value, list) and value:
+        low, high = min(value), max(value) + 1
+        return f"{low}–{high}{NNBSP}h" if lang(language) == "fr" else f"{low}:00–{high}:00"
+    if dimension == "weekday" and isinstance(value, int) and 1 <= value <= 7:
+        return WEEKDAYS[lang(language)][value - 1]
+    if dimension == "channel":
+        return channel_label(str(value), language)
+    if dimension == "language":
+        return _word(LANGUAGES, value, language)
+    return str(value)
+
+
+def segment_text(segment: dict[str, Any], language: str = "fr") -> str:
+    """A segment for a reader: 'radiologie · lundi · 8–10 h'."""
+    return " · ".join(segment_value(name, value, language) for name, value in segment.items())
+
 
 _MONTHS_FR = [
     "janv.",
@@ -92,8 +207,11 @@ def duration(seconds: float | None, language: str) -> str:
     total = int(round(seconds))
     if abs(total) < 120:
         return f"{number(total, language)}{NNBSP}s"
-    minutes, secs = divmod(abs(total), 60)
     sign = "−" if total < 0 else ""
+    if abs(total) >= 3 * 3600:
+        hours, rest = divmod(abs(total), 3600)
+        return f"{sign}{number(hours, language)}{NNBSP}h{NNBSP}{rest // 60:02d}"
+    minutes, secs = divmod(abs(total), 60)
     return f"{sign}{number(minutes, language)}{NNBSP}min{NNBSP}{secs:02d}{NNBSP}s"
 
 
@@ -118,6 +236,16 @@ def kpi_delta(metric: str, delta: float | None, language: str, unit: str | None 
     if kind == "seconds":
         return f"{sign}{duration(delta, language)}"
     return f"{sign}{number(delta, language, 0)}"
+
+
+def impact_delta(metric: str, delta: float | None, language: str) -> str:
+    """An action's expected change: points for shares, time for seconds, a share of contacts for volume."""
+    if delta is None:
+        return "–"
+    if metric_kind(metric) == "count":  # playbook volume effects are relative: −0.05 = 5 % fewer contacts
+        sign = "+" if delta > 0 else ""
+        return f"{sign}{percent(delta, language, 0)}"
+    return kpi_delta(metric, delta, language)
 
 
 def trend(metric: str, delta: float | None, p_value: float | None = None) -> str:
@@ -163,18 +291,29 @@ SIGNALS: dict[str, dict[str, str]] = {
     "fcr_gap": {"fr": "Écart FCR", "en": "FCR gap"},
     "growth": {"fr": "Croissance", "en": "Growth"},
     "p_value": {"fr": "Significativité", "en": "Significance"},
+    "emerging": {"fr": "Émergente", "en": "Emerging"},
+    "effort": {"fr": "Verbatims d'effort", "en": "Effort phrases"},
+    "wait": {"fr": "Attente", "en": "Wait"},
+    "volume": {"fr": "Volume", "en": "Volume"},
+    "engagement": {"fr": "Rappels tenus", "en": "Follow-ups kept"},
+    "aht": {"fr": "Durée de traitement", "en": "Handle time"},
+    "transfer": {"fr": "Transferts", "en": "Transfers"},
 }
 """Friction signals shown to managers, in this order, with their readable names."""
 SHARE_SIGNALS = ("csat", "fcr", "repeat_rate", "abandonment", "effort_share")
-HIDDEN_SIGNALS = frozenset({"severity", "trend", "baseline_weekly", "too_few", "score", "findings"})
+HIDDEN_SIGNALS = frozenset(
+    {"severity", "trend", "baseline_weekly", "too_few", "score", "findings", "worse", "anomalies"}
+)
 """Internal figures of the score (kept in the JSON, not shown)."""
 
 
 def signal_rows(signals: dict[str, object], language: str) -> list[tuple[str, str]]:
     """The signals a manager reads: known ones first with readable names, then other scalar figures."""
-    lang = "fr" if language == "fr" else "en"
+    code = lang(language)
     rows = [
-        (SIGNALS[k][lang], signal(k, signals[k], language)) for k in SIGNALS if signals.get(k) is not None
+        (SIGNALS[k][code], signal(k, signals[k], language))
+        for k in SIGNALS
+        if signals.get(k) is not None and not isinstance(signals[k], (list, dict))
     ]
     for name, value in signals.items():
         if name in SIGNALS or name in HIDDEN_SIGNALS or isinstance(value, (list, dict)) or value is None:
