@@ -26,6 +26,7 @@ from prompts.labels import THEME_LABEL_SYSTEM, THEME_LABEL_TASK
 from store.db import Store
 from store.schema import InteractionRow
 from store.theme_labels import clean_label, theme_labels, write_generated_label
+from tools.evidence import transcript_block
 
 log = logging.getLogger("parcours.agent")
 
@@ -85,7 +86,7 @@ def model_labels(
     for theme_id, (sentences, keywords) in themes.items():
         language = LANGUAGE_NAMES[_language(sentences)]
         lines = "\n".join(
-            EVIDENCE_LINE.format(interaction_id=f"{theme_id}-{i}", quote=" ".join(s.split())[:240])
+            EVIDENCE_LINE.format(block=transcript_block(f"{theme_id}-{i}", s, limit=240))
             for i, s in enumerate(sentences[:6], start=1)
         )
         blocks.append(
