@@ -2,6 +2,12 @@
 
 SQL is written first, in one transaction per chunk, so an interruption never leaves a half-written record;
 the vector index is derived and updated after each committed chunk (its failure never loses the SQL record).
+
+Every record is contained: whatever goes wrong while it is validated, redacted or written (a malformed date,
+attributes nested 500 deep, a value the database refuses) rejects that record alone, with its index, id and
+reason. New records are inserted with `INSERT … ON CONFLICT DO NOTHING` and known ones locked in a fixed
+order before they are compared and updated, so clients sending overlapping batches at the same time never
+collide: each record ends up stored exactly once.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -17,17 +24,27 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from core.models import Interaction
-from core.privacy import national_id_kind, redact, redact_turns
+from core.privacy import contact_kind, national_id_kind, redact, redact_turns
+from core.privacy.pseudonyms import pseudonym
 from store.db import Store
 from store.parsers import ParseError, detect_format, read_records
+from store.pseudonyms import store_key
 from store.schema import IngestBatchRow, IngestErrorRow, InteractionRow, TurnRow
 
 log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
 MAX_ERRORS_KEPT = 10_000
+_RETRIES = 5
+_QUEUE_CHARS = 200
+_REASON_CHARS = 300
+
+Prepared = dict[tuple[str, str], tuple[int, dict[str, Any], list[dict[str, Any]]]]
+"""(tenant, id) → (index in the input, interaction row values, turn rows)."""
 
 
 class Indexer(Protocol):
@@ -73,6 +90,7 @@ def _utc_naive(value: datetime | None) -> datetime | None:
 
 
 def _redact_value(value: Any) -> Any:
+    # Attributes are at most a few levels deep (checked by the model), so recursion is bounded.
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, dict):
@@ -82,16 +100,42 @@ def _redact_value(value: Any) -> Any:
     return value
 
 
-def prepare(record: dict[str, Any], store: Store) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Validate and redact one record into its row values and turns; raises ValueError when invalid."""
-    try:
-        item = Interaction.model_validate(record)
-    except ValidationError as exc:
-        raise ValueError(_format_validation(exc)) from None
+def _attribute_keys(value: Any) -> Iterator[str]:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            yield from node
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _check_identifiers(item: Interaction) -> None:
+    """Refuse identifiers that would carry a national id or contact details into storage."""
     if item.patient_ref and (kind := national_id_kind(item.patient_ref)):
         raise ValueError(
             f"patient_ref looks like a national identifier ({kind}); send a pseudonymous key instead"
         )
+    if item.patient_ref and (kind := contact_kind(item.patient_ref)):
+        raise ValueError(f"patient_ref holds contact details ({kind}); send a pseudonymous key instead")
+    if kind := contact_kind(item.id):
+        raise ValueError(f"id holds contact details or a national identifier ({kind}); use an opaque id")
+    for key in _attribute_keys(item.attributes):
+        if kind := contact_kind(key):
+            raise ValueError(f"an attribute name holds contact details ({kind}); use plain names")
+
+
+def prepare(
+    record: dict[str, Any], store: Store, key: bytes | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Validate, redact and pseudonymize one record into its row values and turns; raises ValueError."""
+    try:
+        item = Interaction.model_validate(record)
+    except ValidationError as exc:
+        raise ValueError(_format_validation(exc)) from None
+    _check_identifiers(item)
+    key = key if key is not None else store_key(store)
     raw_turns = item.turns()
     cleaned = redact_turns([(t.speaker.value, t.text) for t in raw_turns])
     turns: list[dict[str, Any]] = [
@@ -106,7 +150,7 @@ def prepare(record: dict[str, Any], store: Store) -> tuple[dict[str, Any], list[
         "ext_id": item.id,
         "channel": item.channel.value,
         "direction": item.direction.value,
-        "queue": item.queue,
+        "queue": redact(item.queue)[:_QUEUE_CHARS] if item.queue else None,
         "started_at": _utc_naive(item.started_at),
         "ended_at": _utc_naive(item.ended_at),
         "local_date": local.date(),
@@ -122,9 +166,15 @@ def prepare(record: dict[str, Any], store: Store) -> tuple[dict[str, Any], list[
         "follow_up_due_at": _utc_naive(follow.due_at) if follow else None,
         "follow_up_done_at": _utc_naive(follow.done_at) if follow else None,
         "csat": item.csat,
-        "reason": redact(item.reason) if item.reason else None,
-        "patient_ref": item.patient_ref,
-        "agent_ref": item.agent_ref,
+        "reason": redact(item.reason)[:_REASON_CHARS] if item.reason else None,
+        "patient_ref": (
+            pseudonym(item.patient_ref, key=key, tenant=item.tenant, kind="patient")
+            if item.patient_ref
+            else None
+        ),
+        "agent_ref": (
+            pseudonym(item.agent_ref, key=key, tenant=item.tenant, kind="agent") if item.agent_ref else None
+        ),
         "language": item.language,
         "attributes": _redact_value(item.attributes),
         "patient_text": "\n".join(t["text"] for t in turns if t["speaker"] == "patient"),
@@ -133,6 +183,24 @@ def prepare(record: dict[str, Any], store: Store) -> tuple[dict[str, Any], list[
     canonical = json.dumps({**values, "turns": turns}, sort_keys=True, default=str, ensure_ascii=False)
     values["content_hash"] = hashlib.sha256(canonical.encode()).hexdigest()
     return values, turns
+
+
+def _unreadable(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "the record is nested too deeply to be read"
+    return f"the record could not be processed ({type(exc).__name__})"
+
+
+class _Vanished(Exception):
+    """A known record was deleted (erased) while the chunk was being written: the write is retried."""
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    """Lock waits that ran out, deadlocks and serialization failures: the same write can simply be retried."""
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if code in ("40001", "40P01", "55P03"):
+        return True
+    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
 
 
 class _Batch:
@@ -145,6 +213,7 @@ class _Batch:
         self.collect = collect
         self.tenant = tenant
         self.indexer = indexer
+        self.key = store_key(store)
         self.summary = IngestSummary(batch_id=f"in-{uuid.uuid4().hex[:12]}")
         self.pending: list[tuple[int, dict[str, Any]]] = []
         self.errors: list[IngestError] = []
@@ -156,7 +225,8 @@ class _Batch:
             )
 
     def reject(self, index: int, record_id: Any, error: str) -> None:
-        err = IngestError(index=index, id=str(record_id) if record_id is not None else None, error=error)
+        rid = str(record_id)[:200] if record_id is not None else None
+        err = IngestError(index=index, id=rid, error=error)
         self.summary.rejected += 1
         self._result({"index": index, "id": err.id, "status": "rejected", "error": error})
         if len(self.summary.errors) < MAX_ERRORS_KEPT:
@@ -166,6 +236,9 @@ class _Batch:
     def add(self, index: int, record: dict[str, Any] | ParseError) -> None:
         if isinstance(record, ParseError):
             self.reject(index, record.record_id, record.error)
+            return
+        if not isinstance(record, dict):
+            self.reject(index, None, "a record must be a JSON object")
             return
         if self.tenant is not None:
             named = record.get("tenant")
@@ -178,12 +251,16 @@ class _Batch:
             self.flush()
 
     def flush(self) -> None:
-        prepared: dict[tuple[str, str], tuple[int, dict[str, Any], list[dict[str, Any]]]] = {}
+        prepared: Prepared = {}
         for index, record in self.pending:
             try:
-                values, turns = prepare(record, self.store)
+                values, turns = prepare(record, self.store, self.key)
             except ValueError as exc:
                 self.reject(index, record.get("id"), str(exc))
+                continue
+            except Exception as exc:  # whatever one record does (RecursionError included), the others go in
+                log.warning("record %s could not be prepared: %r", index, exc)
+                self.reject(index, record.get("id"), _unreadable(exc))
                 continue
             key = (values["tenant"], values["ext_id"])
             if key in prepared:  # the same id twice in a chunk: the later one wins
@@ -206,60 +283,42 @@ class _Batch:
         if self.collect:
             self.summary.results.append(entry)
 
-    def _write(
-        self, prepared: dict[tuple[str, str], tuple[int, dict[str, Any], list[dict[str, Any]]]]
-    ) -> list[int]:
-        now = _now()
+    def _write(self, prepared: Prepared) -> list[int]:
+        """Write a chunk in one transaction; if the database refuses it, write its records one by one."""
+        items = sorted(prepared.items())  # one lock order for every client: no deadlock between chunks
+        try:
+            return self._apply(self._write_retrying(items))
+        except Exception as exc:  # find the record the database refuses, keep the others
+            log.warning("chunk of %d records refused (%r); writing them one by one", len(items), exc)
         changed: list[int] = []
-        with self.store.session() as session:
-            existing: dict[tuple[str, str], tuple[int, str]] = {}
-            by_tenant: dict[str, list[str]] = {}
-            for tenant, ext_id in prepared:
-                by_tenant.setdefault(tenant, []).append(ext_id)
-            for tenant, ids in by_tenant.items():
-                rows = session.execute(
-                    select(InteractionRow.pk, InteractionRow.ext_id, InteractionRow.content_hash).where(
-                        InteractionRow.tenant == tenant, InteractionRow.ext_id.in_(ids)
-                    )
-                )
-                existing.update({(tenant, ext): (pk, digest) for pk, ext, digest in rows})
-            inserts, inserts_turns, updates, updates_turns = [], [], [], []
-            for key, (index, values, turns) in prepared.items():
-                status = "accepted"
-                if key in existing:
-                    pk, digest = existing[key]
-                    if digest == values["content_hash"]:
-                        self.summary.unchanged += 1
-                        self._result({"index": index, "id": key[1], "status": "unchanged"})
-                        continue
-                    updates.append({"pk": pk, **values, "updated_at": now, "indexed_hash": None})
-                    updates_turns.append((pk, turns))
-                    status = "updated"
-                    self.summary.updated += 1
-                else:
-                    inserts.append({**values, "created_at": now, "updated_at": now})
-                    inserts_turns.append(turns)
-                    self.summary.accepted += 1
-                self._result({"index": index, "id": key[1], "status": status})
-            if updates:
-                session.execute(update(InteractionRow), updates)
-                pks = [pk for pk, _ in updates_turns]
-                session.execute(delete(TurnRow).where(TurnRow.interaction_pk.in_(pks)))
-                changed.extend(pks)
-            new_pks: list[int] = []
-            if inserts:
-                result = session.execute(
-                    insert(InteractionRow).returning(InteractionRow.pk, sort_by_parameter_order=True), inserts
-                )
-                new_pks = [row[0] for row in result]
-                changed.extend(new_pks)
-            turn_rows = [
-                {"interaction_pk": pk, **turn}
-                for pk, turns in [*updates_turns, *zip(new_pks, inserts_turns, strict=True)]
-                for turn in turns
-            ]
-            if turn_rows:
-                session.execute(insert(TurnRow), turn_rows)
+        for item in items:
+            try:
+                changed += self._apply(self._write_retrying([item]))
+            except Exception as exc:
+                log.warning("record %s refused by the database: %r", item[1][0], exc)
+                self.reject(item[1][0], item[0][1], f"the database refused the record ({type(exc).__name__})")
+        return changed
+
+    def _write_retrying(
+        self, items: list[tuple[tuple[str, str], tuple[int, dict[str, Any], list[dict[str, Any]]]]]
+    ) -> list[tuple[int, str, str, int | None]]:
+        for attempt in range(_RETRIES):
+            try:
+                return _write_chunk(self.store, items)
+            except (DBAPIError, _Vanished) as exc:
+                if attempt == _RETRIES - 1 or (isinstance(exc, DBAPIError) and not _retryable(exc)):
+                    raise
+                time.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _apply(self, outcomes: list[tuple[int, str, str, int | None]]) -> list[int]:
+        """Count the outcomes of a committed write; returns the changed primary keys."""
+        changed = []
+        for index, ext_id, status, pk in outcomes:
+            setattr(self.summary, status, getattr(self.summary, status) + 1)
+            self._result({"index": index, "id": ext_id, "status": status})
+            if pk is not None:
+                changed.append(pk)
         return changed
 
     def _write_errors(self) -> None:
@@ -291,6 +350,77 @@ class _Batch:
                 )
             )
         return s
+
+
+def _insert_new(store: Store) -> Any:
+    module: Any = postgresql if store.dialect == "postgresql" else sqlite
+    return (
+        module.insert(InteractionRow)
+        .on_conflict_do_nothing(index_elements=["tenant", "ext_id"])
+        .returning(InteractionRow.pk, InteractionRow.tenant, InteractionRow.ext_id)
+    )
+
+
+def _write_chunk(
+    store: Store, items: list[tuple[tuple[str, str], tuple[int, dict[str, Any], list[dict[str, Any]]]]]
+) -> list[tuple[int, str, str, int | None]]:
+    """Upsert sorted records in one transaction; (index, id, outcome, changed pk or None) per record.
+
+    New records go in with ON CONFLICT DO NOTHING (a concurrent insert of the same id waits, then counts as
+    known); known ones are locked (PostgreSQL `FOR UPDATE`; SQLite holds the write lock from the first
+    insert), compared by content hash, and updated with their turns replaced.
+    """
+    now = _now()
+    by_key = dict(items)
+    outcomes: list[tuple[int, str, str, int | None]] = []
+    turn_rows: list[dict[str, Any]] = []
+    with store.session() as session:
+        inserted: dict[tuple[str, str], int] = {}
+        rows = [{**values, "created_at": now, "updated_at": now} for _, (_, values, _) in items]
+        for part in _parts(rows, CHUNK_SIZE):
+            for pk, tenant, ext_id in session.execute(_insert_new(store), part):
+                inserted[(tenant, ext_id)] = pk
+        known = [key for key, _ in items if key not in inserted]
+        existing: dict[tuple[str, str], tuple[int, str]] = {}
+        by_tenant: dict[str, list[str]] = {}
+        for tenant, ext_id in known:
+            by_tenant.setdefault(tenant, []).append(ext_id)
+        for tenant, ids in sorted(by_tenant.items()):
+            query = (
+                select(InteractionRow.pk, InteractionRow.ext_id, InteractionRow.content_hash)
+                .where(InteractionRow.tenant == tenant, InteractionRow.ext_id.in_(ids))
+                .order_by(InteractionRow.ext_id)
+            )
+            if store.dialect == "postgresql":
+                query = query.with_for_update()
+            existing.update({(tenant, ext): (pk, digest) for pk, ext, digest in session.execute(query)})
+        updates = []
+        for key in known:
+            index, values, turns = by_key[key]
+            if key not in existing:  # erased between our insert and this read: write the chunk again
+                raise _Vanished(key[1])
+            pk, digest = existing[key]
+            if digest == values["content_hash"]:
+                outcomes.append((index, key[1], "unchanged", None))
+                continue
+            updates.append({"pk": pk, **values, "updated_at": now, "indexed_hash": None})
+            turn_rows.extend({"interaction_pk": pk, **turn} for turn in turns)
+            outcomes.append((index, key[1], "updated", pk))
+        if updates:
+            session.execute(update(InteractionRow), updates)
+            session.execute(delete(TurnRow).where(TurnRow.interaction_pk.in_([u["pk"] for u in updates])))
+        for key, pk in inserted.items():
+            index, _, turns = by_key[key]
+            turn_rows.extend({"interaction_pk": pk, **turn} for turn in turns)
+            outcomes.append((index, key[1], "accepted", pk))
+        for part in _parts(turn_rows, 5 * CHUNK_SIZE):
+            session.execute(insert(TurnRow), part)
+    return outcomes
+
+
+def _parts(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
 
 
 def _now() -> datetime:

@@ -37,7 +37,16 @@ from core.privacy.patterns import (
     SPOKEN_EMAIL,
 )
 
-__all__ = ["KINDS", "PLACEHOLDERS", "PiiSpan", "find_pii", "national_id_kind", "redact", "redact_turns"]
+__all__ = [
+    "KINDS",
+    "PLACEHOLDERS",
+    "PiiSpan",
+    "contact_kind",
+    "find_pii",
+    "national_id_kind",
+    "redact",
+    "redact_turns",
+]
 
 KINDS: tuple[str, ...] = ("EMAIL", "IBAN", "NIR", "NHS", "CARD", "PHONE", "DOB", "NAME")
 """Every PII type, in detection priority order."""
@@ -212,6 +221,21 @@ def redact(text: str) -> str:
             break
         text = _replace(text, spans)
     return text
+
+
+def contact_kind(value: str) -> str | None:
+    """What a short identifier (an id, a ref, a key) gives away, if anything.
+
+    "NIR" or "NHS" when the value is a national identifier, "EMAIL" or "PHONE" when it holds an e-mail address
+    or a phone number, else None. Used to refuse identifiers that would carry contact details into storage.
+    """
+    kind = national_id_kind(value)
+    if kind is not None:
+        return kind
+    for span in _find(value, names=False):
+        if span.kind in ("EMAIL", "PHONE"):
+            return span.kind
+    return None
 
 
 def national_id_kind(value: str) -> str | None:
