@@ -15,7 +15,7 @@ from api.deps import load_embedder, load_index
 from api.errors import install_error_handlers
 from api.jobs import AnalysisJobs
 from api.metrics import Metrics, install_metrics
-from api.routes import actions, analyses, chat, findings, health, interactions, kpis, search, web
+from api.routes import actions, analyses, chat, findings, health, interactions, kpis, patients, search, web
 from core.settings import Settings, get_settings
 from store.db import Store
 
@@ -44,6 +44,7 @@ TAGS = [
     {"name": "findings", "description": "Themes and frictions of an analysis."},
     {"name": "actions", "description": "Ranked improvement actions and their lifecycle."},
     {"name": "chat", "description": "Questions answered by the chat agent, streamed as server-sent events."},
+    {"name": "patients", "description": "Erasure of a patient's data (right to erasure)."},
     {"name": "health", "description": "Liveness, readiness and Prometheus metrics."},
 ]
 
@@ -86,7 +87,7 @@ def create_app(
     )
     install_error_handlers(app)
     install_metrics(app, metrics)
-    for module in (interactions, kpis, search, analyses, findings, actions, chat, health, web):
+    for module in (interactions, patients, kpis, search, analyses, findings, actions, chat, health, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app

@@ -28,6 +28,8 @@ COMMAND_MODULES = [
     "cli.analyze_cmd",
     "cli.serve_cmd",
     "cli.demo_cmd",
+    "cli.erase_cmd",
+    "cli.purge_cmd",
 ]
 
 for _name in COMMAND_MODULES:

@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
 from core.privacy import redact
-from core.privacy.pseudonyms import audit_digest, pseudonym
+from core.privacy.pseudonyms import audit_digest, is_pseudonym, pseudonym
 from core.settings import Settings
 from store import erasure_steps as steps
 from store.db import Store
@@ -88,6 +88,8 @@ def erase_patient(
     key = store_key(store)
     tenants = [tenant] if tenant is not None else _tenants(store)
     pairs = {(t, pseudonym(patient_ref, key=key, tenant=t, kind="patient")) for t in tenants}
+    if is_pseudonym(patient_ref.strip(), "patient"):  # the pseudonym the API shows works as well
+        pairs |= {(t, patient_ref.strip()) for t in tenants}
     with store.session() as session:
         pks = sorted(
             pk
@@ -183,7 +185,7 @@ def run_erasure(
             )
         )
     if chroma is None:
-        chroma = _default_chroma(settings)
+        chroma = default_chroma(settings)
     erased = Erased()
     problems: list[str] = []
     try:
@@ -261,7 +263,7 @@ def _finish(store: Store, erasure_id: str, erased: Erased, problems: list[str], 
         )
 
 
-def _default_chroma(settings: Settings) -> Any | None:
+def default_chroma(settings: Settings) -> Any | None:
     """The Chroma client of the settings, or None when there is no vector index to erase from."""
     if settings.chroma_url is None and not (settings.home.expanduser() / "chroma").exists():
         return None

@@ -268,7 +268,7 @@ def test_openapi_documents_every_operation_with_examples(world: Any) -> None:
     operations = [
         op for path, ops in schema["paths"].items() if path.startswith("/v1") for op in ops.values()
     ]
-    assert len(operations) == 17
+    assert len(operations) == 19
     assert all(op.get("summary") and op.get("description") for op in operations)
     text = json.dumps(schema, ensure_ascii=False)
     for example in ("call-000123", "2026-W47", "Marie Dupont", "personne ne répond", "event: thread"):
