@@ -3,8 +3,9 @@
 - SQLite store: every connection runs with `secure_delete` (deleted content is overwritten with zeros); the
   full-text index `turns_fts` is merged ("optimize", which drops the erased words from its segments) and the
   write-ahead log is checkpointed and truncated, so `parcours.db-wal` holds no old page either.
-- PostgreSQL: `VACUUM FULL` rewrites the touched tables, their TOAST tables and their indexes (the GIN
-  full-text index included) into new files; dead row versions are not copied. It takes an exclusive lock on
+- PostgreSQL: `VACUUM (FULL, ANALYZE)` rewrites the touched tables, their TOAST tables and their indexes
+  (the GIN full-text index included) into new files, without the dead row versions, and refreshes their
+  statistics (so no erased value stays among a column's most common values). It takes an exclusive lock on
   each table while it runs.
 - Embedded Chroma: a delete is first written to Chroma's log and the vector index is persisted in batches;
   enough no-op writes are pushed through the collection to persist it and purge the log (Chroma keeps only
@@ -71,7 +72,7 @@ def vacuum_postgres(store: Store, tables: Iterable[str]) -> list[str]:
             if not conn.execute(text("SELECT to_regclass(:t)"), {"t": table}).scalar():
                 continue
             try:
-                conn.execute(text(f'VACUUM (FULL) "{table}"'))
+                conn.execute(text(f'VACUUM (FULL, ANALYZE) "{table}"'))
             except Exception as exc:
                 problems.append(f"VACUUM FULL {table} failed: {exc}")
     return problems

@@ -155,9 +155,10 @@ class JsonStream:
     def take(self, limit: int = MAX_ELEMENT_CHARS) -> Any:
         """Decode the value at the cursor and move past it (RecursionError if nested too deeply)."""
         end = self.value_end(limit)
-        text = self.buffer[self.pos : end]
-        self.pos = end
-        return json.loads(text)
+        start, self.pos = self.pos, end
+        if end - start > limit:
+            raise ValueError(f"a value is longer than {limit} characters")
+        return json.loads(self.buffer[start:end])
 
 
 def array_elements(stream: JsonStream, *, what: str = "element") -> Iterator[tuple[int, Any]]:
