@@ -48,7 +48,8 @@ def checkpoint_time(checkpoint_id: str) -> datetime | None:
 
 def _as_text(value: object) -> str:
     if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).decode("utf-8", errors="ignore")
+        # Serializer bytes (msgpack headers) become U+FFFD, which separates words as they were separated.
+        return bytes(value).decode("utf-8", errors="replace")
     return "" if value is None else str(value)
 
 

@@ -31,6 +31,8 @@ SHINGLE = 5
 _WORD = re.compile(r"\w+")
 _TOKEN = re.compile(r"[\w\-@/#+]+(?:\.[\w\-@/#+]+)*")
 """What an id looks like inside a text; ids with other characters are looked for as plain substrings."""
+_SUBSTRING_SEARCH = 400
+"""Up to this many erased values, `hits` also looks for each as a plain substring."""
 _ID_LISTS = frozenset({"interaction_ids", "unassigned_ids"})
 _TERM_LISTS = frozenset({"keywords"})
 
@@ -75,7 +77,10 @@ class Scrubber:
         """Whether the text holds an erased id or ref."""
         if not self._needles:
             return False
-        return not self._needles.isdisjoint(_TOKEN.findall(text)) or any(o in text for o in self._odd)
+        if not self._needles.isdisjoint(_TOKEN.findall(text)) or any(o in text for o in self._odd):
+            return True
+        # Serialized state may glue a length byte to a value: look for the values themselves when few.
+        return len(self._needles) <= _SUBSTRING_SEARCH and any(n in text for n in self._needles)
 
     def text(self, value: str, *, passages: bool = True) -> str:
         """The text with erased ids, refs, passages and words replaced by the marker."""
