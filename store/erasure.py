@@ -33,6 +33,7 @@ from core.settings import Settings
 from store import erasure_steps as steps
 from store.db import Store
 from store.erasure_steps import DerivedTexts, Erased, ErasureFailed
+from store.erasure_terms import unique_terms
 from store.pseudonyms import store_key
 from store.schema import ErasureRow, InteractionRow
 from store.scrub import Scrubber, marker, shingles
@@ -230,7 +231,7 @@ def scrub_everywhere(
         ids=frozenset(erased.ids),
         refs=frozenset(erased.refs | extra_refs),
         passages=frozenset(shingles(erased.texts)) if passages else frozenset(),
-        terms=frozenset(steps.unique_terms(store=store, tenants=erased.tenants, texts=erased.texts))
+        terms=frozenset(unique_terms(store=store, tenants=erased.tenants, texts=erased.texts))
         if passages
         else frozenset(),
         language=language,

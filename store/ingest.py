@@ -12,8 +12,6 @@ collide: each record ends up stored exactly once.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 import uuid
@@ -22,26 +20,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, OperationalError
+from pydantic import BaseModel, Field
+from sqlalchemy import insert, update
+from sqlalchemy.exc import DBAPIError
 
-from core.models import Interaction
-from core.privacy import contact_kind, national_id_kind, redact, redact_turns
-from core.privacy.pseudonyms import pseudonym
 from store.db import Store
 from store.parsers import ParseError, detect_format, read_records
 from store.pseudonyms import store_key
-from store.schema import IngestBatchRow, IngestErrorRow, InteractionRow, TurnRow
+from store.records import prepare
+from store.schema import IngestBatchRow, IngestErrorRow
+from store.upsert import CHUNK_SIZE, Item, Vanished, retryable, write_chunk
 
 log = logging.getLogger(__name__)
 
-CHUNK_SIZE = 500
 MAX_ERRORS_KEPT = 10_000
 _RETRIES = 5
-_QUEUE_CHARS = 200
-_REASON_CHARS = 300
 
 Prepared = dict[tuple[str, str], tuple[int, dict[str, Any], list[dict[str, Any]]]]
 """(tenant, id) → (index in the input, interaction row values, turn rows)."""
@@ -76,131 +69,10 @@ class IngestSummary(BaseModel):
     results: list[dict[str, Any]] = Field(default_factory=list, exclude=True)
 
 
-def _format_validation(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "record"
-        message = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}: {message}")
-    return "; ".join(parts)
-
-
-def _utc_naive(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
-
-
-def _redact_value(value: Any) -> Any:
-    # Attributes are at most a few levels deep (checked by the model), so recursion is bounded.
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {k: _redact_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact_value(v) for v in value]
-    return value
-
-
-def _attribute_keys(value: Any) -> Iterator[str]:
-    stack = [value]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            yield from node
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-
-
-def _check_identifiers(item: Interaction) -> None:
-    """Refuse identifiers that would carry a national id or contact details into storage."""
-    if item.patient_ref and (kind := national_id_kind(item.patient_ref)):
-        raise ValueError(
-            f"patient_ref looks like a national identifier ({kind}); send a pseudonymous key instead"
-        )
-    if item.patient_ref and (kind := contact_kind(item.patient_ref)):
-        raise ValueError(f"patient_ref holds contact details ({kind}); send a pseudonymous key instead")
-    if kind := contact_kind(item.id):
-        raise ValueError(f"id holds contact details or a national identifier ({kind}); use an opaque id")
-    for key in _attribute_keys(item.attributes):
-        if kind := contact_kind(key):
-            raise ValueError(f"an attribute name holds contact details ({kind}); use plain names")
-
-
-def prepare(
-    record: dict[str, Any], store: Store, key: bytes | None = None
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Validate, redact and pseudonymize one record into its row values and turns; raises ValueError."""
-    try:
-        item = Interaction.model_validate(record)
-    except ValidationError as exc:
-        raise ValueError(_format_validation(exc)) from None
-    _check_identifiers(item)
-    key = key if key is not None else store_key(store)
-    raw_turns = item.turns()
-    cleaned = redact_turns([(t.speaker.value, t.text) for t in raw_turns])
-    turns: list[dict[str, Any]] = [
-        {"seq": i, "speaker": t.speaker.value, "text": text}
-        for i, (t, text) in enumerate(zip(raw_turns, cleaned, strict=True))
-    ]
-    local = item.started_at.astimezone(store.tz)
-    iso = local.isocalendar()
-    follow = item.follow_up
-    values: dict[str, Any] = {
-        "tenant": item.tenant,
-        "ext_id": item.id,
-        "channel": item.channel.value,
-        "direction": item.direction.value,
-        "queue": redact(item.queue)[:_QUEUE_CHARS] if item.queue else None,
-        "started_at": _utc_naive(item.started_at),
-        "ended_at": _utc_naive(item.ended_at),
-        "local_date": local.date(),
-        "local_hour": local.hour,
-        "local_weekday": iso.weekday,
-        "iso_week": f"{iso.year}-W{iso.week:02d}",
-        "wait_seconds": item.wait_seconds,
-        "first_response_seconds": item.first_response_seconds,
-        "handle_seconds": item.handle_seconds,
-        "abandoned": item.abandoned,
-        "resolved": item.resolved,
-        "follow_up_required": bool(follow and follow.required),
-        "follow_up_due_at": _utc_naive(follow.due_at) if follow else None,
-        "follow_up_done_at": _utc_naive(follow.done_at) if follow else None,
-        "csat": item.csat,
-        "reason": redact(item.reason)[:_REASON_CHARS] if item.reason else None,
-        "patient_ref": (
-            pseudonym(item.patient_ref, key=key, tenant=item.tenant, kind="patient")
-            if item.patient_ref
-            else None
-        ),
-        "agent_ref": (
-            pseudonym(item.agent_ref, key=key, tenant=item.tenant, kind="agent") if item.agent_ref else None
-        ),
-        "language": item.language,
-        "attributes": _redact_value(item.attributes),
-        "patient_text": "\n".join(t["text"] for t in turns if t["speaker"] == "patient"),
-        "full_text": "\n".join(f"{t['speaker']}: {t['text']}" for t in turns),
-    }
-    canonical = json.dumps({**values, "turns": turns}, sort_keys=True, default=str, ensure_ascii=False)
-    values["content_hash"] = hashlib.sha256(canonical.encode()).hexdigest()
-    return values, turns
-
-
 def _unreadable(exc: BaseException) -> str:
     if isinstance(exc, RecursionError):
         return "the record is nested too deeply to be read"
     return f"the record could not be processed ({type(exc).__name__})"
-
-
-class _Vanished(Exception):
-    """A known record was deleted (erased) while the chunk was being written: the write is retried."""
-
-
-def _retryable(exc: DBAPIError) -> bool:
-    """Lock waits that ran out, deadlocks and serialization failures: the same write can simply be retried."""
-    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    if code in ("40001", "40P01", "55P03"):
-        return True
-    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
 
 
 class _Batch:
@@ -299,14 +171,12 @@ class _Batch:
                 self.reject(item[1][0], item[0][1], f"the database refused the record ({type(exc).__name__})")
         return changed
 
-    def _write_retrying(
-        self, items: list[tuple[tuple[str, str], tuple[int, dict[str, Any], list[dict[str, Any]]]]]
-    ) -> list[tuple[int, str, str, int | None]]:
+    def _write_retrying(self, items: list[Item]) -> list[tuple[int, str, str, int | None]]:
         for attempt in range(_RETRIES):
             try:
-                return _write_chunk(self.store, items)
-            except (DBAPIError, _Vanished) as exc:
-                if attempt == _RETRIES - 1 or (isinstance(exc, DBAPIError) and not _retryable(exc)):
+                return write_chunk(self.store, items)
+            except (DBAPIError, Vanished) as exc:
+                if attempt == _RETRIES - 1 or (isinstance(exc, DBAPIError) and not retryable(exc)):
                     raise
                 time.sleep(0.05 * 2**attempt)
         raise AssertionError("unreachable")
@@ -350,77 +220,6 @@ class _Batch:
                 )
             )
         return s
-
-
-def _insert_new(store: Store) -> Any:
-    module: Any = postgresql if store.dialect == "postgresql" else sqlite
-    return (
-        module.insert(InteractionRow)
-        .on_conflict_do_nothing(index_elements=["tenant", "ext_id"])
-        .returning(InteractionRow.pk, InteractionRow.tenant, InteractionRow.ext_id)
-    )
-
-
-def _write_chunk(
-    store: Store, items: list[tuple[tuple[str, str], tuple[int, dict[str, Any], list[dict[str, Any]]]]]
-) -> list[tuple[int, str, str, int | None]]:
-    """Upsert sorted records in one transaction; (index, id, outcome, changed pk or None) per record.
-
-    New records go in with ON CONFLICT DO NOTHING (a concurrent insert of the same id waits, then counts as
-    known); known ones are locked (PostgreSQL `FOR UPDATE`; SQLite holds the write lock from the first
-    insert), compared by content hash, and updated with their turns replaced.
-    """
-    now = _now()
-    by_key = dict(items)
-    outcomes: list[tuple[int, str, str, int | None]] = []
-    turn_rows: list[dict[str, Any]] = []
-    with store.session() as session:
-        inserted: dict[tuple[str, str], int] = {}
-        rows = [{**values, "created_at": now, "updated_at": now} for _, (_, values, _) in items]
-        for part in _parts(rows, CHUNK_SIZE):
-            for pk, tenant, ext_id in session.execute(_insert_new(store), part):
-                inserted[(tenant, ext_id)] = pk
-        known = [key for key, _ in items if key not in inserted]
-        existing: dict[tuple[str, str], tuple[int, str]] = {}
-        by_tenant: dict[str, list[str]] = {}
-        for tenant, ext_id in known:
-            by_tenant.setdefault(tenant, []).append(ext_id)
-        for tenant, ids in sorted(by_tenant.items()):
-            query = (
-                select(InteractionRow.pk, InteractionRow.ext_id, InteractionRow.content_hash)
-                .where(InteractionRow.tenant == tenant, InteractionRow.ext_id.in_(ids))
-                .order_by(InteractionRow.ext_id)
-            )
-            if store.dialect == "postgresql":
-                query = query.with_for_update()
-            existing.update({(tenant, ext): (pk, digest) for pk, ext, digest in session.execute(query)})
-        updates = []
-        for key in known:
-            index, values, turns = by_key[key]
-            if key not in existing:  # erased between our insert and this read: write the chunk again
-                raise _Vanished(key[1])
-            pk, digest = existing[key]
-            if digest == values["content_hash"]:
-                outcomes.append((index, key[1], "unchanged", None))
-                continue
-            updates.append({"pk": pk, **values, "updated_at": now, "indexed_hash": None})
-            turn_rows.extend({"interaction_pk": pk, **turn} for turn in turns)
-            outcomes.append((index, key[1], "updated", pk))
-        if updates:
-            session.execute(update(InteractionRow), updates)
-            session.execute(delete(TurnRow).where(TurnRow.interaction_pk.in_([u["pk"] for u in updates])))
-        for key, pk in inserted.items():
-            index, _, turns = by_key[key]
-            turn_rows.extend({"interaction_pk": pk, **turn} for turn in turns)
-            outcomes.append((index, key[1], "accepted", pk))
-        for part in _parts(turn_rows, 5 * CHUNK_SIZE):
-            session.execute(insert(TurnRow), part)
-    return outcomes
-
-
-def _parts(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
 
 
 def _now() -> datetime:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from core.privacy.pseudonyms import (
     Kind,
@@ -46,17 +47,25 @@ def store_key(store: Store) -> bytes:
 
 
 def _adopt(store: Store, key: bytes, fingerprint: str) -> None:
+    module: Any = postgresql if store.dialect == "postgresql" else sqlite
+    claim = (
+        module.insert(PrivacyStateRow)
+        .values(name=FINGERPRINT, value=fingerprint, updated_at=_now())
+        .on_conflict_do_nothing(index_elements=["name"])
+        .returning(PrivacyStateRow.name)
+    )
     with store.session() as session:
-        row = session.get(PrivacyStateRow, FINGERPRINT)
-        if row is not None:
-            if row.value != fingerprint:
+        # A write first: a concurrent first start waits for this one, then finds the fingerprint.
+        if session.execute(claim).first() is None:
+            stored = session.execute(
+                select(PrivacyStateRow.value).where(PrivacyStateRow.name == FINGERPRINT)
+            ).scalar_one()
+            if stored != fingerprint:
                 raise PseudonymKeyError(
                     "this process's pseudonym key is not the one the database was filled with: set "
                     "PARCOURS_PSEUDONYM_KEY (or copy pseudonym.key into PARCOURS_HOME) to the original key"
                 )
             return
-        session.add(PrivacyStateRow(name=FINGERPRINT, value=fingerprint, updated_at=_now()))
-        session.flush()  # takes the write lock: a concurrent first start waits here, then finds the row
         columns: list[tuple[Kind, Any]] = [
             ("patient", InteractionRow.patient_ref),
             ("agent", InteractionRow.agent_ref),

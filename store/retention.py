@@ -140,6 +140,7 @@ def _purge_interactions(
 ) -> list[str]:
     if chroma is None:
         chroma = default_chroma(settings)
+    previous: list[int] = []
     while True:
         with store.session() as session:
             pks = list(
@@ -152,6 +153,9 @@ def _purge_interactions(
             )
         if not pks:
             break
+        if pks == previous:  # nothing could be deleted: stop rather than loop
+            return [f"{len(pks)} interactions past the retention could not be deleted"]
+        previous = pks
         try:
             steps.delete_interactions(
                 store=store,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from pathlib import Path
@@ -13,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from api.batch_body import batch_records, read_body
 from api.deps import AdminKey, IndexDep, IngestKey, ReadKey, StoreDep
 from api.errors import ERROR_RESPONSES, ApiError, bad_request, not_found
 from api.queries import iso
@@ -143,66 +143,6 @@ def _response(data: dict[str, Any], results: list[RecordResult] | None = None) -
     )
 
 
-async def _read_body(request: Request, limit: int) -> str:
-    """The request body as text, refused with 413 past `limit` bytes (before anything is parsed)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise ApiError(
-            413, "too_large", f"the request body exceeds {limit} bytes; use /v1/interactions:import"
-        )
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise ApiError(
-                413, "too_large", f"the request body exceeds {limit} bytes; use /v1/interactions:import"
-            )
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise bad_request(f"the request body is not UTF-8 text (byte {exc.start})") from exc
-
-
-def _batch_records(body: str) -> list[Any]:
-    """The records of a batch body (a bare array or {"interactions": [...]}), one element at a time.
-
-    An element that cannot be read (nested too deeply, malformed inside balanced brackets) becomes a
-    ParseError for that record alone; a body that is not a JSON array or object is a 422.
-    """
-    from store.json_stream import ElementError, JsonStream, array_elements, object_array
-    from store.parsers import ParseError
-
-    stream = JsonStream(io.StringIO(body))
-    first = stream.peek()
-    if first == "[":
-        stream.pos += 1
-        elements = array_elements(stream, what="record")
-    elif first == "{":
-        stream.pos += 1
-        elements = object_array(stream, "interactions")
-    else:
-        raise ApiError(422, "invalid_input", "the request body is not valid JSON")
-    records: list[Any] = []
-    found = first == "["
-    for _, value in elements:
-        found = True
-        if isinstance(value, ElementError):
-            if "not closed" in value.error:
-                raise ApiError(422, "invalid_input", "the request body is not valid JSON")
-            records.append(ParseError(value.error))
-        else:
-            records.append(value)
-        if len(records) > MAX_BATCH:
-            raise ApiError(
-                413, "too_large", f"a batch holds at most {MAX_BATCH} records; send the rest apart"
-            )
-    if not found:
-        raise ApiError(
-            422, "invalid_input", 'invalid input: the body must be {"interactions": [...]} or a JSON array'
-        )
-    return records
-
-
 _BATCH_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {
@@ -249,8 +189,8 @@ async def post_interactions(
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         raise ApiError(415, "unsupported_media_type", "send the batch as application/json")
-    body = await _read_body(request, request.app.state.settings.max_request_bytes)
-    records = _batch_records(body)
+    body = await read_body(request, request.app.state.settings.max_request_bytes)
+    records = batch_records(body, max_records=MAX_BATCH)
     del body
     if not records:
         raise bad_request("the batch is empty")

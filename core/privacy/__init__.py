@@ -229,6 +229,9 @@ def contact_kind(value: str) -> str | None:
     "NIR" or "NHS" when the value is a national identifier, "EMAIL" or "PHONE" when it holds an e-mail address
     or a phone number, else None. Used to refuse identifiers that would carry contact details into storage.
     """
+    lower = value.lower()
+    if "@" not in value and "arobase" not in lower and " at " not in lower and _digits(value) < 8:
+        return None  # no address, and too few digits for any phone number or national identifier
     kind = national_id_kind(value)
     if kind is not None:
         return kind

@@ -67,14 +67,14 @@ def test_each_bad_record_is_rejected_alone_and_its_neighbours_are_stored(store) 
 def test_a_record_the_database_refuses_is_rejected_and_the_chunk_kept(store, monkeypatch) -> None:
     import store.ingest as ingest
 
-    real = ingest._write_chunk
+    real = ingest.write_chunk
 
     def picky(store_: Any, items: list[Any]) -> Any:
         if any(key[1] == "poison" for key, _ in items):
             raise ValueError("refused by the database")
         return real(store_, items)
 
-    monkeypatch.setattr(ingest, "_write_chunk", picky)
+    monkeypatch.setattr(ingest, "write_chunk", picky)
     records = [interaction(id=f"r{i}") for i in range(5)] + [interaction(id="poison")]
     summary = ingest_records(store, records)
     assert summary.accepted == 5 and summary.rejected == 1
