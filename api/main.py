@@ -15,7 +15,19 @@ from api.deps import load_embedder, load_index
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.metrics import Metrics, install_metrics
-from api.routes import actions, analyses, chat, findings, health, interactions, kpis, search, themes, web
+from api.routes import (
+    actions,
+    analyses,
+    chat,
+    findings,
+    health,
+    interactions,
+    kpis,
+    patients,
+    search,
+    themes,
+    web,
+)
 from api.taskqueue import make_jobs
 from core.settings import Settings, get_settings
 from store.db import Store
@@ -45,6 +57,7 @@ TAGS = [
     {"name": "findings", "description": "Themes and frictions of an analysis."},
     {"name": "actions", "description": "Ranked improvement actions and their lifecycle."},
     {"name": "chat", "description": "Questions answered by the chat agent, streamed as server-sent events."},
+    {"name": "patients", "description": "Erasure of a patient's data (right to erasure)."},
     {"name": "health", "description": "Liveness, readiness and Prometheus metrics."},
 ]
 
@@ -96,7 +109,19 @@ def create_app(
     )
     install_error_handlers(app)
     install_metrics(app, metrics)
-    for module in (interactions, kpis, search, analyses, findings, themes, actions, chat, health, web):
+    for module in (
+        interactions,
+        patients,
+        kpis,
+        search,
+        analyses,
+        findings,
+        themes,
+        actions,
+        chat,
+        health,
+        web,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     install_docs(app)

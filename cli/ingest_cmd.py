@@ -10,6 +10,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from rich.table import Table
 
 from cli.common import err_console, fail, open_index, open_store, print_json
+from core.privacy.pseudonyms import PseudonymKeyError
 from core.settings import get_settings
 from store.ingest import ingest_paths
 from store.parsers import FORMATS
@@ -45,14 +46,17 @@ def ingest(
         disable=as_json and not err_console.is_terminal,
     ) as progress:
         task = progress.add_task("ingesting", total=sum(f.stat().st_size for f in files))
-        summary = ingest_paths(
-            store,
-            files,
-            fmt=fmt,
-            indexer=indexer,
-            tenant=tenant,
-            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-        )
+        try:
+            summary = ingest_paths(
+                store,
+                files,
+                fmt=fmt,
+                indexer=indexer,
+                tenant=tenant,
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        except PseudonymKeyError as exc:
+            raise fail(str(exc)) from None
     if as_json:
         print_json(summary.model_dump())
     else:

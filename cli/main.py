@@ -30,6 +30,8 @@ COMMAND_MODULES = [
     "cli.demo_cmd",
     "cli.migrate_cmd",
     "cli.worker_cmd",
+    "cli.erase_cmd",
+    "cli.purge_cmd",
 ]
 
 for _name in COMMAND_MODULES:

@@ -102,6 +102,33 @@ class Settings(BaseSettings):
     delivery_backoff_seconds: float = Field(
         default=2.0, description="First retry delay of a delivery; doubles at each attempt."
     )
+    pseudonym_key: str | None = Field(
+        default=None,
+        description="Secret of the keyed hash (HMAC-SHA-256) that replaces patient_ref and agent_ref; "
+        "a random key is created in PARCOURS_HOME/pseudonym.key (0600) if unset. Every process writing "
+        "to the same database needs the same key.",
+        repr=False,
+    )
+    retention_days: int | None = Field(
+        default=None, ge=1, description="Interactions that started longer ago are erased by the purge."
+    )
+    analysis_retention_days: int | None = Field(
+        default=None, ge=1, description="Analyses (with their actions) older than this are deleted."
+    )
+    checkpoint_retention_days: int | None = Field(
+        default=30, ge=1, description="Agent checkpoints (chat memory, resumable runs) kept this long."
+    )
+    ingest_error_retention_days: int | None = Field(
+        default=90, ge=1, description="Rejected-record reports and ingestion batches kept this long."
+    )
+    erasure_compact: bool = Field(
+        default=True,
+        description="After an erasure or a purge, rewrite the touched tables and the Chroma database so "
+        "deleted bytes leave the files (PostgreSQL VACUUM FULL, SQLite VACUUM of Chroma).",
+    )
+    max_request_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="Largest body of POST /v1/interactions."
+    )
 
     @property
     def home_dir(self) -> Path:
@@ -135,6 +162,16 @@ class Settings(BaseSettings):
         path = self.report_dir.expanduser() if self.report_dir else self.home_dir / "reports"
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    @property
+    def checkpoint_path(self) -> Path:
+        """The SQLite checkpoint file of the agents (used when the store is SQLite)."""
+        return self.home_dir / "checkpoints.sqlite"
+
+    @property
+    def pseudonym_key_path(self) -> Path:
+        """The key file of the pseudonyms, used when PARCOURS_PSEUDONYM_KEY is not set."""
+        return self.home_dir / "pseudonym.key"
 
     @property
     def api_key_for_llm(self) -> str | None:

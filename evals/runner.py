@@ -18,7 +18,7 @@ from rich.table import Table
 from core.models import Interaction
 from core.results import Period
 from core.settings import Settings, get_settings
-from evals.generator import generate
+from evals.generator import Truth, generate
 from evals.metrics import score_analysis
 
 SUITES = ("synthetic", "dstc11-insurance", "banking77", "chat")
@@ -134,10 +134,28 @@ def run_synthetic(
                 return out
             out["analysis_seconds"] = round(time.perf_counter() - started, 1)
             out["mode"] = result.mode
-            out["metrics"] = score_analysis(result=result, truth=truth, known_ids={r["id"] for r in records})
+            out["metrics"] = score_analysis(
+                result=result, truth=stored_agents(truth, store), known_ids={r["id"] for r in records}
+            )
         finally:
             store.close()
     return out
+
+
+def stored_agents(truth: Truth, store: Any) -> Truth:
+    """The truth with planted agent segments named as the store keeps agent refs (their pseudonyms)."""
+    from store.pseudonyms import ref_pseudonym
+
+    def hashed(value: Any) -> Any:
+        if isinstance(value, list):
+            return [hashed(v) for v in value]
+        return ref_pseudonym(store, tenant=truth.tenant, ref=str(value), kind="agent")
+
+    frictions = []
+    for planted in truth.frictions:
+        segment = {k: hashed(v) if k in ("agent", "agent_ref") else v for k, v in planted.segment.items()}
+        frictions.append(planted.model_copy(update={"segment": segment}))
+    return truth.model_copy(update={"frictions": frictions})
 
 
 def _valid(record: dict[str, Any]) -> bool:

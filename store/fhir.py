@@ -105,5 +105,8 @@ def communication_to_record(resource: dict[str, Any]) -> dict[str, Any]:
 def bundle_resources(document: dict[str, Any]) -> list[dict[str, Any]]:
     """The resources of a Bundle (or the document itself when it is one resource)."""
     if document.get("resourceType") == "Bundle":
-        return [e.get("resource") or {} for e in document.get("entry") or []]
+        entries = document.get("entry")
+        if not isinstance(entries, list):
+            return []
+        return [(e.get("resource") or {}) if isinstance(e, dict) else {} for e in entries]
     return [document]

@@ -2,32 +2,42 @@
 
 SQL is written first, in one transaction per chunk, so an interruption never leaves a half-written record;
 the vector index is derived and updated after each committed chunk (its failure never loses the SQL record).
+
+Every record is contained: whatever goes wrong while it is validated, redacted or written (a malformed date,
+attributes nested 500 deep, a value the database refuses) rejects that record alone, with its index, id and
+reason. New records are inserted with `INSERT … ON CONFLICT DO NOTHING` and known ones locked in a fixed
+order before they are compared and updated, so clients sending overlapping batches at the same time never
+collide: each record ends up stored exactly once.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import delete, insert, select, update
+from pydantic import BaseModel, Field
+from sqlalchemy import insert, update
+from sqlalchemy.exc import DBAPIError
 
-from core.models import Interaction
-from core.privacy import national_id_kind, redact, redact_turns
 from store.db import Store
 from store.parsers import ParseError, detect_format, read_records
-from store.schema import IngestBatchRow, IngestErrorRow, InteractionRow, TurnRow
+from store.pseudonyms import store_key
+from store.records import prepare
+from store.schema import IngestBatchRow, IngestErrorRow
+from store.upsert import CHUNK_SIZE, Item, Vanished, retryable, write_chunk
 
 log = logging.getLogger(__name__)
 
-CHUNK_SIZE = 500
 MAX_ERRORS_KEPT = 10_000
+_RETRIES = 5
+
+Prepared = dict[tuple[str, str], tuple[int, dict[str, Any], list[dict[str, Any]]]]
+"""(tenant, id) → (index in the input, interaction row values, turn rows)."""
 
 
 class Indexer(Protocol):
@@ -59,80 +69,10 @@ class IngestSummary(BaseModel):
     results: list[dict[str, Any]] = Field(default_factory=list, exclude=True)
 
 
-def _format_validation(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "record"
-        message = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}: {message}")
-    return "; ".join(parts)
-
-
-def _utc_naive(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC).replace(tzinfo=None) if value is not None else None
-
-
-def _redact_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {k: _redact_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact_value(v) for v in value]
-    return value
-
-
-def prepare(record: dict[str, Any], store: Store) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Validate and redact one record into its row values and turns; raises ValueError when invalid."""
-    try:
-        item = Interaction.model_validate(record)
-    except ValidationError as exc:
-        raise ValueError(_format_validation(exc)) from None
-    if item.patient_ref and (kind := national_id_kind(item.patient_ref)):
-        raise ValueError(
-            f"patient_ref looks like a national identifier ({kind}); send a pseudonymous key instead"
-        )
-    raw_turns = item.turns()
-    cleaned = redact_turns([(t.speaker.value, t.text) for t in raw_turns])
-    turns: list[dict[str, Any]] = [
-        {"seq": i, "speaker": t.speaker.value, "text": text}
-        for i, (t, text) in enumerate(zip(raw_turns, cleaned, strict=True))
-    ]
-    local = item.started_at.astimezone(store.tz)
-    iso = local.isocalendar()
-    follow = item.follow_up
-    values: dict[str, Any] = {
-        "tenant": item.tenant,
-        "ext_id": item.id,
-        "channel": item.channel.value,
-        "direction": item.direction.value,
-        "queue": item.queue,
-        "started_at": _utc_naive(item.started_at),
-        "ended_at": _utc_naive(item.ended_at),
-        "local_date": local.date(),
-        "local_hour": local.hour,
-        "local_weekday": iso.weekday,
-        "iso_week": f"{iso.year}-W{iso.week:02d}",
-        "wait_seconds": item.wait_seconds,
-        "first_response_seconds": item.first_response_seconds,
-        "handle_seconds": item.handle_seconds,
-        "abandoned": item.abandoned,
-        "resolved": item.resolved,
-        "follow_up_required": bool(follow and follow.required),
-        "follow_up_due_at": _utc_naive(follow.due_at) if follow else None,
-        "follow_up_done_at": _utc_naive(follow.done_at) if follow else None,
-        "csat": item.csat,
-        "reason": redact(item.reason) if item.reason else None,
-        "patient_ref": item.patient_ref,
-        "agent_ref": item.agent_ref,
-        "language": item.language,
-        "attributes": _redact_value(item.attributes),
-        "patient_text": "\n".join(t["text"] for t in turns if t["speaker"] == "patient"),
-        "full_text": "\n".join(f"{t['speaker']}: {t['text']}" for t in turns),
-    }
-    canonical = json.dumps({**values, "turns": turns}, sort_keys=True, default=str, ensure_ascii=False)
-    values["content_hash"] = hashlib.sha256(canonical.encode()).hexdigest()
-    return values, turns
+def _unreadable(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "the record is nested too deeply to be read"
+    return f"the record could not be processed ({type(exc).__name__})"
 
 
 class _Batch:
@@ -145,6 +85,7 @@ class _Batch:
         self.collect = collect
         self.tenant = tenant
         self.indexer = indexer
+        self.key = store_key(store)
         self.summary = IngestSummary(batch_id=f"in-{uuid.uuid4().hex[:12]}")
         self.pending: list[tuple[int, dict[str, Any]]] = []
         self.errors: list[IngestError] = []
@@ -156,7 +97,8 @@ class _Batch:
             )
 
     def reject(self, index: int, record_id: Any, error: str) -> None:
-        err = IngestError(index=index, id=str(record_id) if record_id is not None else None, error=error)
+        rid = str(record_id)[:200] if record_id is not None else None
+        err = IngestError(index=index, id=rid, error=error)
         self.summary.rejected += 1
         self._result({"index": index, "id": err.id, "status": "rejected", "error": error})
         if len(self.summary.errors) < MAX_ERRORS_KEPT:
@@ -166,6 +108,9 @@ class _Batch:
     def add(self, index: int, record: dict[str, Any] | ParseError) -> None:
         if isinstance(record, ParseError):
             self.reject(index, record.record_id, record.error)
+            return
+        if not isinstance(record, dict):
+            self.reject(index, None, "a record must be a JSON object")
             return
         if self.tenant is not None:
             named = record.get("tenant")
@@ -178,12 +123,16 @@ class _Batch:
             self.flush()
 
     def flush(self) -> None:
-        prepared: dict[tuple[str, str], tuple[int, dict[str, Any], list[dict[str, Any]]]] = {}
+        prepared: Prepared = {}
         for index, record in self.pending:
             try:
-                values, turns = prepare(record, self.store)
+                values, turns = prepare(record, self.store, self.key)
             except ValueError as exc:
                 self.reject(index, record.get("id"), str(exc))
+                continue
+            except Exception as exc:  # whatever one record does (RecursionError included), the others go in
+                log.warning("record %s could not be prepared: %r", index, exc)
+                self.reject(index, record.get("id"), _unreadable(exc))
                 continue
             key = (values["tenant"], values["ext_id"])
             if key in prepared:  # the same id twice in a chunk: the later one wins
@@ -206,60 +155,40 @@ class _Batch:
         if self.collect:
             self.summary.results.append(entry)
 
-    def _write(
-        self, prepared: dict[tuple[str, str], tuple[int, dict[str, Any], list[dict[str, Any]]]]
-    ) -> list[int]:
-        now = _now()
+    def _write(self, prepared: Prepared) -> list[int]:
+        """Write a chunk in one transaction; if the database refuses it, write its records one by one."""
+        items = sorted(prepared.items())  # one lock order for every client: no deadlock between chunks
+        try:
+            return self._apply(self._write_retrying(items))
+        except Exception as exc:  # find the record the database refuses, keep the others
+            log.warning("chunk of %d records refused (%r); writing them one by one", len(items), exc)
         changed: list[int] = []
-        with self.store.session() as session:
-            existing: dict[tuple[str, str], tuple[int, str]] = {}
-            by_tenant: dict[str, list[str]] = {}
-            for tenant, ext_id in prepared:
-                by_tenant.setdefault(tenant, []).append(ext_id)
-            for tenant, ids in by_tenant.items():
-                rows = session.execute(
-                    select(InteractionRow.pk, InteractionRow.ext_id, InteractionRow.content_hash).where(
-                        InteractionRow.tenant == tenant, InteractionRow.ext_id.in_(ids)
-                    )
-                )
-                existing.update({(tenant, ext): (pk, digest) for pk, ext, digest in rows})
-            inserts, inserts_turns, updates, updates_turns = [], [], [], []
-            for key, (index, values, turns) in prepared.items():
-                status = "accepted"
-                if key in existing:
-                    pk, digest = existing[key]
-                    if digest == values["content_hash"]:
-                        self.summary.unchanged += 1
-                        self._result({"index": index, "id": key[1], "status": "unchanged"})
-                        continue
-                    updates.append({"pk": pk, **values, "updated_at": now, "indexed_hash": None})
-                    updates_turns.append((pk, turns))
-                    status = "updated"
-                    self.summary.updated += 1
-                else:
-                    inserts.append({**values, "created_at": now, "updated_at": now})
-                    inserts_turns.append(turns)
-                    self.summary.accepted += 1
-                self._result({"index": index, "id": key[1], "status": status})
-            if updates:
-                session.execute(update(InteractionRow), updates)
-                pks = [pk for pk, _ in updates_turns]
-                session.execute(delete(TurnRow).where(TurnRow.interaction_pk.in_(pks)))
-                changed.extend(pks)
-            new_pks: list[int] = []
-            if inserts:
-                result = session.execute(
-                    insert(InteractionRow).returning(InteractionRow.pk, sort_by_parameter_order=True), inserts
-                )
-                new_pks = [row[0] for row in result]
-                changed.extend(new_pks)
-            turn_rows = [
-                {"interaction_pk": pk, **turn}
-                for pk, turns in [*updates_turns, *zip(new_pks, inserts_turns, strict=True)]
-                for turn in turns
-            ]
-            if turn_rows:
-                session.execute(insert(TurnRow), turn_rows)
+        for item in items:
+            try:
+                changed += self._apply(self._write_retrying([item]))
+            except Exception as exc:
+                log.warning("record %s refused by the database: %r", item[1][0], exc)
+                self.reject(item[1][0], item[0][1], f"the database refused the record ({type(exc).__name__})")
+        return changed
+
+    def _write_retrying(self, items: list[Item]) -> list[tuple[int, str, str, int | None]]:
+        for attempt in range(_RETRIES):
+            try:
+                return write_chunk(self.store, items)
+            except (DBAPIError, Vanished) as exc:
+                if attempt == _RETRIES - 1 or (isinstance(exc, DBAPIError) and not retryable(exc)):
+                    raise
+                time.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _apply(self, outcomes: list[tuple[int, str, str, int | None]]) -> list[int]:
+        """Count the outcomes of a committed write; returns the changed primary keys."""
+        changed = []
+        for index, ext_id, status, pk in outcomes:
+            setattr(self.summary, status, getattr(self.summary, status) + 1)
+            self._result({"index": index, "id": ext_id, "status": status})
+            if pk is not None:
+                changed.append(pk)
         return changed
 
     def _write_errors(self) -> None:

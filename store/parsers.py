@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from store.fhir import FhirError, bundle_resources, communication_to_record
+from store.json_stream import ElementError, JsonStream, TruncatedJson, array_elements, first_key, object_array
 
 Format = Literal["auto", "jsonl", "json", "csv", "fhir"]
 FORMATS: tuple[str, ...] = ("auto", "jsonl", "json", "csv", "fhir")
@@ -65,71 +66,69 @@ def read_jsonl(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any] | ParseErr
         except json.JSONDecodeError as exc:
             yield number, ParseError(f"line {number} is not valid JSON: {exc.msg} (column {exc.colno})")
             continue
+        except RecursionError:
+            yield number, ParseError(f"line {number} is nested too deeply to be read")
+            continue
         if not isinstance(value, dict):
             yield number, ParseError(f"line {number} is not a JSON object")
             continue
         yield number, value
 
 
+MAX_OBJECT_CHARS = 32 * 1024 * 1024
+"""A JSON file holding one object that is not `{"interactions": [...]}` is read whole up to this size."""
+
+
+def _record(index: int, value: Any) -> dict[str, Any] | ParseError:
+    if isinstance(value, ElementError):
+        return ParseError(value.error)
+    return value if isinstance(value, dict) else ParseError(f"element {index} is not a JSON object")
+
+
 def read_json_array(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any] | ParseError]]:
-    """The elements of a top-level JSON array (or one object), decoded incrementally; index from 0."""
-    decoder = json.JSONDecoder()
-    buffer = ""
-    pos = 0
-    started = False
-    index = 0
-    eof = False
+    """The elements of a top-level JSON array, of `{"interactions": [...]}`, or one object; index from 0.
 
-    def fill() -> bool:
-        nonlocal buffer, pos
-        chunk = handle.read(_CHUNK)
-        if not chunk:
-            return False
-        buffer = buffer[pos:] + chunk
-        pos = 0
-        return True
-
-    while True:
-        while pos < len(buffer) and buffer[pos] in " \t\r\n,":
-            pos += 1
-        if pos >= len(buffer):
-            if eof or not fill():
-                eof = True
-                if not started:
-                    return
-                yield index, ParseError("the JSON array is not closed (file truncated?)")
-                return
-            continue
-        if not started:
-            if buffer[pos] == "{":
-                buffer = buffer[pos:] + handle.read()
-                try:
-                    value = json.loads(buffer)
-                except json.JSONDecodeError as exc:
-                    yield 0, ParseError(f"not valid JSON: {exc.msg} (line {exc.lineno})")
-                    return
-                yield 0, value if isinstance(value, dict) else ParseError("not a JSON object")
-                return
-            if buffer[pos] != "[":
-                yield 0, ParseError("a JSON file must hold an array of interactions or one interaction")
-                return
-            started = True
-            pos += 1
-            continue
-        if buffer[pos] == "]":
-            return
-        try:
-            value, end = decoder.raw_decode(buffer, pos)
-        except json.JSONDecodeError as exc:
-            if not eof and fill():
-                continue
-            yield index, ParseError(f"element {index} is not valid JSON: {exc.msg}")
-            return
-        if end == len(buffer) and not eof and fill():
-            continue  # a number may continue in the next chunk: decode again with more text
-        pos = end
-        yield index, value if isinstance(value, dict) else ParseError(f"element {index} is not a JSON object")
-        index += 1
+    Arrays are decoded element by element (memory holds one element); a single object is read whole, up to
+    MAX_OBJECT_CHARS.
+    """
+    stream = JsonStream(handle, chunk=_CHUNK)
+    char = stream.peek()
+    if char is None:
+        return
+    if char == "[":
+        stream.pos += 1
+        for index, value in array_elements(stream):
+            yield index, _record(index, value)
+        return
+    if char != "{":
+        yield 0, ParseError("a JSON file must hold an array of interactions or one interaction")
+        return
+    if first_key(stream) == "interactions":
+        stream.pos += 1
+        for index, value in object_array(stream, "interactions"):
+            yield index, _record(index, value)
+        return
+    try:
+        value = stream.take(MAX_OBJECT_CHARS)
+    except TruncatedJson:
+        yield 0, ParseError("the JSON object is not closed (file truncated?)")
+        return
+    except RecursionError:
+        yield 0, ParseError("the JSON object is nested too deeply to be read")
+        return
+    except json.JSONDecodeError as exc:
+        yield 0, ParseError(f"not valid JSON: {exc.msg} (line {exc.lineno})")
+        return
+    except ValueError:
+        yield (
+            0,
+            ParseError(
+                f"one JSON object of more than {MAX_OBJECT_CHARS} characters is not an interaction; "
+                'send an array, {"interactions": [...]} or JSONL'
+            ),
+        )
+        return
+    yield 0, value if isinstance(value, dict) else ParseError("not a JSON object")
 
 
 _BOOL = {
@@ -190,48 +189,95 @@ def read_csv(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any] | ParseError
             yield number, _csv_record(row)
         except (ValueError, json.JSONDecodeError) as exc:
             yield number, ParseError(f"row on line {number}: {exc}", row.get("id"))
+        except RecursionError:
+            yield number, ParseError(f"row on line {number} is nested too deeply to be read", row.get("id"))
 
 
 def read_fhir(handle: IO[str]) -> Iterator[tuple[int, dict[str, Any] | ParseError]]:
-    """FHIR Communications: NDJSON (bulk export, numbered by line) or a Bundle (numbered by entry)."""
+    """FHIR Communications: NDJSON (bulk export, numbered by line) or a Bundle (numbered by entry).
+
+    NDJSON is streamed line by line; a Bundle (one JSON document) is read whole up to MAX_OBJECT_CHARS.
+    """
     first = handle.readline()
     documents: Iterator[tuple[int, str]] | None = None
     try:
         head = json.loads(first)
         if not (isinstance(head, dict) and head.get("resourceType") == "Bundle"):
             documents = enumerate(itertools.chain([first], handle), start=1)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         pass
     if documents is None:
-        try:
-            resources = list(enumerate(bundle_resources(json.loads(first + handle.read()))))
-        except json.JSONDecodeError as exc:
-            yield 0, ParseError(f"not valid FHIR JSON: {exc.msg} (line {exc.lineno})")
-            return
-    else:
-        resources = []
-        for number, line in documents:
-            if line.strip():
-                try:
-                    resources.append((number, json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    yield from _map_fhir(resources)
-                    resources = []
-                    yield number, ParseError(f"line {number} is not valid JSON: {exc.msg}")
-                    continue
-            if len(resources) >= 1000:
+        yield from _fhir_document(first, handle)
+        return
+    resources: list[tuple[int, Any]] = []
+    for number, line in documents:
+        if line.strip():
+            try:
+                resources.append((number, json.loads(line)))
+            except (json.JSONDecodeError, RecursionError) as exc:
                 yield from _map_fhir(resources)
                 resources = []
+                reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+                yield number, ParseError(f"line {number} is not valid JSON: {reason}")
+                continue
+        if len(resources) >= 1000:
+            yield from _map_fhir(resources)
+            resources = []
     yield from _map_fhir(resources)
+
+
+class _Prepended:
+    """A text stream with some already-read text put back in front."""
+
+    def __init__(self, head: str, handle: IO[str]) -> None:
+        self.head = head
+        self.handle = handle
+
+    def read(self, size: int = -1, /) -> str:
+        """The text put back first, then the stream's."""
+        if self.head:
+            out, self.head = self.head, ""
+            return out
+        return self.handle.read(size)
+
+
+def _fhir_document(first: str, handle: IO[str]) -> Iterator[tuple[int, dict[str, Any] | ParseError]]:
+    stream = JsonStream(_Prepended(first, handle), chunk=_CHUNK)
+    try:
+        document = stream.take(MAX_OBJECT_CHARS)
+    except json.JSONDecodeError as exc:
+        yield 0, ParseError(f"not valid FHIR JSON: {exc.msg} (line {exc.lineno})")
+        return
+    except TruncatedJson:
+        yield 0, ParseError("the FHIR document is not closed (file truncated?)")
+        return
+    except RecursionError:
+        yield 0, ParseError("the FHIR document is nested too deeply to be read")
+        return
+    except ValueError:
+        yield (
+            0,
+            ParseError(
+                f"a FHIR document of more than {MAX_OBJECT_CHARS} characters is refused; send a bulk export "
+                "(NDJSON, one resource a line)"
+            ),
+        )
+        return
+    if not isinstance(document, dict):
+        yield 0, ParseError("a FHIR document must be a JSON object")
+        return
+    yield from _map_fhir(list(enumerate(bundle_resources(document))))
 
 
 def _map_fhir(resources: list[tuple[int, Any]]) -> Iterator[tuple[int, dict[str, Any] | ParseError]]:
     for number, resource in resources:
+        rid = resource.get("id") if isinstance(resource, dict) else None
         try:
             yield number, communication_to_record(resource if isinstance(resource, dict) else {})
         except FhirError as exc:
-            rid = resource.get("id") if isinstance(resource, dict) else None
             yield number, ParseError(f"FHIR resource {number}: {exc}", rid)
+        except (AttributeError, TypeError, KeyError, RecursionError):
+            yield number, ParseError(f"FHIR resource {number}: a field has an unexpected shape", rid)
 
 
 def read_records(handle: IO[str], fmt: str) -> Iterator[tuple[int, dict[str, Any] | ParseError]]:

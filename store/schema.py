@@ -122,7 +122,7 @@ class IngestErrorRow(Base):
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     batch_id: Mapped[str] = mapped_column(ForeignKey("ingest_batches.id", ondelete="CASCADE"), index=True)
     index: Mapped[int] = mapped_column(Integer)
-    ext_id: Mapped[str | None] = mapped_column(String(200))
+    ext_id: Mapped[str | None] = mapped_column(String(200), index=True)
     error: Mapped[str] = mapped_column(Text)
 
 
@@ -288,3 +288,37 @@ class EmbeddingCacheRow(Base):
     model: Mapped[str] = mapped_column(String(200), primary_key=True)
     text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class PrivacyStateRow(Base):
+    """Deployment-wide privacy facts, one row a name (e.g. the fingerprint of the pseudonym key)."""
+
+    __tablename__ = "privacy_state"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ErasureRow(Base):
+    """The audit trail of erasures and purges: who erased what and when, never the erased content.
+
+    `subject` is a keyed digest of the erased ref or id (recomputable by whoever holds the pseudonym key, to
+    answer "was this patient erased?"), not the pseudonym stored with the interactions.
+    """
+
+    __tablename__ = "erasures"
+    __table_args__ = (Index("ix_erasures_tenant_requested", "tenant", "requested_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str | None] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(String(20), doc="patient, interaction or retention.")
+    subject: Mapped[str | None] = mapped_column(String(64), doc="Keyed digest of the erased ref or id.")
+    requested_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    interactions: Mapped[int] = mapped_column(Integer, default=0, doc="Interactions erased.")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, doc="What was removed, per store.")
+    status: Mapped[str] = mapped_column(String(20), doc="done, or partial (see problems).")
+    problems: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    requested_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)

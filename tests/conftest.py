@@ -75,8 +75,13 @@ def pg_store(pg_database_url: str, settings: Settings) -> Iterator[Store]:
     store = Store(pg_database_url, timezone=settings.timezone, settings=settings)
     yield store
     with store.engine.begin() as conn:
-        names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        names = [t.name for t in Base.metadata.sorted_tables]
+        names += [  # the LangGraph checkpointer's tables, when a test used them
+            t
+            for t in ("checkpoints", "checkpoint_blobs", "checkpoint_writes")
+            if conn.execute(text("SELECT to_regclass(:t)"), {"t": t}).scalar()
+        ]
+        conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
     store.close()
 
 

@@ -12,9 +12,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.deps import IndexDep, IngestKey, ReadKey, StoreDep
+from api.batch_body import batch_records, read_body
+from api.deps import AdminKey, IndexDep, IngestKey, ReadKey, StoreDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, bad_request, not_found
 from api.queries import iso
+from core.privacy.pseudonyms import PseudonymKeyError
+from store.erasure import ErasureReport
 from store.schema import InteractionRow
 
 router = APIRouter(prefix="/v1", tags=["interactions"], responses=ERROR_RESPONSES)
@@ -48,15 +51,6 @@ EXAMPLE_RECORD: dict[str, Any] = {
 }
 
 
-class IngestBatch(BaseModel):
-    """A batch of interaction records (DESIGN §3); `tenant` may be omitted: the key's tenant is used."""
-
-    interactions: list[Any] = Field(
-        description=f"Up to {MAX_BATCH} interaction records.",
-        json_schema_extra={"examples": [[EXAMPLE_RECORD]]},
-    )
-
-
 class RecordError(BaseModel):
     """Why one record was rejected."""
 
@@ -87,10 +81,10 @@ class IngestResponse(BaseModel):
     results: list[RecordResult] | None = Field(
         default=None, description="One entry per record (batches only)."
     )
+    batch_id: str | None = Field(default=None, description="Id of the ingestion batch.")
     index_errors: list[str] = Field(
         default_factory=list,
-        description="Vector-index failures: the records are stored but not yet searchable "
-        "(`parcours reindex --check --fix` indexes them).",
+        description="Vector-index failures: the records are stored; `parcours reindex --check` repairs them.",
     )
 
     model_config = {
@@ -111,6 +105,8 @@ class IngestResponse(BaseModel):
                             "error": "csat: must be between 1 and 5",
                         },
                     ],
+                    "batch_id": "in-3f2a1c9d8e7b",
+                    "index_errors": [],
                 }
             ]
         }
@@ -132,7 +128,7 @@ def _summary_data(request: Request, summary: Any, index: Any = True) -> dict[str
 def _record_id(record: Any) -> str | None:
     if isinstance(record, dict):
         rid = record.get("id")
-        return str(rid) if rid is not None else None
+        return str(rid)[:200] if rid is not None else None
     return None
 
 
@@ -147,8 +143,29 @@ def _response(data: dict[str, Any], results: list[RecordResult] | None = None) -
             for e in data["errors"]
         ],
         results=results,
-        index_errors=[str(e) for e in data.get("index_errors", [])],
+        batch_id=data.get("batch_id"),
+        index_errors=[str(e) for e in data.get("index_errors") or []],
     )
+
+
+_BATCH_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {
+            "type": "object",
+            "properties": {
+                "interactions": {
+                    "type": "array",
+                    "items": {"type": "object"},
+                    "maxItems": MAX_BATCH,
+                    "description": f"Up to {MAX_BATCH} interaction records (DESIGN §3).",
+                    "examples": [[EXAMPLE_RECORD]],
+                }
+            },
+            "required": ["interactions"],
+        },
+        {"type": "array", "items": {"type": "object"}, "maxItems": MAX_BATCH},
+    ]
+}
 
 
 @router.post(
@@ -157,26 +174,37 @@ def _response(data: dict[str, Any], results: list[RecordResult] | None = None) -
     summary="Push a batch of interactions",
     description=(
         f"Stores up to {MAX_BATCH} interactions (idempotent on tenant + id: sending the same record twice "
-        "changes "
-        "nothing; a changed record is updated). Each bad record is rejected alone with its index and reason. "
-        'The body is `{"interactions": [...]}` or a bare JSON array. Needs the `ingest` scope.'
+        "changes nothing; a changed record is updated). Each bad record is rejected alone with its index and "
+        'reason. The body is `{"interactions": [...]}` or a bare JSON array; it is refused with 413 before '
+        "being parsed when larger than PARCOURS_MAX_REQUEST_BYTES (64 MiB). Needs the `ingest` scope."
     ),
-    responses={413: {"description": f"More than {MAX_BATCH} records."}},
+    responses={413: {"description": f"More than {MAX_BATCH} records, or a body over the size limit."}},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _BATCH_SCHEMA}}}
+    },
 )
-def post_interactions(
-    body: IngestBatch | list[Any], request: Request, key: IngestKey, store: StoreDep, index: IndexDep
+async def post_interactions(
+    request: Request, key: IngestKey, store: StoreDep, index: IndexDep
 ) -> IngestResponse:
     """Ingest a batch of records for the key's tenant."""
-    records = body.interactions if isinstance(body, IngestBatch) else body
-    if len(records) > MAX_BATCH:
-        raise ApiError(413, "too_large", f"a batch holds at most {MAX_BATCH} records; got {len(records)}")
+    from starlette.concurrency import run_in_threadpool
+
+    from store.ingest import ingest_records
+
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        raise ApiError(415, "unsupported_media_type", "send the batch as application/json")
+    body = await read_body(request, request.app.state.settings.max_request_bytes)
+    records = batch_records(body, max_records=MAX_BATCH)
+    del body
     if not records:
         raise bad_request("the batch is empty")
-    from store.ingest import ingest_records
-    from store.parsers import ParseError
-
-    checked = [r if isinstance(r, dict) else ParseError("a record must be a JSON object") for r in records]
-    summary = ingest_records(store, checked, source="api", indexer=index, tenant=key.tenant)
+    try:
+        summary = await run_in_threadpool(
+            ingest_records, store, records, source="api", indexer=index, tenant=key.tenant
+        )
+    except PseudonymKeyError as exc:
+        raise ApiError(503, "unavailable", str(exc)) from exc
     data = _summary_data(request, summary, index)
     outcome = {entry["index"]: entry for entry in summary.results}
     results = [
@@ -274,6 +302,8 @@ async def import_interactions(
             )
         except UnicodeDecodeError as exc:
             raise bad_request(f"the file is not UTF-8 text (byte {exc.start})") from exc
+        except PseudonymKeyError as exc:
+            raise ApiError(503, "unavailable", str(exc)) from exc
         return _response(_summary_data(request, summary, index))
     finally:
         path.unlink(missing_ok=True)
@@ -299,8 +329,10 @@ class InteractionView(BaseModel):
     follow_up: dict[str, Any] | None
     csat: int | None
     reason: str | None
-    patient_ref: str | None
-    agent_ref: str | None
+    patient_ref: str | None = Field(
+        description="Pseudonym of the sender's patient ref (`pt_…`, a keyed hash; the ref is never stored)."
+    )
+    agent_ref: str | None = Field(description="The pseudonym of the sender's agent ref (`ag_…`).")
     language: str | None
     theme_id: str | None
     attributes: dict[str, Any]
@@ -370,3 +402,38 @@ def get_interaction(interaction_id: str, key: ReadKey, store: StoreDep) -> Inter
     if not found:
         raise not_found("interaction", interaction_id)
     return found[0]
+
+
+@router.delete(
+    "/interactions/{interaction_id}",
+    response_model=ErasureReport,
+    summary="Erase one interaction",
+    description=(
+        "Erases the interaction everywhere Parcours keeps it: its row and transcript, full-text entries, "
+        "vectors, cached embeddings, ingest errors; its quotes in analyses, actions and notes become "
+        '"[supprimé]"/"[erased]" (counts stay); agent checkpoints and report files quoting it are deleted. '
+        "An audit row records who asked and when, never the content. Needs the `admin` scope."
+    ),
+    responses={404: {"description": "No such interaction in the key's tenant."}},
+)
+def delete_interaction(
+    interaction_id: str,
+    key: AdminKey,
+    store: StoreDep,
+    request: Request,
+    reason: str | None = Query(None, max_length=500, description="Why (kept in the audit trail, redacted)."),
+) -> ErasureReport:
+    """Erase one interaction of the key's tenant."""
+    from api.erasure import run_erasure_request
+    from store.erasure import erase_interaction
+
+    return run_erasure_request(
+        request,
+        erase_interaction,
+        store=store,
+        tenant=key.tenant,
+        interaction_id=interaction_id,
+        requested_by=key.who,
+        reason=reason,
+        missing=("interaction", interaction_id),
+    )

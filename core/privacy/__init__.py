@@ -16,6 +16,7 @@ British ones without a "+" prefix or a cue word are not found; names are found o
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -36,7 +37,16 @@ from core.privacy.patterns import (
     SPOKEN_EMAIL,
 )
 
-__all__ = ["KINDS", "PLACEHOLDERS", "PiiSpan", "find_pii", "national_id_kind", "redact", "redact_turns"]
+__all__ = [
+    "KINDS",
+    "PLACEHOLDERS",
+    "PiiSpan",
+    "contact_kind",
+    "find_pii",
+    "national_id_kind",
+    "redact",
+    "redact_turns",
+]
 
 KINDS: tuple[str, ...] = ("EMAIL", "IBAN", "NIR", "NHS", "CARD", "PHONE", "DOB", "NAME")
 """Every PII type, in detection priority order."""
@@ -44,8 +54,8 @@ KINDS: tuple[str, ...] = ("EMAIL", "IBAN", "NIR", "NHS", "CARD", "PHONE", "DOB",
 PLACEHOLDERS: frozenset[str] = frozenset(f"<{kind}>" for kind in KINDS)
 """The tokens that replace personal data in redacted text."""
 
-_PRIORITY = {kind: i for i, kind in enumerate(KINDS)}
 _HAS_DIGIT = re.compile(r"\d")
+_NOT_DIGIT = re.compile(r"\D+")
 _CUE_WINDOW = 30  # characters before a number searched for a cue word ("NHS", "phone" ...)
 _NHS_FIRST_DIGITS = frozenset("34679")
 _MAX_PASSES = 4
@@ -70,22 +80,28 @@ def _ibans(text: str) -> Iterator[PiiSpan]:
         pos = span.end
 
 
+_IBAN_EXACT = {
+    length: re.compile(rf"[A-Za-z]{{2}}\d{{2}}(?:[ \-]?[A-Za-z0-9]){{{length - 4}}}")
+    for length in set(IBAN_LENGTHS.values())
+}
+"""Per IBAN length: exactly that many characters from a candidate's start, with single spaces or dashes."""
+
+
 def _iban_span(text: str, match: re.Match[str]) -> PiiSpan | None:
     # The candidate may run into the following words: keep exactly as many characters as the country's IBAN
-    # has (or, for a country outside the table, the longest prefix that verifies), ending on a group boundary.
-    raw = match.group()
-    chars = [i for i, c in enumerate(raw) if c.isalnum()]
-    country = raw[:2].upper()
-    lengths = [IBAN_LENGTHS[country]] if country in IBAN_LENGTHS else range(min(34, len(chars)), 14, -1)
-    for length in lengths:
-        if length > len(chars):
-            continue
-        end = match.start() + chars[length - 1] + 1
-        if end < len(text) and text[end].isalnum():
-            continue
-        if iban_valid("".join(raw[i] for i in chars[:length]).upper()):
-            return PiiSpan("IBAN", match.start(), end)
-    return None
+    # has, ending on a group boundary, and let the checksum decide.
+    length = IBAN_LENGTHS.get(match.group()[:2].upper())
+    if length is None:
+        return None
+    exact = _IBAN_EXACT[length].match(text, match.start())
+    if exact is None:
+        return None
+    end = exact.end()
+    if end < len(text) and text[end].isalnum():
+        return None
+    if not iban_valid(SEPARATORS.sub("", exact.group()).upper()):
+        return None
+    return PiiSpan("IBAN", match.start(), end)
 
 
 def _cued(pattern: re.Pattern[str], text: str, start: int) -> bool:
@@ -118,7 +134,7 @@ def _national_ids(text: str) -> Iterator[PiiSpan]:
 
 
 def _digits(value: str) -> int:
-    return sum(c.isdigit() for c in value)
+    return len(_NOT_DIGIT.sub("", value))
 
 
 def _phones(text: str) -> Iterator[PiiSpan]:
@@ -134,7 +150,7 @@ def _phones(text: str) -> Iterator[PiiSpan]:
             yield PiiSpan("PHONE", match.start(), match.end())
 
 
-def _candidates(text: str) -> Iterator[PiiSpan]:
+def _candidates(text: str, *, names: bool = True) -> Iterator[PiiSpan]:
     if "@" in text:
         yield from (PiiSpan("EMAIL", m.start(), m.end()) for m in EMAIL.finditer(text))
     lower = text.lower()
@@ -146,16 +162,39 @@ def _candidates(text: str) -> Iterator[PiiSpan]:
         yield from _phones(text)
         yield from (PiiSpan("DOB", m.start("d"), m.end("d")) for m in DOB_YEAR.finditer(text))
     yield from (PiiSpan("DOB", m.start("d"), m.end("d")) for m in DOB.finditer(text))
-    yield from (PiiSpan("NAME", start, end) for start, end in find_names(text))
+    if names:
+        yield from (PiiSpan("NAME", start, end) for start, end in find_names(text))
 
 
 def find_pii(text: str) -> list[PiiSpan]:
     """Return the non-overlapping PII spans of `text`, sorted by position."""
+    return _find(text, names=True)
+
+
+def _find(text: str, *, names: bool) -> list[PiiSpan]:
+    by_kind: dict[str, list[PiiSpan]] = {kind: [] for kind in KINDS}
+    for span in _candidates(text, names=names):
+        by_kind[span.kind].append(span)
+    # Kinds in priority order; within a kind, by position (longest first). A span is kept when it overlaps
+    # no span kept before it. The kept spans never overlap, so sorted by start they are also sorted by end:
+    # one binary search finds the only one that could overlap a candidate (linear-logarithmic overall).
     accepted: list[PiiSpan] = []
-    for span in sorted(_candidates(text), key=lambda s: (_PRIORITY[s.kind], s.start, -s.end)):
-        if all(span.end <= other.start or span.start >= other.end for other in accepted):
-            accepted.append(span)
-    return sorted(accepted, key=lambda s: s.start)
+    ends: list[int] = []
+    for kind in KINDS:
+        fresh: list[PiiSpan] = []
+        last_end = -1
+        for span in sorted(by_kind[kind], key=lambda s: (s.start, -s.end)):
+            if span.start < last_end:
+                continue
+            i = bisect_right(ends, span.start)
+            if i < len(accepted) and accepted[i].start < span.end:
+                continue
+            fresh.append(span)
+            last_end = span.end
+        if fresh:
+            accepted = sorted(accepted + fresh, key=lambda s: s.start)
+            ends = [s.end for s in accepted]
+    return accepted
 
 
 def _replace(text: str, spans: list[PiiSpan]) -> str:
@@ -173,13 +212,33 @@ def redact(text: str) -> str:
     """Return `text` with every piece of personal data replaced by its typed placeholder (e.g. `<PHONE>`)."""
     # A replacement can set free a number that was glued to the replaced one ("born 19 September 1981
     # 1 85 03 …" is one digit run until the date becomes <DOB>), so redact again until nothing changes:
-    # that makes redact idempotent. Text with no personal data takes a single pass.
-    for _ in range(_MAX_PASSES):
-        spans = find_pii(text)
+    # that makes redact idempotent. Text with no personal data takes a single pass. Names are looked for
+    # in the first pass only: a placeholder is never a cue nor a name word, so replacing a span cannot
+    # reveal a new name, and the later passes stay cheap on texts full of cues.
+    for n in range(_MAX_PASSES):
+        spans = _find(text, names=n == 0)
         if not spans:
             break
         text = _replace(text, spans)
     return text
+
+
+def contact_kind(value: str) -> str | None:
+    """What a short identifier (an id, a ref, a key) gives away, if anything.
+
+    "NIR" or "NHS" when the value is a national identifier, "EMAIL" or "PHONE" when it holds an e-mail address
+    or a phone number, else None. Used to refuse identifiers that would carry contact details into storage.
+    """
+    lower = value.lower()
+    if "@" not in value and "arobase" not in lower and " at " not in lower and _digits(value) < 8:
+        return None  # no address, and too few digits for any phone number or national identifier
+    kind = national_id_kind(value)
+    if kind is not None:
+        return kind
+    for span in _find(value, names=False):
+        if span.kind in ("EMAIL", "PHONE"):
+            return span.kind
+    return None
 
 
 def national_id_kind(value: str) -> str | None:

@@ -2,8 +2,9 @@
 
 A patient asked for their identity answers with a bare name and a bare date ("Rachel Clarke. 24/06/1951.",
 "oui, inès françois, née le 20/12/1954"): no introducing cue precedes them, so `redact` alone cannot know.
-When an agent or bot turn asks for a name or a birth date, the next turn of the other side is also searched
-for dates (any date there is taken for a birth date) and for short clauses made only of name-like words.
+When an agent or bot turn asks for a name or a birth date, the beginning of the next turn of the other side
+is also searched for dates (any date there is taken for a birth date) and for short clauses made only of
+name-like words.
 """
 
 from __future__ import annotations
@@ -62,8 +63,24 @@ def _looks_like_name(clause: str) -> tuple[int, int] | None:
     return start, start + len(rest)
 
 
+ANSWER_WINDOW = 400
+"""An identity answer is read in the first characters of the turn (cut at a clause end): the name and the
+date come first, and a long turn after the question costs no more than a short one."""
+_CLAUSE_STOP = re.compile(r"[,.;:!?](?=\s)|\n")
+
+
 def redact_identity_answer(text: str) -> str:
     """Replace the dates and bare names of an answer to an identity question (text already redacted)."""
+    if len(text) <= ANSWER_WINDOW:
+        return _redact_answer(text)
+    cut = ANSWER_WINDOW
+    stops = [m.end() for m in _CLAUSE_STOP.finditer(text, 0, ANSWER_WINDOW)]
+    if stops:
+        cut = stops[-1]
+    return _redact_answer(text[:cut]) + text[cut:]
+
+
+def _redact_answer(text: str) -> str:
     text = DATES.sub("<DOB>", text)
     parts: list[str] = []
     pos = 0

@@ -424,6 +424,34 @@ Miss, you forgot to sign the form.
 Votre demande a le numéro 2026-11-28-0042.
 Le lien du portail renvoie une erreur 404 depuis la mise à jour.
 Appointment slot 09:40-10:00, Outpatients B.
+Hôpital Nord, [NAME:Céline], que puis-je faire pour vous ?
+Bonjour, Clinique Pasteur, [NAME:Mehdi], que puis-je faire pour vous ?
+[NAME:Sophie] à votre service, quelle est votre demande ?
+Bonjour, [NAME:Florian] à votre service. Quelle est votre demande ?
+Bonjour, vous êtes bien au service radiologie, Clinique Pasteur. [NAME:Karim] à votre écoute.
+Hôpital Sud bonjour, [NAME:Julien] du service rendez-vous.
+Hello, this is [NAME:Tom] speaking.
+Hello, Hôpital Nord, this is [NAME:Nadia], how can I help?
+Good afternoon, you're through to Hôpital Sud, [NAME:Yacine] here.
+Hello, [NAME:Laure] from the radiology team, how can I help you today?
+Hi there, [NAME:Peter Smith] here. I'm calling about my scan.
+Outpatients, [NAME:Valérie], how may I help?
+Je vous remercie par avance.\n\nJe vous prie d'agréer mes salutations distinguées.\n\n[NAME:Aurélie Bonnet]
+Thank you for your help.\n\n[NAME:Rachel Clarke]
+Merci d'avance pour votre retour.\n[NAME:Jean-Marc Dubois]\n[PHONE:06 41 52 63 74]
+Bien cordialement,\n[NAME:Romain], service facturation
+Best regards,\n[NAME:Audrey], appointments team
+Respectueusement,\n[NAME:Monique Lambert]
+Bonjour Madame, merci de patienter, je vous passe le service.
+Radiologie, bonjour, que puis-je faire pour vous ?
+Cardiology speaking, how may I help?
+This is the appointments line, how can I help?
+Welcome to the booking service, how can I help?
+Bonjour, je voudrais un rendez-vous.\n\nMerci beaucoup
+Please bring your letter.\n\nKind Regards
+Le service est fermé le dimanche.\nHôpital Nord\nService Cardiologie
+Click here to book your appointment online.
+I was told to call back here tomorrow.
 """
 
 
@@ -446,7 +474,8 @@ def cases() -> list[dict[str, object]]:
             lines[-1] += "\n" + raw  # an e-mail sign-off: the name on the next line
         else:
             lines.append(raw)
-    return [parse(line.format(**N)) for line in lines]
+    # "\\n" in a case stands for a line break (e-mails and signatures).
+    return [parse(line.format(**N).replace("\\n", "\n")) for line in lines]
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ import pytest
 from analytics.anomalies import find_anomalies
 from analytics.kpi_defs import parse_period
 from evals.generator import generate
+from evals.runner import stored_agents
 from store.db import Store
 from store.ingest import ingest_records
 
@@ -67,7 +68,7 @@ def test_an_undegraded_week_has_no_anomaly_in_that_queue(generated) -> None:
 
 def test_planted_follow_up_failure_flags_exactly_its_agents(generated) -> None:
     store, truth = generated
-    planted = truth.friction("follow_up_failure")
+    planted = stored_agents(truth, store).friction("follow_up_failure")  # agent refs are stored hashed
     for week in planted.weeks:
         anomalies = find_anomalies(store=store, tenant=truth.tenant, period=parse_period(week))
         agents = {a.segment["agent"] for a in anomalies if a.metric == "engagement" and "agent" in a.segment}

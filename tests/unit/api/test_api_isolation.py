@@ -249,7 +249,38 @@ def chat(world: Any) -> tuple[dict[str, Any], Callable[[Any, Any], None]]:
     return {"method": "POST", "url": "/v1/chat", "json": body}, check
 
 
+def erase_interaction(world: Any) -> tuple[dict[str, Any], Callable[[Any, Any], None]]:
+    beta_id = world.seeds["beta"]["ids"][0]
+
+    def check(world: Any, res: Any) -> None:
+        assert res.status_code == 404, res.text
+        assert (
+            world.client.get(f"/v1/interactions/{beta_id}", headers=world.headers("beta")).status_code == 200
+        )
+
+    return {"method": "DELETE", "url": f"/v1/interactions/{beta_id}"}, check
+
+
+def erase_patient(world: Any) -> tuple[dict[str, Any], Callable[[Any, Any], None]]:
+    beta_id = world.seeds["beta"]["ids"][0]
+    beta = world.client.get(f"/v1/interactions/{beta_id}", headers=world.headers("beta")).json()
+
+    def check(world: Any, res: Any) -> None:
+        assert res.status_code == 404, res.text
+        assert (
+            world.client.get(f"/v1/interactions/{beta_id}", headers=world.headers("beta")).status_code == 200
+        )
+
+    return {
+        "method": "DELETE",
+        "url": f"/v1/patients/{beta['patient_ref']}",
+        "echo": [beta["patient_ref"]],
+    }, check
+
+
 SPECS: dict[tuple[str, str], Spec] = {
+    ("DELETE", "/v1/interactions/{interaction_id}"): erase_interaction,
+    ("DELETE", "/v1/patients/{patient_ref}"): erase_patient,
     ("POST", "/v1/interactions"): ingest_batch,
     ("POST", "/v1/interactions:import"): ingest_file,
     ("GET", "/v1/interactions/{interaction_id}"): get_interaction,
@@ -306,7 +337,9 @@ def test_tenant_alpha_cannot_reach_beta(world: Any, route: tuple[str, str]) -> N
 @pytest.mark.parametrize("route", sorted(SPECS), ids=lambda r: f"{r[0]} {r[1]}")
 def test_every_v1_route_needs_a_key(world: Any, route: tuple[str, str]) -> None:
     method, path = route
-    url = path.format(interaction_id="x", analysis_id="x", friction_id="x", action_id="x", theme_id="x")
+    url = path.format(
+        interaction_id="x", analysis_id="x", friction_id="x", action_id="x", theme_id="x", patient_ref="x"
+    )
     res = world.client.request(method, url)
     assert res.status_code == 401
     assert res.json()["error"] == "unauthorized"

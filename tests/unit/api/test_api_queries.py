@@ -321,7 +321,7 @@ def test_openapi_documents_every_operation_with_examples(world: Any) -> None:
     operations = [
         op for path, ops in schema["paths"].items() if path.startswith("/v1") for op in ops.values()
     ]
-    assert len(operations) == 18
+    assert len(operations) == 20
     assert all(op.get("summary") and op.get("description") for op in operations)
     # both ways to send a key, an example request (curl) for each operation, typed answers and errors
     assert set(schema["components"]["securitySchemes"]) == {"bearer", "apiKey"}

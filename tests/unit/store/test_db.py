@@ -16,8 +16,21 @@ TABLES = {
     "embedding_cache",
     "web_sessions",
     "deliveries",
+    "privacy_state",
+    "erasures",
     "alembic_version",
 }
+
+
+def _head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from store.db import _MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return str(ScriptDirectory.from_config(config).get_current_head())
 
 
 def test_migrations_create_the_schema_and_are_idempotent(store):
