@@ -84,6 +84,18 @@ STATUSES: dict[str, dict[str, str]] = {
     "done": {"fr": "réalisée", "en": "done"},
     "rejected": {"fr": "rejetée", "en": "rejected"},
 }
+ANALYSIS_STATUSES: dict[str, dict[str, str]] = {
+    "pending": {"fr": "en attente", "en": "pending"},
+    "running": {"fr": "en cours", "en": "running"},
+    "done": {"fr": "terminée", "en": "done"},
+    "failed": {"fr": "échouée", "en": "failed"},
+}
+SPEAKERS: dict[str, dict[str, str]] = {
+    "patient": {"fr": "patient", "en": "patient"},
+    "agent": {"fr": "conseiller", "en": "agent"},
+    "bot": {"fr": "robot", "en": "bot"},
+    "system": {"fr": "système", "en": "system"},
+}
 EFFORTS: dict[str, dict[str, str]] = {
     "S": {"fr": "faible", "en": "small"},
     "M": {"fr": "moyen", "en": "medium"},
@@ -124,6 +136,19 @@ def dimension_label(dimension: str, language: str) -> str:
 def status_label(status: str, language: str) -> str:
     """An action status in words ("en cours")."""
     return _word(STATUSES, status, language)
+
+
+def word(kind: str, key: Any, language: str) -> str:
+    """A name of one kind (channel, speaker, analysis_status, status, dimension, effort) in the language."""
+    tables = {
+        "channel": CHANNELS,
+        "speaker": SPEAKERS,
+        "analysis_status": ANALYSIS_STATUSES,
+        "status": STATUSES,
+        "dimension": DIMENSIONS,
+        "effort": EFFORTS,
+    }
+    return _word(tables[kind], key, language)
 
 
 def effort_label(effort: str, language: str) -> str:

@@ -59,6 +59,7 @@ def _page(name: str, request: Request, settings: Any, key: ApiKey | None, **cont
         .render(
             t=ui_texts(lang),
             lang=lang,
+            word=lambda kind, key: nf.word(kind, key, lang),
             key=key,
             can_manage=bool(key and key.allows("manage")),
             path=request.url.path,
