@@ -69,7 +69,7 @@ def generate_command(
 
 
 def eval_command(
-    suite: Annotated[str, typer.Option(help="synthetic, dstc11-insurance, banking77 or all.")] = "all",
+    suite: Annotated[str, typer.Option(help="synthetic, dstc11-insurance, banking77, chat or all.")] = "all",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")] = False,
     weeks: Annotated[int, typer.Option(help="Synthetic suite: weeks generated.")] = 6,
     per_week: Annotated[
