@@ -19,7 +19,9 @@ def labels_of(request: Request) -> tuple[str, str]:
     method = request.method if request.method in METHODS else "other"
     route = request.scope.get("route")
     template = getattr(route, "path", None)
-    return method, template if isinstance(template, str) and template else UNMATCHED
+    if not isinstance(template, str) or not template or "{path:path}" in template:  # the 404 page's catch-all
+        return method, UNMATCHED
+    return method, template
 
 
 class Metrics:
