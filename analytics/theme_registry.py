@@ -212,8 +212,12 @@ def assign_period_themes(
         session.expunge_all()
     names = _identify(clusters, texted, known)
     now = _now()
+    # Keywords and labels read the patients' own words: the gloss helps the model group French texts, but a
+    # French theme is named and described in French.
+    own = class_keywords([i.text for i in texted], clusters.labels)
     rows: dict[int, ThemeRow] = {}
     for cluster in clusters.clusters:
+        cluster.keywords = [w for w, _ in own.get(cluster.cluster_id, [])] or cluster.keywords
         theme_id = names[cluster.cluster_id]
         members = np.flatnonzero(clusters.labels == cluster.cluster_id)
         if theme_id:

@@ -24,7 +24,13 @@ class Settings(BaseSettings):
     )
     embedding_model: str | None = Field(
         default=None,
-        description="sentence-transformers model name or path; bundled all-MiniLM-L6-v2 if unset.",
+        description="Transcript model (vector index, search): sentence-transformers model name or local "
+        "path, or multilingual-e5-small (bundled, multilingual); bundled all-MiniLM-L6-v2 if unset.",
+    )
+    theme_embedding_model: str | None = Field(
+        default=None,
+        description="Theme model (theme discovery, live classification): same values as embedding_model; "
+        "the transcript model if unset.",
     )
     embedding_batch_size: int = Field(default=64, description="Texts per embedding batch.")
     timezone: str = Field(default="Europe/Paris", description="Tenant time zone for weeks, days and hours.")

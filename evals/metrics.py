@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -167,9 +167,17 @@ def period_weeks(result: AnalysisResult) -> list[str]:
 
 
 def score_analysis(
-    *, result: AnalysisResult, truth: Truth, known_ids: Collection[str] | None = None
+    *,
+    result: AnalysisResult,
+    truth: Truth,
+    known_ids: Collection[str] | None = None,
+    languages: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any]:
-    """Every synthetic-suite metric of one analysis against the truth of the generator."""
+    """Every synthetic-suite metric of one analysis against the truth of the generator.
+
+    With the interactions' `languages`, theme quality is also scored separately on each language's
+    interactions (`themes_by_language`): the same partition, restricted to that language.
+    """
     weeks = period_weeks(result)
     in_period = truth.ids_in_weeks(weeks)
     textless = set(truth.textless_ids)
@@ -181,6 +189,14 @@ def score_analysis(
         true_labels=[truth.interaction_themes[i] for i in scored],
         pred_labels=[predicted.get(i, UNASSIGNED) for i in scored],
     )
+    by_language: dict[str, Any] = {}
+    if languages:
+        for language in sorted({languages.get(i) or "?" for i in scored}):
+            subset = [i for i in scored if (languages.get(i) or "?") == language]
+            by_language[language] = theme_scores(
+                true_labels=[truth.interaction_themes[i] for i in subset],
+                pred_labels=[predicted.get(i, UNASSIGNED) for i in subset],
+            )
     frictions: dict[str, Any] = {}
     reciprocal: list[float] = []
     for planted in truth.frictions:
@@ -206,6 +222,7 @@ def score_analysis(
     return {
         "weeks": weeks,
         "themes": themes,
+        "themes_by_language": by_language,
         "frictions": frictions,
         "found_top5": sum(1 for f in frictions.values() if f.get("found")),
         "present": sum(1 for f in frictions.values() if f.get("present")),

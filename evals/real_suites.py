@@ -98,7 +98,9 @@ def run_labelled(
             out["registry_run"] = score_week(run.results[-1], run.weeks[-1])
             out["registry_run"]["seconds"] = run.seconds
     if component:
-        out["component"] = component_scores(items, embedder=embedder)
+        from store.embedder import get_theme_embedder
+
+        out["component"] = component_scores(items, embedder=get_theme_embedder(fallback=embedder))
     return out
 
 

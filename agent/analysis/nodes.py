@@ -123,13 +123,14 @@ def discover_themes(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> 
     """Assign every interaction of the period to a stable theme (or leave it unassigned)."""
     _enter(runtime, state, "discover")
     ctx = runtime.context
-    if ctx.embedder is None and "assign_period_themes" not in ctx.steps:
-        from store.embedder import get_embedder
+    embedder = ctx.embedder
+    if "assign_period_themes" not in ctx.steps:
+        from store.embedder import get_theme_embedder
 
-        ctx.embedder = get_embedder(_settings(ctx))
+        embedder = get_theme_embedder(_settings(ctx), fallback=ctx.embedder)
     themes, unassigned = step(ctx.steps, "assign_period_themes")(
         store=ctx.store,
-        embedder=ctx.embedder,
+        embedder=embedder,
         tenant=state["tenant"],
         period=state["period"],
         baseline=state["baseline"],

@@ -169,5 +169,8 @@ def classify(body: ClassifyRequest, key: ReadKey, store: StoreDep, embedder: Emb
         text = redact(text)
     except ImportError:  # privacy module not installed yet: classification still works, nothing is stored
         pass
-    matches = classify_text(store=store, embedder=embedder, tenant=key.tenant, text=text, k=body.k)
+    from store.embedder import get_theme_embedder
+
+    themes_model = get_theme_embedder(fallback=embedder)  # the model the themes were discovered with
+    matches = classify_text(store=store, embedder=themes_model, tenant=key.tenant, text=text, k=body.k)
     return {"matches": to_jsonable(matches)}

@@ -218,3 +218,15 @@ def test_a_new_problem_inside_a_known_cluster_is_split_off() -> None:
         whole, texts=texts[:200], vectors=steady, in_period=[False] * 160 + [True] * 40, baseline_weeks=4
     )
     assert np.unique(kept.labels).tolist() == [0]
+
+
+def test_a_french_theme_is_described_in_the_patients_own_words_not_the_gloss(sqlite_store: Store) -> None:
+    embedder = FakeEmbedder(dim=128)
+    ingest_records(sqlite_store, _records(9, TOPICS))
+    themes, _ = assign_period_themes(store=sqlite_store, embedder=embedder, tenant="default", period=W46)
+    french = next(t for t in themes if any("ordonnance" in k for k in t.keywords))
+    # the glossary glosses "ordonnance" as "prescription" to group texts; the keywords keep French only
+    assert not any("prescription" in k for k in french.keywords)
+    with sqlite_store.session() as session:
+        row = session.get(ThemeRow, french.theme_id)
+        assert row is not None and not any("prescription" in k for k in row.keywords)

@@ -109,3 +109,39 @@ def test_get_embedder_loads_each_model_once(monkeypatch: pytest.MonkeyPatch, set
     )
     assert get_embedder(other) is not first
     assert loads == [(None, 64), ("/models/multilingual", 16)]
+
+
+def test_the_theme_model_defaults_to_the_transcript_model_and_can_be_set_apart(
+    monkeypatch: pytest.MonkeyPatch, settings
+) -> None:
+    from store.embedder import get_theme_embedder
+
+    class Loaded:
+        def __init__(self, model: str | None, *, batch_size: int) -> None:
+            self.name, self.dim = model or "bundled", 8
+
+    monkeypatch.setattr(embedder_module, "SentenceEmbedder", Loaded)
+    monkeypatch.setattr(embedder_module, "_embedders", {})
+    held = FakeEmbedder()
+    assert get_theme_embedder(settings, fallback=held) is held
+    assert get_theme_embedder(settings) is get_embedder(settings)
+    apart = settings.model_copy(update={"theme_embedding_model": "/models/themes"})
+    assert get_theme_embedder(apart, fallback=held).name == "/models/themes"
+    assert get_embedder(apart).name == "bundled"
+
+
+def test_the_bundled_multilingual_model_puts_a_french_question_next_to_its_english_twin() -> None:
+    from store.embedder import MULTILINGUAL_MODEL, MULTILINGUAL_NAME, load_embedder
+
+    model = load_embedder(MULTILINGUAL_MODEL)
+    assert model.name == MULTILINGUAL_NAME and model.dim == 384
+    vectors = model.encode(
+        [
+            "je voudrais renouveler mon ordonnance",
+            "I would like to renew my prescription",
+            "où puis-je garer ma voiture à l'hôpital",
+            "",
+        ]
+    )
+    assert vectors.shape == (4, 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2]) + 0.05
