@@ -29,8 +29,9 @@ class Settings(BaseSettings):
     )
     theme_embedding_model: str | None = Field(
         default=None,
-        description="Theme model (theme discovery, live classification): same values as embedding_model; "
-        "the transcript model if unset.",
+        description="Theme model (theme discovery, live classification): same values as embedding_model, "
+        "joined by + to read several together, or 'same' for the transcript model alone; unset: the bundled "
+        "MiniLM read with the bundled multilingual-e5-small (or the transcript model if one is set).",
     )
     embedding_batch_size: int = Field(default=64, description="Texts per embedding batch.")
     timezone: str = Field(default="Europe/Paris", description="Tenant time zone for weeks, days and hours.")

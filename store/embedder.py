@@ -127,6 +127,29 @@ class MultilingualEmbedder:
         return _normalize(vectors)
 
 
+class CombinedEmbedder:
+    """Several models read together: each text's vectors side by side, each part weighted equally.
+
+    The cosine of two combined vectors is the mean of the parts' cosines, so a pair must be close for every
+    model: an English-centric model's sharp English and a multilingual model's French. Selected by joining
+    setting values with `+` (e.g. `all-MiniLM-L6-v2+multilingual-e5-small`); cached per part.
+    """
+
+    def __init__(self, parts: Sequence[Embedder]) -> None:
+        self.parts = list(parts)
+        self.name = "+".join(p.name for p in self.parts)
+        self.dim = sum(p.dim for p in self.parts)
+
+    def combine(self, vectors: Sequence[np.ndarray]) -> np.ndarray:
+        """The parts' vectors of the same texts, side by side, scaled so the result is unit length."""
+        scale = 1.0 / np.sqrt(len(self.parts))
+        return _normalize(np.hstack([scale * v for v in vectors]))
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Every part encodes the texts; the vectors are put side by side."""
+        return self.combine([p.encode(texts) for p in self.parts])
+
+
 def fold(text: str) -> str:
     """Lower-case text without accents ("Rendez-Vous prévu" → "rendez-vous prevu")."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
@@ -176,6 +199,11 @@ def load_embedder(model: str | None, *, batch_size: int = 64) -> Embedder:
     Unset = the bundled MiniLM, `multilingual-e5-small` = the bundled multilingual model, anything else = a
     sentence-transformers model name or local path.
     """
+    if model and "+" in model:
+        parts = [load_embedder(part.strip(), batch_size=batch_size) for part in model.split("+")]
+        return CombinedEmbedder(parts)
+    if model in (BUNDLED_MODEL, BUNDLED_MODEL.split("/")[-1]):
+        model = None  # the bundled model by its name
     key = (model or "", batch_size)
     with _embedders_lock:
         if key not in _embedders:
@@ -192,16 +220,29 @@ def get_embedder(settings: Settings | None = None) -> Embedder:
     return load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
 
 
+THEMES_DEFAULT = f"{BUNDLED_MODEL.split('/')[-1]}+{MULTILINGUAL_MODEL}"
+"""What themes read when nothing is set and the transcript model is the bundled MiniLM (README, "Embedding
+models"): MiniLM's sharp English and multilingual-e5-small's French, read together."""
+SAME = "same"
+"""`PARCOURS_THEME_EMBEDDING_MODEL=same`: themes read the transcript model alone."""
+
+
 def get_theme_embedder(settings: Settings | None = None, *, fallback: Embedder | None = None) -> Embedder:
     """The theme model (`PARCOURS_THEME_EMBEDDING_MODEL`): theme discovery and live classification.
 
-    Unset, themes read the transcript model (`fallback` when given, so tests and callers that hold one keep
-    it).
+    `fallback` is the transcript model the caller holds (else it is loaded). Unset: the transcript model read
+    together with the bundled multilingual model when the transcript model is the bundled MiniLM (it reads
+    French poorly), else the transcript model (a multilingual model chosen by the hospital, or a test's fake);
+    `same`: the transcript model alone; anything else: that model (`+` joins several).
     """
     settings = settings or get_settings()
-    if settings.theme_embedding_model is None:
-        return fallback if fallback is not None else get_embedder(settings)
-    return load_embedder(settings.theme_embedding_model, batch_size=settings.embedding_batch_size)
+    value = (settings.theme_embedding_model or "").strip()
+    if value and value != SAME:
+        return load_embedder(value, batch_size=settings.embedding_batch_size)
+    transcript = fallback if fallback is not None else get_embedder(settings)
+    if not value and transcript.name == BUNDLED_MODEL:
+        return CombinedEmbedder([transcript, load_embedder(MULTILINGUAL_MODEL)])
+    return transcript
 
 
 def text_hash(text: str) -> str:
@@ -216,6 +257,9 @@ def _insert_ignore(store: Store) -> Any:
 
 def embed_with_cache(*, store: Store, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
     """Vectors of texts, embedding only those not cached for this model (each distinct text once)."""
+    if isinstance(embedder, CombinedEmbedder):
+        parts = [embed_with_cache(store=store, embedder=p, texts=texts) for p in embedder.parts]
+        return embedder.combine(parts)
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     if not texts:
         return out

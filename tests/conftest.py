@@ -29,6 +29,9 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
             monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.setenv("PARCOURS_HOME", str(tmp_path / "home"))
+    # Themes read the transcript model alone in tests (one model to load and run, the suite's time bounded);
+    # the default pairing with the multilingual model is tested on its own and measured by `parcours eval`.
+    monkeypatch.setenv("PARCOURS_THEME_EMBEDDING_MODEL", "same")
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -123,11 +123,34 @@ def test_the_theme_model_defaults_to_the_transcript_model_and_can_be_set_apart(
     monkeypatch.setattr(embedder_module, "SentenceEmbedder", Loaded)
     monkeypatch.setattr(embedder_module, "_embedders", {})
     held = FakeEmbedder()
+    assert settings.theme_embedding_model == "same"  # the tests' setting (conftest)
     assert get_theme_embedder(settings, fallback=held) is held
     assert get_theme_embedder(settings) is get_embedder(settings)
     apart = settings.model_copy(update={"theme_embedding_model": "/models/themes"})
     assert get_theme_embedder(apart, fallback=held).name == "/models/themes"
     assert get_embedder(apart).name == "bundled"
+
+
+def test_by_default_themes_read_the_bundled_model_with_the_multilingual_one(
+    monkeypatch: pytest.MonkeyPatch, settings
+) -> None:
+    from store.embedder import BUNDLED_MODEL, CombinedEmbedder, get_theme_embedder
+
+    class Loaded:
+        def __init__(self, model: str | None = None, *, batch_size: int = 64) -> None:
+            self.name, self.dim = model or BUNDLED_MODEL, 8
+
+    monkeypatch.setattr(embedder_module, "SentenceEmbedder", Loaded)
+    monkeypatch.setattr(embedder_module, "MultilingualEmbedder", lambda: Loaded("multilingual"))
+    monkeypatch.setattr(embedder_module, "_embedders", {})
+    unset = settings.model_copy(update={"theme_embedding_model": None})
+    themes = get_theme_embedder(unset)
+    assert isinstance(themes, CombinedEmbedder)
+    assert [p.name for p in themes.parts] == [BUNDLED_MODEL, "multilingual"]
+    # a fake (tests) or a model the hospital chose for transcripts is read alone
+    assert get_theme_embedder(unset, fallback=FakeEmbedder()).name == "fake-hash-64"
+    chosen = unset.model_copy(update={"embedding_model": "/models/multilingual"})
+    assert get_theme_embedder(chosen).name == "/models/multilingual"
 
 
 def test_the_bundled_multilingual_model_puts_a_french_question_next_to_its_english_twin() -> None:
@@ -145,3 +168,40 @@ def test_the_bundled_multilingual_model_puts_a_french_question_next_to_its_engli
     )
     assert vectors.shape == (4, 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2]) + 0.05
+
+
+def test_models_joined_by_plus_are_read_together_and_cached_per_model(store: Store) -> None:
+    from store.embedder import CombinedEmbedder
+
+    first, second = FakeEmbedder(dim=16), FakeEmbedder(dim=8)
+    second.name = "fake-other-8"
+    combined = CombinedEmbedder([first, second])
+    assert combined.dim == 24 and combined.name == "fake-hash-16+fake-other-8"
+    texts = ["renouveler mon ordonnance", "where do I park"]
+    vectors = embed_with_cache(store=store, embedder=combined, texts=texts)
+    assert np.allclose(vectors, combined.encode(texts), atol=1e-6)
+    # the cosine of combined vectors is the mean of the models' cosines
+    a, b = first.encode(texts), second.encode(texts)
+    mean = (float(a[0] @ a[1]) + float(b[0] @ b[1])) / 2
+    assert float(vectors[0] @ vectors[1]) == pytest.approx(mean, abs=1e-5)
+    with store.session() as session:
+        models = dict(
+            session.execute(
+                select(EmbeddingCacheRow.model, func.count()).group_by(EmbeddingCacheRow.model)
+            ).all()
+        )
+    assert models == {"fake-hash-16": 2, "fake-other-8": 2}
+
+
+def test_a_setting_joining_models_with_plus_loads_each_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from store.embedder import CombinedEmbedder, load_embedder
+
+    class Loaded:
+        def __init__(self, model: str | None, *, batch_size: int) -> None:
+            self.name, self.dim = model or "bundled", 8
+
+    monkeypatch.setattr(embedder_module, "SentenceEmbedder", Loaded)
+    monkeypatch.setattr(embedder_module, "_embedders", {})
+    combined = load_embedder("all-MiniLM-L6-v2+/models/other")
+    assert isinstance(combined, CombinedEmbedder) and combined.dim == 16
+    assert combined.parts[0] is load_embedder(None) and combined.parts[1] is load_embedder("/models/other")
