@@ -117,7 +117,10 @@ def friction_metrics(friction: Friction, action: Action | None = None) -> list[s
             found.append(m)
     if isinstance(metric := friction.signals.get("metric"), str) and (m := _metric(metric)):
         found.append(m)
-    for signal in friction.signals.get("worse") or []:
+    worse = friction.signals.get("worse")
+    if not isinstance(worse, list):  # a friction without the list: the signals it carries
+        worse = [k for k in friction.signals if k in _SIGNAL_METRICS]
+    for signal in worse:
         if (m := _metric(_SIGNAL_METRICS.get(str(signal), ""))) is not None:
             found.append(m)
     found = list(dict.fromkeys(found))
