@@ -21,7 +21,6 @@ from agent.chat.tables import ToolResult, evidence_of, render_text, step_words, 
 SUGGESTIONS = {
     "fr": [
         "Quelles sont les 3 actions prioritaires ?",
-        "L'action sur les rappels a-t-elle marché ?",
         "Quel est le temps d'attente cette semaine ?",
         "Quelle file a le plus d'abandons ?",
         "Pourquoi le FCR a-t-il baissé ?",
@@ -30,7 +29,6 @@ SUGGESTIONS = {
     ],
     "en": [
         "What are the top 3 actions?",
-        "Did the callback action work?",
         "What is the average wait this week?",
         "Which queue has the most abandoned calls?",
         "Why did first-contact resolution drop?",
