@@ -215,3 +215,35 @@ def test_the_target_comes_from_the_frictions_the_action_answers() -> None:
 )
 def test_friction_segments_become_kpi_filters(segment: dict[str, Any], expected: dict[str, Any]) -> None:
     assert friction_segment(_friction(segment=segment)) == expected
+
+
+def test_an_improved_action_whose_friction_left_the_top_is_resolved(sqlite_store: Store) -> None:
+    from analytics.impact import measure_actions
+    from api.queries import change_action_status, save_result
+    from tests.unit.api.sample import make_result
+
+    _load(sqlite_store, records(seed=3, effect=0.4))
+    result = make_result()
+    save_result(sqlite_store, result)
+    action_id = result.actions[0].action_id
+    change_action_status(sqlite_store, tenant="default", action_id=action_id, status="accepted", by="t")
+    change_action_status(
+        sqlite_store,
+        tenant="default",
+        action_id=action_id,
+        status="in_progress",
+        by="t",
+        started_on=START,
+        target={"segment": SEGMENT, "metrics": ["response_time"]},
+    )
+    end = MONDAY + timedelta(days=27)
+    still_there = _friction(rank=2)
+    gone_down = _friction(rank=9)
+    (ranked,) = measure_actions(store=sqlite_store, tenant="default", end=end, frictions=[still_there])
+    assert ranked.state == "improved" and ranked.resolved is False
+    (left,) = measure_actions(
+        store=sqlite_store, tenant="default", end=end, frictions=[gone_down], language="fr"
+    )
+    assert left.resolved is True and "résolu" in left.summary
+    (alone,) = measure_actions(store=sqlite_store, tenant="default", end=end)
+    assert alone.resolved is False  # without a ranking, nothing is said about it
