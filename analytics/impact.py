@@ -44,6 +44,7 @@ from core.results import (
     Period,
     TargetImpact,
 )
+from core.wording import metric_label
 from store.action_targets import Target, friction_titles, open_targets
 from store.actions import read_actions
 from store.db import Store
@@ -555,32 +556,6 @@ def follow_frictions(frictions: Sequence[Friction], targets: Sequence[Target]) -
 
 # ---- words ---------------------------------------------------------------------------------------------
 
-_METRIC_WORDS = {
-    "fr": {
-        "response_time": "attente",
-        "service_level": "niveau de service",
-        "abandonment": "abandons",
-        "first_response": "première réponse",
-        "fcr": "résolution au premier contact",
-        "repeat_rate": "recontacts",
-        "csat": "satisfaction",
-        "engagement": "rappels tenus",
-        "aht": "durée de traitement",
-        "volume": "volume",
-    },
-    "en": {
-        "response_time": "waits",
-        "service_level": "service level",
-        "abandonment": "abandonment",
-        "first_response": "first response",
-        "fcr": "first-contact resolution",
-        "repeat_rate": "repeat contacts",
-        "csat": "satisfaction",
-        "engagement": "follow-ups kept",
-        "aht": "handle time",
-        "volume": "volume",
-    },
-}
 STATE_WORDS = {
     "fr": {
         "too_early": "trop tôt",
@@ -600,8 +575,8 @@ STATE_WORDS = {
 
 
 def metric_word(metric: str, language: str = "fr") -> str:
-    """A metric's name for managers."""
-    return _METRIC_WORDS.get(language, _METRIC_WORDS["en"]).get(metric, metric)
+    """A metric's name for managers (the one the report and the dashboard use)."""
+    return metric_label(metric, language)
 
 
 def format_effect(effect: MetricEffect, language: str = "fr") -> str:

@@ -52,7 +52,7 @@ def test_impact_json_and_table() -> None:
     assert effect["state"] == "improved" and effect["ci"][0] <= -0.4 <= effect["ci"][1]
     result = runner.invoke(app, ["impact", action_id, "--lang", "en"], env={"COLUMNS": "240"})
     assert result.exit_code == 0, result.output
-    assert "improved" in result.stdout and "waits" in result.stdout and "48 / 48" in result.stdout
+    assert "improved" in result.stdout and "Response time" in result.stdout and "48 / 48" in result.stdout
 
 
 def test_impact_of_unknown_or_not_started_actions_is_a_clear_error() -> None:
