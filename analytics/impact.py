@@ -119,8 +119,8 @@ def friction_metrics(friction: Friction, action: Action | None = None) -> list[s
     if isinstance(metric := friction.signals.get("metric"), str) and (m := _metric(metric)):
         found.append(m)
     worse = friction.signals.get("worse")
-    if not isinstance(worse, list):  # a friction without the list: the signals it carries
-        worse = [k for k in friction.signals if k in _SIGNAL_METRICS]
+    if not isinstance(worse, list):  # no list of worse signals: the ones it carries, unless anomalies said
+        worse = [] if found else [k for k in friction.signals if k in _SIGNAL_METRICS]
     for signal in worse:
         if (m := _metric(_SIGNAL_METRICS.get(str(signal), ""))) is not None:
             found.append(m)
