@@ -52,7 +52,12 @@ def _target_for(result: AnalysisResult, planted: PlantedAdoption) -> TargetImpac
 
 
 def run_impact_seed(
-    *, seed: int, weeks: int = IMPACT_WEEKS, per_week: int = IMPACT_PER_WEEK, fake_embedder: bool = True
+    *,
+    seed: int,
+    weeks: int = IMPACT_WEEKS,
+    per_week: int = IMPACT_PER_WEEK,
+    fake_embedder: bool = True,
+    isolated: bool = True,
 ) -> dict[str, Any]:
     """One seed through the product path; the fixed and placebo targets as the later analysis reports them."""
     from agent.analysis import run_analysis
@@ -61,7 +66,7 @@ def run_impact_seed(
     from store.db import Store
     from store.ingest import ingest_records
 
-    adoption = Adoption(**ADOPTION)  # type: ignore[arg-type]
+    adoption = Adoption(**ADOPTION, isolated=isolated)  # type: ignore[arg-type]
     iterator, truth = generate(weeks=weeks, per_week=per_week, seed=seed, adoption=adoption)
     records = list(iterator)
     out: dict[str, Any] = {"seed": seed, "generated": len(records)}
@@ -71,17 +76,24 @@ def run_impact_seed(
         try:
             embedder = _embedder(fake_embedder, settings)[0]
             ingest_records(store, records, source="eval", indexer=None)
-            first_monday = truth.start + timedelta(days=7 * (adoption.degraded_from + 1))
-            first = run_analysis(
-                store=store,
-                tenant=truth.tenant,
-                period=Period(start=first_monday, end=first_monday + timedelta(days=6)),
-                settings=settings,
-                embedder=embedder,
-                model=None,
-            )
             fixed, placebo = planted["fixed"], planted["placebo"]
-            friction = _friction_for(first, fixed)
+            # the second degraded week is analysed, then the first if the friction was not found there
+            first, friction = None, None
+            for week in (adoption.degraded_from + 1, adoption.degraded_from):
+                monday = truth.start + timedelta(days=7 * week)
+                first = run_analysis(
+                    store=store,
+                    tenant=truth.tenant,
+                    period=Period(start=monday, end=monday + timedelta(days=6)),
+                    settings=settings,
+                    embedder=embedder,
+                    model=None,
+                )
+                friction = _friction_for(first, fixed)
+                if friction and any(friction.friction_id in a.friction_ids for a in first.actions):
+                    out["found_in_week"] = week + 1
+                    break
+            assert first is not None
             action = next(
                 (a for a in first.actions if friction and friction.friction_id in a.friction_ids), None
             )
@@ -156,11 +168,19 @@ def run_impact(
     weeks: int = IMPACT_WEEKS,
     per_week: int = IMPACT_PER_WEEK,
     fake_embedder: bool = True,
+    isolated: bool = True,
 ) -> dict[str, Any]:
-    """The impact suite over `seeds` seeds: coverage of the true effect, placebo false-positive rate."""
+    """The impact suite over `seeds` seeds: coverage of the true effect, placebo false-positive rate.
+
+    `isolated=False` keeps the generator's other planted changes over time (callbacks failing in two queues
+    over the last two weeks, a theme emerging in the last one): comparison segments then move for other
+    reasons.
+    """
     started = time.perf_counter()
     runs = [
-        run_impact_seed(seed=s, weeks=weeks, per_week=per_week, fake_embedder=fake_embedder)
+        run_impact_seed(
+            seed=s, weeks=weeks, per_week=per_week, fake_embedder=fake_embedder, isolated=isolated
+        )
         for s in range(first_seed, first_seed + seeds)
     ]
     fixed = [r["fixed"] for r in runs if "fixed" in r and "state" in r["fixed"]]
@@ -174,6 +194,7 @@ def run_impact(
         "weeks": weeks,
         "per_week": per_week,
         "embedder": "fake (themes are not scored here)" if fake_embedder else "bundled",
+        "isolated": isolated,
         "seconds": round(time.perf_counter() - started, 1),
         "errors": [f"seed {r['seed']}: {r['error']}" for r in runs if "error" in r],
         "fixed_measured": len(fixed),

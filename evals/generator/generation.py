@@ -47,20 +47,22 @@ def make_plan(
     first_monday = last_sunday - timedelta(days=7 * weeks - 1)
     mondays = [first_monday + timedelta(days=7 * w) for w in range(weeks)]
     recent = list(range(max(0, weeks - 2), weeks))
-    degraded = recent
+    degraded, failing, emerging_from = recent, recent, max(0, weeks - 1)
     if adoption is not None:
         if not 0 <= adoption.degraded_from < adoption.start_week < weeks:
             raise ValueError("an adoption needs 0 <= degraded_from < start_week < weeks")
         if not 0.0 <= adoption.share <= 1.0 or not 0.0 <= adoption.effect < 1.0:
             raise ValueError("an adoption's share must lie in [0, 1] and its effect in [0, 1)")
         degraded = list(range(adoption.degraded_from, weeks))
+        if adoption.isolated:
+            failing, emerging_from = [], weeks
     return Plan(
         mondays=mondays,
         per_week=per_week,
         language=language,
-        emerging_from=max(0, weeks - 1),
+        emerging_from=emerging_from,
         degraded_weeks=degraded,
-        failing_weeks=recent,
+        failing_weeks=failing,
         adoption=adoption,
     )
 

@@ -51,6 +51,9 @@ class Adoption:
     """Share of the degraded segment's queued contacts the action reaches."""
     effect: float = 0.4
     """Relative fall of the mean wait of a reached contact (0.4: waits fall by 40 %)."""
+    isolated: bool = True
+    """Leave out the other planted changes over time (failing callbacks, the emerging theme): only the action
+    changes anything, so a placebo's comparison segments stay comparable."""
 
 
 @dataclass
