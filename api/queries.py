@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from core.results import Action, AnalysisResult
+from analytics.impact import adoption_targets, measure_actions
+from analytics.kpi_queries import latest_data
+from core.results import Action, ActionImpact, AnalysisResult
+from store.action_targets import OPEN_STATUSES, record_targets
 from store.actions import action_view, iso, read_actions
 from store.db import Store
 from store.schema import ActionEventRow, ActionRow, AnalysisRow
@@ -171,9 +175,22 @@ def get_action(store: Store, *, tenant: str, action_id: str) -> dict[str, Any] |
 
 
 def change_action_status(
-    store: Store, *, tenant: str, action_id: str, status: str, by: str, note: str | None = None
+    store: Store,
+    *,
+    tenant: str,
+    action_id: str,
+    status: str,
+    by: str,
+    note: str | None = None,
+    started_on: date | None = None,
+    target: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """Move an action to a new status (validated), recording who and when; None if not the tenant's action."""
+    """Move an action to a new status (validated), recording who and when; None if not the tenant's action.
+
+    Moving it to in_progress or done records its target (segment, metrics, start day: `started_on`, default
+    today in the tenant's time zone) for the impact measurement, once per friction it answers — or, when the
+    manager states it, `target` ({"segment": {...}, "metrics": [...]}) instead.
+    """
     if status not in ACTION_STATUSES:
         raise TransitionError(f"unknown status {status!r}; expected one of {', '.join(ACTION_STATUSES)}")
     with store.session() as session:
@@ -192,7 +209,43 @@ def change_action_status(
             )
         )
         row.status, row.status_by, row.status_at = status, by, stamp
+        data, analysis = dict(row.data or {}), session.get(AnalysisRow, row.analysis_id)
+        result = analysis.result if analysis is not None else None
+    if status in OPEN_STATUSES and result:
+        _record_target(store, tenant, action_id, data, result, by, stamp, started_on, target)
     return get_action(store, tenant=tenant, action_id=action_id)
+
+
+def _record_target(
+    store: Store,
+    tenant: str,
+    action_id: str,
+    data: dict[str, Any],
+    result: dict[str, Any],
+    by: str,
+    stamp: datetime,
+    started_on: date | None,
+    stated: dict[str, Any] | None,
+) -> None:
+    """Record what an action addresses, from its analysis's frictions (nothing if they cannot be read)."""
+    try:
+        action = Action.model_validate({k: v for k, v in data.items() if k in Action.model_fields})
+        analysed = AnalysisResult.model_validate(result)
+    except ValueError:
+        return
+    today = stamp.replace(tzinfo=UTC).astimezone(ZoneInfo(store.settings.timezone)).date()
+    start = started_on or today
+    targets = adoption_targets(
+        action=action,
+        frictions=analysed.frictions,
+        period=analysed.period,
+        start=start,
+        baseline_weeks=store.settings.baseline_weeks,
+    )
+    if stated is not None:
+        before_start = start - timedelta(days=7 * store.settings.baseline_weeks)
+        targets = [{"friction_id": "stated", **stated, "start": start, "before_start": before_start}]
+    record_targets(store, action_id=action_id, tenant=tenant, targets=targets, by=by, at=stamp)
 
 
 def accepted_action_statuses(
@@ -215,3 +268,12 @@ def action_models(views: list[dict[str, Any]]) -> list[Action]:
         except ValueError:
             continue
     return out
+
+
+def action_impact(store: Store, *, tenant: str, action_id: str, language: str = "fr") -> ActionImpact | None:
+    """The measured impact of an action up to the tenant's latest data; None when it has no target."""
+    latest = latest_data(store, tenant)
+    zone = ZoneInfo(store.settings.timezone)
+    end = (latest.replace(tzinfo=UTC) if latest else datetime.now(UTC)).astimezone(zone).date()
+    found = measure_actions(store=store, tenant=tenant, end=end, action_ids=[action_id], language=language)
+    return found[0] if found else None

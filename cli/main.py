@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "cli.worker_cmd",
     "cli.erase_cmd",
     "cli.purge_cmd",
+    "cli.impact_cmd",
 ]
 
 for _name in COMMAND_MODULES:

@@ -80,6 +80,10 @@ class Friction(BaseModel):
     signals: dict[str, Any] = Field(default_factory=dict, description="The statistics behind the score.")
     interaction_ids: list[str] = Field(default_factory=list, description="The interactions concerned.")
     evidence: list[Evidence] = Field(default_factory=list, description="Quotes that show it.")
+    followed_by: str | None = Field(
+        default=None,
+        description="The in-progress (or done) action already addressing it; no new action is proposed.",
+    )
 
 
 class Anomaly(BaseModel):
@@ -126,6 +130,80 @@ class Action(BaseModel):
     status: str = Field(default="proposed", description="proposed, accepted, in_progress, done, rejected.")
 
 
+ImpactState = Literal["too_early", "no_effect_detected", "improved", "worsened"]
+
+
+class MetricEffect(BaseModel):
+    """The measured effect of an action on one metric of its target segment (difference-in-differences)."""
+
+    metric: str = Field(description="Metric name (the KPI engine's definition).")
+    unit: str = Field(description="share, seconds or count (the metric's unit).")
+    scale: Literal["relative", "points"] = Field(
+        description="relative: effect is a ratio change (-0.38 = -38 %); points: a change of a share (-0.05)."
+    )
+    state: ImpactState = Field(description="too_early, no_effect_detected, improved or worsened.")
+    effect: float | None = Field(default=None, description="Difference-in-differences estimate.")
+    ci: list[float] | None = Field(default=None, description="95 % interval of the effect [low, high].")
+    p_value: float | None = Field(default=None, description="Two-sided p-value of the effect.")
+    before: float | None = Field(default=None, description="Target segment value before the start.")
+    after: float | None = Field(default=None, description="Target segment value since the start.")
+    n_before: int = Field(default=0, description="Target contacts the value before rests on.")
+    n_after: int = Field(default=0, description="Target contacts the value since rests on.")
+    comparison_before: float | None = Field(default=None, description="Comparison segments before.")
+    comparison_after: float | None = Field(default=None, description="Comparison segments since.")
+    comparison_n_before: int = Field(default=0, description="Comparison contacts before.")
+    comparison_n_after: int = Field(default=0, description="Comparison contacts since.")
+    comparison_p_value: float | None = Field(
+        default=None, description="P-value of the comparison segments' own change (KPI engine test)."
+    )
+    comparison_moved: bool = Field(
+        default=False, description="The comparison segments themselves changed significantly (p < 0.05)."
+    )
+    method: str = Field(default="", description="How the effect was estimated, in words.")
+
+
+class TargetImpact(BaseModel):
+    """What an action addresses (one friction's segment and metrics) and what changed there."""
+
+    friction_id: str = Field(
+        description="The friction the target comes from (in the analysis that proposed it)."
+    )
+    title: str = Field(default="", description="The friction's title.")
+    segment: dict[str, Any] = Field(
+        description="The segment as KPI filters: theme, queue, channel, agent, weekday, hour (a list)."
+    )
+    metrics: list[str] = Field(description="Metrics followed, main one first.")
+    start: date = Field(description="Day the action started (tenant time zone).")
+    before: Period = Field(description="Window before the start the segments are compared on.")
+    after: Period = Field(description="Window since the start measured.")
+    compared_with: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The comparison: the dimension varied and the segment values used as comparison.",
+    )
+    state: ImpactState = Field(description="State of the main metric.")
+    effects: list[MetricEffect] = Field(default_factory=list, description="One per metric followed.")
+
+
+class ActionImpact(BaseModel):
+    """The measured impact of an action in progress or done, beside the playbook's expected impact."""
+
+    action_id: str = Field(description="The action.")
+    title: str = Field(description="What the action is.")
+    status: str = Field(description="in_progress or done.")
+    playbook_id: str | None = Field(default=None, description="Playbook entry.")
+    expected_impact: ExpectedImpact | None = Field(default=None, description="What the playbook expects.")
+    state: ImpactState = Field(
+        description="improved when a target improved and none worsened; worsened when one worsened; "
+        "too_early when every target is; otherwise no_effect_detected."
+    )
+    resolved: bool = Field(
+        default=False,
+        description="improved and its friction has left the top of the ranking of this analysis.",
+    )
+    targets: list[TargetImpact] = Field(default_factory=list, description="One per friction it addresses.")
+    summary: str = Field(default="", description="One sentence a manager reads.")
+
+
 class AnalysisResult(BaseModel):
     """The result of one weekly analysis."""
 
@@ -143,3 +221,6 @@ class AnalysisResult(BaseModel):
     actions: list[Action] = Field(default_factory=list, description="Ranked actions.")
     policies: dict[str, str] = Field(default_factory=dict, description="Which policy ran each step.")
     notes: list[str] = Field(default_factory=list, description="Warnings and remarks about the run.")
+    impacts: list[ActionImpact] = Field(
+        default_factory=list, description="Measured impact of the actions in progress or done."
+    )

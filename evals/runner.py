@@ -21,7 +21,7 @@ from core.settings import Settings, get_settings
 from evals.generator import Truth, generate
 from evals.metrics import score_analysis
 
-SUITES = ("synthetic", "dstc11-insurance", "banking77", "chat")
+SUITES = ("synthetic", "dstc11-insurance", "banking77", "chat", "impact")
 
 
 def optional(module: str, attribute: str) -> tuple[Any, str | None]:
@@ -203,6 +203,10 @@ def run_eval(
         from evals.chat_suite import run_chat_suite
 
         results["chat"] = run_chat_suite()
+    if suite in ("impact", "all"):
+        from evals.impact_suite import run_impact
+
+        results["impact"] = run_impact()
     return {"suites": results}
 
 
@@ -247,6 +251,10 @@ def table_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             from evals.chat_suite import chat_rows
 
             rows += chat_rows(suite)
+        if name == "impact":
+            from evals.impact_suite import impact_rows
+
+            rows += impact_rows(suite)
         metrics = suite.get("metrics")
         if not metrics:
             continue

@@ -254,6 +254,31 @@ class ActionEventRow(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class ActionTargetRow(Base):
+    """What an action addresses, recorded when it moves to in_progress (or done): one row per friction.
+
+    The segment holds KPI filters (theme id, queue, channel, agent pseudonym, weekday, hours), never an
+    interaction id or a quote; it goes with its action (retention deletes analyses, hence actions, hence it).
+    """
+
+    __tablename__ = "action_targets"
+    __table_args__ = (
+        UniqueConstraint("action_id", "friction_id", name="uq_action_targets_friction"),
+        Index("ix_action_targets_tenant", "tenant"),
+    )
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    action_id: Mapped[str] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    friction_id: Mapped[str] = mapped_column(String(40))
+    segment: Mapped[dict[str, Any]] = mapped_column(JSON, doc="KPI filters of the target segment.")
+    metrics: Mapped[list[Any]] = mapped_column(JSON, doc="Metrics followed, main one first.")
+    start_date: Mapped[date] = mapped_column(Date, doc="Day the action started (tenant time zone).")
+    before_start: Mapped[date] = mapped_column(Date, doc="First day of the window compared before it.")
+    recorded_by: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class ApiKeyRow(Base):
     """An API key, stored as a hash, bound to one tenant and a set of scopes."""
 

@@ -14,6 +14,7 @@ TOOL_MODULES = {
     "tools.search": ("search_transcripts",),
     "tools.themes": ("list_themes", "theme_details", "list_frictions"),
     "tools.actions": ("list_actions",),
+    "tools.impact": ("action_impact",),
 }
 """Module -> the tools it defines, in the order the model sees them."""
 

@@ -1,6 +1,6 @@
 """The weekly analysis graph, wired here and nowhere else.
 
-load -> discover -> measure -> score -> investigate <-> tools -> propose -> rank -> report
+load -> discover -> measure -> score -> follow -> investigate <-> tools -> propose -> rank -> report
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def build_analysis_graph(
     graph.add_node("measure", nodes.measure_kpis)
     graph.add_node("discover", nodes.discover_themes)
     graph.add_node("score", nodes.score_frictions)
+    graph.add_node("follow", nodes.follow_actions)
     graph.add_node("investigate", nodes.make_investigate(by_name))
     graph.add_node("tools", ToolNode(list(tools), handle_tool_errors=True))
     graph.add_node("propose", nodes.propose_actions)
@@ -49,7 +50,8 @@ def build_analysis_graph(
     graph.add_edge("load", "discover")
     graph.add_edge("discover", "measure")
     graph.add_edge("measure", "score")
-    graph.add_edge("score", "investigate")
+    graph.add_edge("score", "follow")  # actions already adopted: their impact, and no new action for them
+    graph.add_edge("follow", "investigate")
     graph.add_conditional_edges("investigate", nodes.route_investigation)
     graph.add_edge("tools", "investigate")
     graph.add_edge("propose", "rank")

@@ -31,9 +31,11 @@ from agent.analysis.state import AnalysisContext, AnalysisState
 from agent.analysis.steps import step
 from agent.llm import model_name
 from analytics.actions import check_citations, looks_like_instruction, rank_actions
+from analytics.impact import follow_frictions, measure_actions
 from analytics.playbook import Playbook, load_playbook
 from core.results import AnalysisResult, Evidence, Friction, Period
 from prompts.analysis import INVESTIGATE_SYSTEM, INVESTIGATE_TASK
+from store.action_targets import open_targets
 from tools.evidence import parse_transcripts, strip_transcripts
 
 log = logging.getLogger("parcours.agent")
@@ -45,6 +47,7 @@ PROGRESS = {
     "discover": 0.1,
     "measure": 0.35,
     "score": 0.55,
+    "follow": 0.6,
     "investigate": 0.65,
     "propose": 0.85,
     "rank": 0.92,
@@ -159,6 +162,33 @@ def score_frictions(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> 
         anomalies=state.get("anomalies", []),
     )
     return {"frictions": list(frictions), "rounds": 0}
+
+
+def follow_actions(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict[str, Any]:
+    """Measure the actions in progress or done, and mark the frictions they already address."""
+    _enter(runtime, state, "follow")
+    ctx = runtime.context
+    frictions = state.get("frictions", [])
+    try:
+        targets = open_targets(ctx.store, tenant=state["tenant"])
+        if not targets:
+            return {"impacts": []}
+        period: Period = state["period"]  # type: ignore[assignment]
+        impacts = measure_actions(
+            store=ctx.store,
+            tenant=state["tenant"],
+            end=period.end,
+            frictions=frictions,
+            language=ctx.language,
+            only_started=True,
+        )
+    except Exception as exc:  # the rest of the analysis stands without the impact figures
+        log.exception("impact measurement failed")
+        return {
+            "impacts": [],
+            "notes": [f"impact of adopted actions not measured: {type(exc).__name__}: {exc}"],
+        }
+    return {"impacts": impacts, "frictions": follow_frictions(frictions, targets)}
 
 
 def _task_messages(state: AnalysisState, ctx: AnalysisContext) -> list[Any]:
@@ -290,7 +320,9 @@ def propose_actions(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> 
     ctx = runtime.context
     frictions, findings = enrich_frictions(state.get("frictions", []), state.get("messages", []))
     playbook = playbook_of(ctx)
-    actions = proposals.playbook_actions(state, frictions, playbook, ctx.language)
+    # a friction an action in progress already addresses is followed, not proposed again
+    fresh = [f for f in frictions if not f.followed_by]
+    actions = proposals.playbook_actions(state, fresh, playbook, ctx.language)
     update: dict[str, Any] = {"frictions": frictions, "findings": findings}
     if ctx.model is None:
         update["policies"] = {"propose": "playbook"}
@@ -298,7 +330,7 @@ def propose_actions(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> 
         try:
             extra = proposals.llm_actions(
                 ctx.model,
-                frictions=frictions[: ctx.top_frictions],
+                frictions=fresh[: ctx.top_frictions],
                 playbook_actions=actions,
                 findings=findings,
                 language=ctx.language,
@@ -368,6 +400,7 @@ def write_report(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dic
         actions=state.get("actions", []),
         policies=policies,
         notes=notes,
+        impacts=state.get("impacts", []),
     )
     save_analysis(ctx.store, result)
     if ctx.on_progress is not None:

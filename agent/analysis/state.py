@@ -11,7 +11,16 @@ from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 from typing_extensions import TypedDict
 
-from core.results import Action, AnalysisResult, Anomaly, Friction, KpiValue, Period, ThemeResult
+from core.results import (
+    Action,
+    ActionImpact,
+    AnalysisResult,
+    Anomaly,
+    Friction,
+    KpiValue,
+    Period,
+    ThemeResult,
+)
 from core.settings import Settings
 from tools.context import ParcoursContext
 
@@ -66,6 +75,8 @@ class AnalysisState(TypedDict, total=False):
     """Short findings of the investigation (shown to the propose step)."""
     actions: list[Action]
     """Proposed, then ranked, actions."""
+    impacts: list[ActionImpact]
+    """Measured impact of the actions in progress or done (set by `follow`)."""
     policies: Annotated[dict[str, str], merge_dicts]
     """Which policy ran each step (offline, llm, or a fallback with its reason)."""
     notes: Annotated[list[str], operator.add]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from agent.chat import finding_answers as findings
+from agent.chat import impact_answers
 from agent.chat import kpi_answers as kpis
 from agent.chat.phrasing import Answer, say
 from agent.chat.router import Route
@@ -44,11 +45,11 @@ def help_sentence(language: str) -> str:
     """What the assistant answers, in one sentence."""
     return say(
         language,
-        "Je réponds aux questions sur les actions, les indicateurs (valeur, évolution, par file, canal, "
-        "heure ou agent, comparaison entre périodes), les frictions, les thèmes et ce que disent les "
-        "patients.",
-        "I answer questions about actions, KPIs (value, trend, by queue, channel, hour or agent, comparing "
-        "periods), frictions, themes and what patients say.",
+        "Je réponds aux questions sur les actions (et leur impact mesuré), les indicateurs (valeur, "
+        "évolution, par file, canal, heure ou agent, comparaison entre périodes), les frictions, les thèmes "
+        "et ce que disent les patients.",
+        "I answer questions about actions (and their measured impact), KPIs (value, trend, by queue, "
+        "channel, hour or agent, comparing periods), frictions, themes and what patients say.",
     )
 
 
@@ -56,6 +57,7 @@ def _builders(question: str, route: Route, results: list[ToolResult]) -> dict[st
     language = route.language
     return {
         "actions": lambda: findings.actions(route, results, language),
+        "action_impact": lambda: impact_answers.impact(route, results, language),
         "kpi_value": lambda: kpis.kpi_value(route, results, language),
         "kpi_trend": lambda: kpis.kpi_trend(route, results, language),
         "kpi_breakdown": lambda: kpis.kpi_breakdown(route, results, language, question),

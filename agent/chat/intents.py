@@ -11,6 +11,15 @@ import re
 
 INTENTS: list[tuple[str, str]] = [
     (
+        "action_impact",
+        r"\b(a t elle|a t il|ont elles|ont ils|est ce que (ca|cela|l action|elle|il) a) (bien )?"
+        r"(marche|fonctionne|servi|eu un effet|porte ses fruits|ete efficace)|"
+        r"\b(did|does|has|have) (the |this |that |our |it |they )?([\w-]+ ){0,4}?"
+        r"(work|worked|help|helped|pay off|paid off|make a difference|had an effect|have an effect)\b|"
+        r"\b(impact|effet)s? (mesure|reel|observe)|\b(measured|actual|real) (impact|effect)|"
+        r"\best ce que .{2,40} (a|ont) (bien )?(marche|fonctionne|porte ses fruits)\b",
+    ),
+    (
         "actions",
         r"\bactions?\b|recommand|recommend|que (dois|devons|doit) (je|nous|on) faire|"
         r"faire en priorite|work on first|should (we|i) (do|work|start|focus)|plan d action|what to do first|"

@@ -133,6 +133,16 @@ def _topic(text: str, consumed: list[str]) -> str:
     return " ".join(words[:8])
 
 
+IMPACT_VERBS = (
+    r"\b(a t elle|a t il|ont elles|ont ils|est ce que|ca|cela|elle|il|did|does|has|have|it|they|bien|"
+    r"work|worked|help|helped|pay off|paid off|make a difference|had an effect|have an effect|"
+    r"marche|fonctionne|servi|eu un effet|un effet|porte ses fruits|ete efficace|impact|effet|mesure|"
+    r"measured|actual|real|actions?|mesures?|what|is|our|notre|nos|quel|quelle|est|new|nouvelle?|"
+    r"nouveau)\b"
+)
+"""The words of a "did it work?" question that are not the action's own."""
+
+
 def route(question: str, vocab: Vocabulary) -> Route:
     """The intent, slots and tool calls that answer a question, without a language model."""
     text = e.normalise(question)
@@ -143,6 +153,7 @@ def route(question: str, vocab: Vocabulary) -> Route:
     slots: dict[str, Any] = {}
     if metric and intent not in (
         "actions",
+        "action_impact",
         "help",
         "frictions_top",
         "themes_top",
@@ -172,6 +183,8 @@ def route(question: str, vocab: Vocabulary) -> Route:
             slots["owner"] = owner
     if intent == "kpi_why" and (claim := e.claim_of(text)):
         slots["claim"] = claim
+    if intent == "action_impact":  # the action's words: what is left once the question's verbs are gone
+        slots["topic"] = _topic(text, [IMPACT_VERBS, *(p for _, p in PERIODS)])
     if intent in ("search", "theme_details"):
         consumed = [p for _, p in INTENTS] + [p for _, p in PERIODS]
         consumed += [p for name, p in e.CHANNELS if name == filters.get("channel")]
@@ -197,7 +210,15 @@ def _as_written(topic: str, question: str) -> str:
 
 
 def _filters(text: str, vocab: Vocabulary, intent: str) -> dict[str, Any]:
-    if intent in ("help", "actions", "themes_top", "themes_emerging", "frictions_top", "theme_details"):
+    if intent in (
+        "help",
+        "actions",
+        "action_impact",
+        "themes_top",
+        "themes_emerging",
+        "frictions_top",
+        "theme_details",
+    ):
         return {}
     filters: dict[str, Any] = {}
     if queue := _queue(text, vocab.queues):
@@ -226,6 +247,8 @@ def _calls(result: Route, vocab: Vocabulary) -> list[RoutedCall]:
                 {"status": slots.get("status"), "owner": slots.get("owner"), "limit": slots.get("top")},
             )
         ]
+    if intent == "action_impact":
+        return [RoutedCall("action_impact", {"topic": slots.get("topic") or None})]
     if intent == "kpi_value":
         return [RoutedCall("kpi_query", {"metric": metric, "period": period, "filters": filters})]
     if intent == "kpi_trend":

@@ -238,6 +238,10 @@ def table_for(artifact: dict[str, Any] | None, language: str) -> dict[str, Any] 
         return anomaly_table(artifact["rows"], language)
     if kind == "search":
         return search_table(artifact["rows"], language)
+    if kind == "impact":
+        from agent.chat.impact_answers import impact_table
+
+        return impact_table(artifact, language)
     return None
 
 
@@ -272,6 +276,7 @@ TOOL_WORDS = {
     "theme_details": ("Détail d'un thème", "Theme details"),
     "list_frictions": ("Frictions", "Frictions"),
     "list_actions": ("Actions", "Actions"),
+    "action_impact": ("Impact mesuré des actions", "Measured impact of actions"),
 }
 
 

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader
 from api.report import views
 from api.report.history import ReportHistory, build_history, trends_from_results
 from api.report.i18n import texts
+from api.report.impact_views import impact_texts, impact_views
 from core import wording as nf
 from core.results import AnalysisResult, Friction
 from store.db import Store
@@ -118,6 +119,8 @@ def report_context(result: AnalysisResult, history: ReportHistory, language: str
             result, views.relabelled(history.previous, history.labels) if history.previous else None, language
         ),
         "updates": _updates(history, language),
+        "impacts": impact_views(result, language),
+        "ti": impact_texts(language),
         "notes": result.notes,
     }
 

@@ -20,6 +20,7 @@ from api.auth import ApiKey, verify_key
 from api.deps import SettingsDep, StoreDep
 from api.errors import ApiError
 from api.queries import (
+    action_impact,
     action_models,
     analysis_summary,
     get_analysis_row,
@@ -30,6 +31,7 @@ from api.queries import (
 from api.report import build_history, render_report, report_context
 from api.report.charts import Point, bar_chart, line_chart
 from api.report.i18n import ui_texts
+from api.report.impact_views import impact_texts, impact_view
 from api.report.render import environment
 from api.report.views import TOP_ACTIONS, action_view, relabelled
 from api.routes.findings import pick_result
@@ -58,6 +60,7 @@ def _page(name: str, request: Request, settings: Any, key: ApiKey | None, **cont
         .get_template(name)
         .render(
             t=ui_texts(lang),
+            ti=impact_texts(lang),
             lang=lang,
             word=lambda kind, key: nf.word(kind, key, lang),
             key=key,
@@ -143,13 +146,19 @@ def action_cards(store: Store, tenant: str, result: AnalysisResult, lang: str) -
     views += [
         a
         for a in list_actions(store, tenant=tenant)
-        if a["analysis_id"] != result.analysis_id and a["status"] in ("accepted", "in_progress")
+        if a["analysis_id"] != result.analysis_id and a["status"] in ("accepted", "in_progress", "done")
     ]
+    measured = {i.action_id: i for i in result.impacts}
     cards = []
     for view in action_models(views):
         live = next(v for v in views if v["action_id"] == view.action_id)
         card = action_view(view, frictions, lang)
         card.update(status_by=live.get("status_by"), earlier=live["analysis_id"] != result.analysis_id)
+        if live["status"] in ("in_progress", "done"):  # measured by the analysis, else up to the latest data
+            impact = measured.get(view.action_id) or action_impact(
+                store, tenant=tenant, action_id=view.action_id, language=lang
+            )
+            card["measured"] = impact_view(impact, lang) if impact is not None else None
         cards.append(card)
     return cards
 

@@ -10,7 +10,17 @@ from typing import Any
 
 from evals.generator.dialogue import render
 from evals.generator.population import SYNC, Contact, iso_week, last_sunday_before, shift_local
-from evals.generator.simulation import DEGRADED_HOURS, DEGRADED_QUEUE, Plan, Simulation, simulate
+from evals.generator.simulation import (
+    DEGRADED_HOURS,
+    DEGRADED_QUEUE,
+    PLACEBO_HOURS,
+    PLACEBO_QUEUE,
+    PLACEBO_WEEKDAY,
+    Adoption,
+    Plan,
+    Simulation,
+    simulate,
+)
 from evals.generator.themes import (
     EMERGING,
     LOW_CSAT,
@@ -20,12 +30,14 @@ from evals.generator.themes import (
     RECURRING,
     theme_label,
 )
-from evals.generator.truth import PlantedFriction, Truth, TruthTheme
+from evals.generator.truth import PlantedAdoption, PlantedFriction, Truth, TruthTheme
 
 _PREFIX = {"phone": "call", "chat": "chat", "email": "mail", "sms": "sms", "portal": "web"}
 
 
-def make_plan(*, weeks: int, per_week: int, language: str, end: date | None) -> Plan:
+def make_plan(
+    *, weeks: int, per_week: int, language: str, end: date | None, adoption: Adoption | None = None
+) -> Plan:
     """The weeks to generate (ending the Sunday before `end`) and when each planted friction is active."""
     if weeks < 1 or per_week < 1:
         raise ValueError("weeks and per_week must be at least 1")
@@ -35,13 +47,23 @@ def make_plan(*, weeks: int, per_week: int, language: str, end: date | None) -> 
     first_monday = last_sunday - timedelta(days=7 * weeks - 1)
     mondays = [first_monday + timedelta(days=7 * w) for w in range(weeks)]
     recent = list(range(max(0, weeks - 2), weeks))
+    degraded, failing, emerging_from = recent, recent, max(0, weeks - 1)
+    if adoption is not None:
+        if not 0 <= adoption.degraded_from < adoption.start_week < weeks:
+            raise ValueError("an adoption needs 0 <= degraded_from < start_week < weeks")
+        if not 0.0 <= adoption.share <= 1.0 or not 0.0 <= adoption.effect < 1.0:
+            raise ValueError("an adoption's share must lie in [0, 1] and its effect in [0, 1)")
+        degraded = list(range(adoption.degraded_from, weeks))
+        if adoption.isolated:
+            failing, emerging_from = [], weeks
     return Plan(
         mondays=mondays,
         per_week=per_week,
         language=language,
-        emerging_from=max(0, weeks - 1),
-        degraded_weeks=recent,
-        failing_weeks=recent,
+        emerging_from=emerging_from,
+        degraded_weeks=degraded,
+        failing_weeks=failing,
+        adoption=adoption,
     )
 
 
@@ -164,6 +186,62 @@ def _frictions(sim: Simulation, plan: Plan, weeks: list[str]) -> list[PlantedFri
     ]
 
 
+def _adoptions(sim: Simulation, plan: Plan, weeks: list[str]) -> list[PlantedAdoption]:
+    """The fixed action (planted-c's segment) and the placebo, with the true effect on mean answered waits."""
+    adoption = plan.adoption
+    if adoption is None:
+        return []
+    start = plan.mondays[adoption.start_week]
+    after = [c for c in sim.contacts if "cf_wait" in c.extra]
+    factual = [float(c.wait or 0) for c in after if not c.abandoned]
+    counterfactual = [
+        float(c.extra["cf_wait"])  # type: ignore[arg-type]
+        for c in after
+        if not c.extra.get("cf_abandoned")
+    ]
+    true_effect = (
+        (sum(factual) / len(factual)) / (sum(counterfactual) / len(counterfactual)) - 1.0
+        if factual and counterfactual and sum(counterfactual) > 0
+        else None
+    )
+    placebo_after = sum(
+        1
+        for c in sim.contacts
+        if PROFILE_BY_KEY[c.theme].queue == PLACEBO_QUEUE
+        and c.channel in SYNC
+        and c.start.weekday() == PLACEBO_WEEKDAY
+        and c.start.hour in PLACEBO_HOURS
+        and c.week >= adoption.start_week
+    )
+    common: dict[str, Any] = {
+        "metric": "response_time",
+        "start": start,
+        "start_week": weeks[adoption.start_week],
+    }
+    return [
+        PlantedAdoption(
+            id="fixed",
+            friction="planted-c",
+            segment={"queue": DEGRADED_QUEUE, "weekday": 1, "hours": list(DEGRADED_HOURS)},
+            share=adoption.share,
+            planted_effect=-adoption.share * adoption.effect,
+            true_effect=None if true_effect is None else round(true_effect, 4),
+            contacts_after=len(after),
+            **common,
+        ),
+        PlantedAdoption(
+            id="placebo",
+            friction="none",
+            segment={"queue": PLACEBO_QUEUE, "weekday": PLACEBO_WEEKDAY + 1, "hours": list(PLACEBO_HOURS)},
+            share=0.0,
+            planted_effect=0.0,
+            true_effect=0.0,
+            contacts_after=placebo_after,
+            **common,
+        ),
+    ]
+
+
 def generate(
     *,
     weeks: int = 8,
@@ -172,13 +250,17 @@ def generate(
     tenant: str = "default",
     language: str = "mix",
     end: date | None = None,
+    adoption: Adoption | None = None,
 ) -> tuple[Iterator[dict[str, Any]], Truth]:
     """Synthetic interactions (deterministic for a seed) and the truth of what was planted in them.
 
     The last generated week ends on the Sunday before `end` (default: today, so the last week is the most
-    recent completed ISO week). Records are rendered lazily as the iterator is consumed.
+    recent completed ISO week). Records are rendered lazily as the iterator is consumed. With an `adoption`,
+    the Monday 8–10 h degradation runs from its week `degraded_from`, an action fixes it for a share of
+    contacts from `start_week`, and a placebo action is adopted on a segment where nothing changes
+    (Monday 8–12 h in rendez-vous); the truth's `adoptions` say where, when and the true effect.
     """
-    plan = make_plan(weeks=weeks, per_week=per_week, language=language, end=end)
+    plan = make_plan(weeks=weeks, per_week=per_week, language=language, end=end, adoption=adoption)
     sim = simulate(random.Random(seed), plan)
     for n, contact in enumerate(sim.contacts, start=1):
         contact.id = f"{_PREFIX[contact.channel]}-{n:06d}"
@@ -206,6 +288,7 @@ def generate(
         interaction_themes={c.id: c.theme for c in sim.contacts},
         interaction_weeks={c.id: week_names[c.week] for c in sim.contacts},
         textless_ids=[c.id for c in sim.contacts if c.textless],
+        adoptions=_adoptions(sim, plan, week_names),
     )
 
     def records() -> Iterator[dict[str, Any]]:

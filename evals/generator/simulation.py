@@ -25,6 +25,10 @@ from evals.generator.themes import EMERGING, FEMALE_ONLY, PROFILE_BY_KEY, PROFIL
 DEGRADED_QUEUE = "radiologie"
 DEGRADED_WEEKDAY = 0  # Monday (ISO weekday 1)
 DEGRADED_HOURS = (8, 9)
+PLACEBO_QUEUE = "rendez-vous"
+PLACEBO_WEEKDAY = 0  # Monday
+PLACEBO_HOURS = (8, 9, 10, 11)
+"""The segment of a placebo action (generated with an adoption): nothing changes there, ever."""
 PLANTED_AGENT_SLOTS = (("resultats", 0), ("pharmacie", 1))
 """(queue, index in the queue) of the agents who stop making their promised callbacks."""
 
@@ -32,6 +36,24 @@ _BASE_WAIT = {"phone": 70.0, "chat": 40.0}
 _HANDLE_FACTOR = {"phone": 1.0, "chat": 1.6, "email": 1.2, "portal": 1.0, "sms": 0.5}
 _SURVEY_RATE = {"phone": 0.2, "chat": 0.25, "email": 0.1, "portal": 0.12, "sms": 0.08}
 _FIRST_RESPONSE_H = {"email": 5.0, "portal": 4.0, "sms": 0.6}
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """An action adopted from week `start_week`: the degraded segment's waits fall for a share of contacts.
+
+    The degradation (and a placebo degradation on another segment, never fixed) runs from `degraded_from`.
+    """
+
+    degraded_from: int = 2
+    start_week: int = 4
+    share: float = 1.0
+    """Share of the degraded segment's queued contacts the action reaches."""
+    effect: float = 0.4
+    """Relative fall of the mean wait of a reached contact (0.4: waits fall by 40 %)."""
+    isolated: bool = True
+    """Leave out the other planted changes over time (failing callbacks, the emerging theme): only the action
+    changes anything, so a placebo's comparison segments stay comparable."""
 
 
 @dataclass
@@ -44,6 +66,8 @@ class Plan:
     emerging_from: int
     degraded_weeks: list[int]
     failing_weeks: list[int]
+    adoption: Adoption | None = None
+    """An adopted action planted in the data (None: no action, the default generator)."""
 
     @property
     def cutoff(self) -> datetime:
@@ -163,11 +187,24 @@ class _Simulator:
         if c.channel in SYNC:
             ratio = load[(queue, c.start.date(), c.start.hour)] / max(typical[queue], 1.0)
             mean = _BASE_WAIT[c.channel] * min(max(ratio, 0.3), 3.0) ** 0.8
-            if self.degraded(c, queue):
+            degraded = self.degraded(c, queue)
+            if degraded:
                 mean *= 6.0
-            c.wait = round(min(rng.gammavariate(2.0, mean / 2.0), 2700.0))
+            raw = rng.gammavariate(2.0, mean / 2.0)
+            adoption = self.plan.adoption
+            if degraded and adoption is not None and c.week >= adoption.start_week:
+                # the counterfactual (no action) keeps the same draws: the true effect is measurable
+                c.extra["cf_wait"] = round(min(raw, 2700.0))
+                if rng.random() < adoption.share:
+                    raw *= 1.0 - adoption.effect
+                    c.extra["reached"] = True
+            c.wait = round(min(raw, 2700.0))
             p_abandon = min(0.55, 0.03 + 0.45 * (c.wait / 1200.0) ** 1.3)
-            if rng.random() < p_abandon:
+            draw = rng.random()
+            if "cf_wait" in c.extra:
+                cf_wait = float(c.extra["cf_wait"])  # type: ignore[arg-type]
+                c.extra["cf_abandoned"] = draw < min(0.55, 0.03 + 0.45 * (cf_wait / 1200.0) ** 1.3)
+            if draw < p_abandon:
                 c.abandoned = True
                 c.textless = c.channel == "phone" and rng.random() < 0.65
                 if c.repeat_index < 5 and rng.random() < 0.55:

@@ -42,6 +42,24 @@ class PlantedFriction(BaseModel):
         return [self.metric, *self.related_metrics]
 
 
+class PlantedAdoption(BaseModel):
+    """An action adopted in the generated data: where, from when, and what it truly changed."""
+
+    id: str = Field(description="fixed (the action works) or placebo (nothing changes).")
+    friction: str = Field(description="The planted friction it addresses ('none' for the placebo).")
+    segment: dict[str, Any] = Field(description="Segment, e.g. queue/weekday/hours.")
+    metric: str = Field(description="The metric it moves (DESIGN section 4 name).")
+    start: date = Field(description="Day it starts (a Monday).")
+    start_week: str = Field(description="ISO week it starts.")
+    share: float = Field(description="Share of the segment's queued contacts it reaches.")
+    planted_effect: float = Field(description="Relative change of the mean wait planted (-share x effect).")
+    true_effect: float | None = Field(
+        description="Relative change of the metric in the segment since the start, factual against the "
+        "counterfactual of the same draws (None for the placebo: 0 by construction)."
+    )
+    contacts_after: int = Field(description="Queued contacts of the segment since the start.")
+
+
 class Truth(BaseModel):
     """Everything the generator knows about the data it produced."""
 
@@ -58,6 +76,9 @@ class Truth(BaseModel):
     interaction_weeks: dict[str, str] = Field(description="Interaction id -> ISO week (tenant time zone).")
     textless_ids: list[str] = Field(
         default_factory=list, description="Abandoned calls without any text: no theme can be read from them."
+    )
+    adoptions: list[PlantedAdoption] = Field(
+        default_factory=list, description="Actions adopted in the data (generated with an adoption plan)."
     )
 
     def friction(self, kind: str) -> PlantedFriction:

@@ -178,3 +178,41 @@ def test_graph_compiles_with_in_memory_checkpointer_and_exposes_its_schemas(sqli
         {"tenant": "default", "period": PERIOD}, {"configurable": {"thread_id": "t1"}}, context=context
     )
     assert set(out) == {"result"} and out["result"].frictions
+
+
+def test_a_later_analysis_measures_adopted_actions_and_does_not_propose_them_again(sqlite_store):
+    from api.queries import change_action_status
+
+    groups = seed(sqlite_store)
+    first = run_analysis(
+        store=sqlite_store,
+        period=PERIOD,
+        steps=fake_steps(sqlite_store, groups),
+        tools=FAKE_TOOLS,
+        model=None,
+    )
+    adopted = next(a for a in first.actions if "fr-radio" in a.friction_ids)
+    for status in ("accepted", "in_progress"):
+        change_action_status(
+            sqlite_store,
+            tenant="default",
+            action_id=adopted.action_id,
+            status=status,
+            by="t",
+            started_on=PERIOD.start,
+        )
+    later = run_analysis(
+        store=sqlite_store,
+        period=PERIOD,
+        steps=fake_steps(sqlite_store, groups),
+        tools=FAKE_TOOLS,
+        model=None,
+    )
+    assert [i.action_id for i in later.impacts] == [adopted.action_id]
+    impact = later.impacts[0]
+    assert impact.status == "in_progress" and impact.state == "too_early"  # four contacts
+    assert {t.friction_id for t in impact.targets} == set(adopted.friction_ids)
+    radio = next(f for f in later.frictions if f.friction_id == "fr-radio")
+    assert radio.followed_by == adopted.action_id
+    assert not any("fr-radio" in a.friction_ids for a in later.actions)
+    assert any("fr-radio" in a.friction_ids for a in first.actions)

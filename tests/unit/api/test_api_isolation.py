@@ -213,6 +213,15 @@ def patch_action(world: Any) -> tuple[dict[str, Any], Callable[[Any, Any], None]
     return {"method": "PATCH", "url": f"/v1/actions/{action_id}", "json": {"status": "accepted"}}, check
 
 
+def action_impact(world: Any) -> tuple[dict[str, Any], Callable[[Any, Any], None]]:
+    from api.queries import change_action_status
+
+    action_id = world.seeds["beta"]["action_id"]
+    for status in ("accepted", "in_progress"):  # beta's action has a target: alpha must still not see it
+        change_action_status(world.store, tenant="beta", action_id=action_id, status=status, by="beta")
+    return {"method": "GET", "url": f"/v1/actions/{action_id}/impact"}, _status(404)
+
+
 def rename_theme(world: Any) -> tuple[dict[str, Any], Callable[[Any, Any], None]]:
     from datetime import datetime
 
@@ -298,6 +307,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("GET", "/v1/actions"): actions,
     ("GET", "/v1/actions/{action_id}"): action,
     ("PATCH", "/v1/actions/{action_id}"): patch_action,
+    ("GET", "/v1/actions/{action_id}/impact"): action_impact,
     ("POST", "/v1/chat"): chat,
 }
 

@@ -321,14 +321,19 @@ def test_openapi_documents_every_operation_with_examples(world: Any) -> None:
     operations = [
         op for path, ops in schema["paths"].items() if path.startswith("/v1") for op in ops.values()
     ]
-    assert len(operations) == 20
+    assert len(operations) == 21
     assert all(op.get("summary") and op.get("description") for op in operations)
     # both ways to send a key, an example request (curl) for each operation, typed answers and errors
     assert set(schema["components"]["securitySchemes"]) == {"bearer", "apiKey"}
     assert schema["components"]["securitySchemes"]["apiKey"]["name"] == "X-API-Key"
     assert all(op["security"] == [{"bearer": []}, {"apiKey": []}] for op in operations)
     assert all(op["x-codeSamples"][0]["source"].startswith("curl -X ") for op in operations)
-    for path in ("/v1/frictions/{friction_id}", "/v1/actions/{action_id}", "/v1/analyses/{analysis_id}"):
+    for path in (
+        "/v1/frictions/{friction_id}",
+        "/v1/actions/{action_id}",
+        "/v1/actions/{action_id}/impact",
+        "/v1/analyses/{analysis_id}",
+    ):
         get = schema["paths"][path]["get"]["responses"]
         assert "404" in get and "$ref" in json.dumps(get["200"])
     for name in (
@@ -338,6 +343,7 @@ def test_openapi_documents_every_operation_with_examples(world: Any) -> None:
         "KpiSeries",
         "InteractionView",
         "AnalysisStatus",
+        "ActionImpact",
     ):
         assert name in schema["components"]["schemas"]
     text = json.dumps(schema, ensure_ascii=False)

@@ -1,0 +1,648 @@
+"""Did it work? The measured impact of an adopted action on its target segment (difference-in-differences).
+
+When an action moves to in_progress (or done) its **target** is recorded: per friction it answers, the
+segment (theme, queue, channel, agent, weekday, hours) and the metrics that friction showed, and the day it
+started. The effect on each metric is then estimated against **comparison segments**: the same segment with
+its identity (theme, agent, queue, channel or, for a time-only segment, the hour) varied and everything else
+kept — so the comparison covers the same weeks, weekdays and hours (seasonality) — leaving out the segments
+another open action touches.
+
+Estimator (per metric, the KPI engine's definition and samples, `analytics.kpis.collect`): a regression on
+contacts (or cluster means, or counts for volume) of the before window and the window since the start,
+
+    y ~ segment fixed effects + ISO-week fixed effects + treated_after
+
+fitted by statsmodels — a Poisson quasi-likelihood with a log link for seconds and counts (the effect is a
+ratio: exp(beta) - 1, "-38 %"), a linear probability model for shares (the effect is in points) — with
+standard errors clustered by segment × day × hour (contacts queued in the same hour share their load) and
+t-based 95 % intervals. The state is `too_early` while fewer than `PARCOURS_MIN_SAMPLE` target contacts
+follow the start; otherwise `improved` / `worsened` when p < 0.05 in the better / worse direction of the
+metric, else `no_effect_detected`. The comparison segments' own change (before → after) is tested with the KPI
+engine's period test and reported; `comparison_moved` says when they moved.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Literal
+
+import numpy as np
+
+from analytics.kpi_defs import METRICS, check_metric
+from analytics.kpi_queries import Sample, Scope
+from analytics.kpis import change_p, collect, summarize
+from core.results import (
+    Action,
+    ActionImpact,
+    ExpectedImpact,
+    Friction,
+    ImpactState,
+    MetricEffect,
+    Period,
+    TargetImpact,
+)
+from core.wording import metric_label
+from store.action_targets import Target, friction_titles, open_targets
+from store.actions import read_actions
+from store.db import Store
+
+ALPHA = 0.05
+TOP_RANKS = 5
+"""A friction 'has left the top of the ranking' when no friction ranked 1..TOP_RANKS matches the target."""
+MAX_METRICS = 3
+MEASURABLE = (
+    "response_time",
+    "service_level",
+    "abandonment",
+    "first_response",
+    "fcr",
+    "repeat_rate",
+    "csat",
+    "engagement",
+    "aht",
+    "volume",
+)
+"""Metrics measurable per segment (attrition needs matured cohorts: it is followed as abandonment)."""
+_SIGNAL_METRICS = {
+    "csat_gap": "csat",
+    "fcr_gap": "fcr",
+    "repeat_rate": "repeat_rate",
+    "abandonment": "abandonment",
+    "wait_p90_s": "response_time",
+    "handle_p90_s": "aht",
+    "growth": "volume",
+    "effort_share": "fcr",
+}
+"""A theme friction's `worse` signals → the KPI that measures them."""
+_ALIASES = {"attrition": "abandonment", "wait": "response_time"}
+IDENTITY_DIMS = ("theme", "agent", "queue", "channel", "language")
+"""Dimensions that name who or what a segment is; the first one present is varied to find comparisons."""
+SEGMENT_DIMS = (*IDENTITY_DIMS, "weekday", "hour")
+_RELATIVE = frozenset({"response_time", "first_response", "aht", "volume"})
+_PER_CONTACT_VALUES = frozenset({"response_time", "first_response"})
+
+
+def _metric(name: str) -> str | None:
+    name = _ALIASES.get(name, name)
+    return name if name in MEASURABLE else None
+
+
+def _values(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple | set) else [value]
+
+
+def friction_segment(friction: Friction) -> dict[str, Any]:
+    """A friction's segment as KPI filters: {'theme': id}, or queue/channel/agent/weekday/hour (a list)."""
+    if friction.theme_id:
+        return {"theme": friction.theme_id}
+    segment: dict[str, Any] = {}
+    for key, value in friction.segment.items():
+        name = "hour" if key == "hours" else key
+        if name in SEGMENT_DIMS and value not in (None, "", []):
+            segment[name] = sorted(_values(value)) if name in ("hour", "agent") else value
+    return segment
+
+
+def friction_metrics(friction: Friction, action: Action | None = None) -> list[str]:
+    """The metrics a friction showed (anomaly metrics, worse signals), main one first, at most MAX_METRICS.
+
+    The action's own KPI targets come first among them when they overlap; when the friction names none that
+    can be measured, the action's expected KPI is followed.
+    """
+    found: list[str] = []
+    for anomaly in friction.signals.get("anomalies") or []:
+        if isinstance(anomaly, dict) and (m := _metric(str(anomaly.get("metric")))):
+            found.append(m)
+    if isinstance(metric := friction.signals.get("metric"), str) and (m := _metric(metric)):
+        found.append(m)
+    worse = friction.signals.get("worse")
+    if not isinstance(worse, list):  # no list of worse signals: the ones it carries, unless anomalies said
+        worse = [] if found else [k for k in friction.signals if k in _SIGNAL_METRICS]
+    for signal in worse:
+        if (m := _metric(_SIGNAL_METRICS.get(str(signal), ""))) is not None:
+            found.append(m)
+    found = list(dict.fromkeys(found))
+    if action is not None:
+        wanted = [m for m in (_metric(k) for k in action.kpi_targets) if m]
+        found = [m for m in found if m in wanted] + [m for m in found if m not in wanted]
+        if not found and (m := _metric(action.expected_impact.kpi)):
+            found = [m]
+    return found[:MAX_METRICS]
+
+
+def adoption_targets(
+    *,
+    action: Action,
+    frictions: Sequence[Friction],
+    period: Period,
+    start: date,
+    baseline_weeks: int,
+) -> list[dict[str, Any]]:
+    """The targets to record when an action starts on `start`: one per cited friction with a segment.
+
+    The window compared before the start is the `baseline_weeks` weeks before it, but not earlier than the
+    analysed period in which the friction was found (what came before may not have had the friction).
+    """
+    by_id = {f.friction_id: f for f in frictions}
+    earliest = start - timedelta(days=7 * baseline_weeks)
+    before_start = max(earliest, period.start) if period.start < start else earliest
+    targets = []
+    for friction_id in action.friction_ids:
+        friction = by_id.get(friction_id)
+        if friction is None:
+            continue
+        segment = friction_segment(friction)
+        metrics = friction_metrics(friction, action)
+        if segment and metrics:
+            targets.append(
+                {
+                    "friction_id": friction_id,
+                    "segment": segment,
+                    "metrics": metrics,
+                    "start": start,
+                    "before_start": before_start,
+                }
+            )
+    return targets
+
+
+def segments_overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two segments can hold the same contacts (every dimension they share has a common value)."""
+    shared = set(a) & set(b)
+    if not shared:
+        return False
+    return all({str(v) for v in _values(a[k])} & {str(v) for v in _values(b[k])} for k in shared)
+
+
+def same_target(target: dict[str, Any], friction: Friction) -> bool:
+    """Whether a friction of a later analysis is the one a target addresses (same theme, or same segment)."""
+    other = friction_segment(friction)
+    if not other or set(other) != set(target):
+        return False
+    return segments_overlap(target, other)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How the comparison is built for a target segment."""
+
+    vary: str
+    """The dimension whose other values are the comparison segments."""
+    fixed: dict[str, Any]
+    """Filters every segment keeps (weekday, hours, ...)."""
+    target_values: frozenset[str]
+
+
+def comparison_plan(segment: dict[str, Any]) -> Plan:
+    """Vary the segment's identity (theme, agent, queue, channel, language), else its hour, else weekday."""
+    identity = [d for d in IDENTITY_DIMS if d in segment]
+    if identity:
+        vary = identity[0]
+    elif "hour" in segment:
+        vary = "hour"
+    elif "weekday" in segment:
+        vary = "weekday"
+    else:
+        raise ValueError("a target segment needs at least one dimension")
+    fixed = {k: v for k, v in segment.items() if k != vary}
+    return Plan(vary=vary, fixed=fixed, target_values=frozenset(str(v) for v in _values(segment[vary])))
+
+
+@dataclass
+class _Cells:
+    """Per-cluster samples of a metric: (segment value, day, hour) → Sample, split target / comparison."""
+
+    target: dict[tuple[str, date, Any], Sample]
+    comparison: dict[tuple[str, date, Any], Sample]
+
+
+def _cells(
+    store: Store,
+    tenant: str,
+    metric: str,
+    segment: dict[str, Any],
+    others: Sequence[dict[str, Any]],
+    window: Period,
+) -> tuple[Plan, _Cells]:
+    plan = comparison_plan(segment)
+    dims = (plan.vary,) if plan.vary == "hour" else (plan.vary, "hour")
+    scope = Scope(store, tenant, window.start, window.end, dims, "day", plan.fixed)
+    cells = _Cells(target={}, comparison={})
+    for (bucket, values), sample in collect(scope, metric).items():
+        if bucket is None or values[0] is None:
+            continue
+        value = str(values[0])
+        key = (value, date.fromisoformat(bucket), values[-1])
+        if value in plan.target_values:
+            cells.target[key] = sample
+        elif not any(segments_overlap({**plan.fixed, plan.vary: values[0]}, o) for o in others):
+            cells.comparison[key] = sample
+    return plan, cells
+
+
+def _pool(samples: Iterable[Sample]) -> Sample:
+    pooled = Sample()
+    for sample in samples:
+        pooled.add(sample)
+    return pooled
+
+
+def _design(
+    cells: _Cells, metric: str, start: date, with_comparison: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(y, X, weights, cluster codes): rows per contact (values, shares) or per cluster (aht, volume)."""
+    ys: list[np.ndarray] = []
+    meta: list[tuple[str, date, Any, int, bool]] = []  # (segment, day, hour, rows, target)
+    weights: list[np.ndarray] = []
+    unit = METRICS[metric].unit
+    groups = [(True, cells.target)] + ([(False, cells.comparison)] if with_comparison else [])
+    for is_target, group in groups:
+        for (value, day, hour), sample in group.items():
+            if metric in _PER_CONTACT_VALUES:
+                y = np.asarray(sample.values, dtype=float)
+                w = np.ones_like(y)
+            elif unit == "share":
+                y = np.concatenate([np.ones(sample.hits), np.zeros(sample.n - sample.hits)])
+                w = np.ones_like(y)
+            elif metric == "volume":
+                y, w = np.asarray([float(sample.n)]), np.ones(1)
+            else:  # aht: the cluster's mean handle time, weighted by its contacts
+                if sample.n == 0:
+                    continue
+                y, w = np.asarray([sample.total / sample.n]), np.asarray([float(sample.n)])
+            if y.size == 0:
+                continue
+            ys.append(y)
+            weights.append(w)
+            meta.append((value, day, hour, int(y.size), is_target))
+    y = np.concatenate(ys) if ys else np.zeros(0)
+    w = np.concatenate(weights) if weights else np.zeros(0)
+    seg_codes = {v: i for i, v in enumerate(sorted({m[0] for m in meta}))}
+    week_codes = {k: i for i, k in enumerate(sorted({_week(m[1]) for m in meta}))}
+    cluster_codes = {k: i for i, k in enumerate(sorted({(m[0], m[1], str(m[2])) for m in meta}))}
+    columns: list[np.ndarray] = []
+    clusters: list[np.ndarray] = []
+    for value, day, hour, rows, is_target in meta:
+        row = np.zeros(1 + max(len(seg_codes) - 1, 0) + max(len(week_codes) - 1, 0) + 1)
+        row[0] = 1.0
+        if with_comparison:
+            if seg_codes[value] > 0:
+                row[seg_codes[value]] = 1.0
+            if week_codes[_week(day)] > 0:
+                row[len(seg_codes) - 1 + week_codes[_week(day)]] = 1.0
+        row[-1] = 1.0 if (day >= start and (is_target or not with_comparison)) else 0.0
+        columns.append(np.tile(row, (rows, 1)))
+        clusters.append(np.full(rows, cluster_codes[(value, day, str(hour))]))
+    x = np.vstack(columns) if columns else np.zeros((0, 2))
+    if not with_comparison:
+        x = x[:, [0, -1]]  # before/after on the target alone: intercept and 'after'
+    return y, x, w, np.concatenate(clusters) if clusters else np.zeros(0, dtype=int)
+
+
+def _week(day: date) -> str:
+    iso = day.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def _fit(
+    metric: str, y: np.ndarray, x: np.ndarray, w: np.ndarray, groups: np.ndarray
+) -> tuple[float, float, float, float]:
+    """(beta, low, high, p) of the last column, clustered standard errors, t-based 95 % interval."""
+    import statsmodels.api as sm
+
+    keep = np.linalg.matrix_rank(x) == x.shape[1]
+    if not keep:  # drop fixed effects that are collinear (a week with only one side): keep the last column
+        cols = [0]
+        for j in range(1, x.shape[1]):
+            trial = cols + [j]
+            if np.linalg.matrix_rank(x[:, trial]) == len(trial):
+                cols = trial
+        if cols[-1] != x.shape[1] - 1:
+            raise ValueError("the effect cannot be separated from the fixed effects")
+        x = x[:, cols]
+    cov = {"groups": groups}
+    if metric in _RELATIVE:
+        weights = None if np.all(w == 1.0) else w
+        model = sm.GLM(y, x, family=sm.families.Poisson(), var_weights=weights)
+        fit = model.fit(cov_type="cluster", cov_kwds=cov, use_t=True)
+    else:
+        fit = sm.WLS(y, x, weights=w).fit(cov_type="cluster", cov_kwds=cov, use_t=True)
+    beta = float(fit.params[-1])
+    low, high = (float(v) for v in np.asarray(fit.conf_int(alpha=ALPHA))[-1])
+    return beta, low, high, float(fit.pvalues[-1])
+
+
+def _state(metric: str, effect: float | None, p: float | None, n_after: int, min_sample: int) -> ImpactState:
+    if n_after < min_sample:
+        return "too_early"
+    if effect is None or p is None or math.isnan(p) or p >= ALPHA:
+        return "no_effect_detected"
+    higher_is_better = METRICS[metric].higher_is_better
+    better = effect < 0 if higher_is_better is None or not higher_is_better else effect > 0
+    return "improved" if better else "worsened"
+
+
+def _num(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None or math.isnan(value) else round(float(value), digits)
+
+
+def measure_metric(
+    *,
+    store: Store,
+    tenant: str,
+    metric: str,
+    segment: dict[str, Any],
+    start: date,
+    before: Period,
+    after: Period,
+    others: Sequence[dict[str, Any]] = (),
+) -> tuple[MetricEffect, dict[str, Any]]:
+    """The effect of an action started on `start` on one metric of its segment, and the comparison used."""
+    check_metric(metric)
+    min_sample = store.settings.min_sample
+    window = Period(start=before.start, end=after.end)
+    plan, cells = _cells(store, tenant, metric, segment, others, window)
+    t_before = _pool(s for (_, d, _), s in cells.target.items() if d < start)
+    t_after = _pool(s for (_, d, _), s in cells.target.items() if d >= start)
+    c_before = _pool(s for (_, d, _), s in cells.comparison.items() if d < start)
+    c_after = _pool(s for (_, d, _), s in cells.comparison.items() if d >= start)
+    comparison_values = sorted({v for (v, _, _) in cells.comparison})
+    with_comparison = c_before.n > 0 and c_after.n > 0
+    scale: Literal["relative", "points"] = "relative" if metric in _RELATIVE else "points"
+    effect: MetricEffect = MetricEffect(
+        metric=metric,
+        unit=METRICS[metric].unit,
+        scale=scale,
+        state="too_early",
+        before=summarize(metric, t_before, min_sample=min_sample)["value"] if t_before.n else None,
+        after=summarize(metric, t_after, min_sample=min_sample)["value"] if t_after.n else None,
+        n_before=t_before.n,
+        n_after=t_after.n,
+        comparison_before=summarize(metric, c_before, min_sample=min_sample)["value"] if c_before.n else None,
+        comparison_after=summarize(metric, c_after, min_sample=min_sample)["value"] if c_after.n else None,
+        comparison_n_before=c_before.n,
+        comparison_n_after=c_after.n,
+    )
+    if with_comparison:
+        c_before.days = (start - before.start).days
+        c_after.days = (after.end - start).days + 1
+        p = change_p(metric, c_after, c_before)
+        effect.comparison_p_value = _num(p, 6)
+        effect.comparison_moved = p is not None and p < ALPHA
+        effect.method = (
+            f"difference-in-differences against {len(comparison_values)} comparable {plan.vary} segment(s), "
+            "segment and week fixed effects, errors clustered by segment × day × hour"
+        )
+    else:
+        effect.method = "before/after on the target alone: no comparable segment without an open action"
+    compared = {"dimension": plan.vary, "values": comparison_values, "fixed": plan.fixed}
+    if t_before.n == 0 or t_after.n == 0:
+        effect.state = _state(metric, None, None, t_after.n, min_sample)
+        return effect, compared
+    try:
+        y, x, w, groups = _design(cells, metric, start, with_comparison)
+        beta, low, high, p_value = _fit(metric, y, x, w, groups)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        effect.method += f"; not estimable: {exc}"
+        effect.state = _state(metric, None, None, t_after.n, min_sample)
+        return effect, compared
+    if scale == "relative":
+        beta, low, high = math.expm1(beta), math.expm1(low), math.expm1(high)
+    effect.effect, effect.ci, effect.p_value = (
+        _num(beta),
+        [_num(low) or 0.0, _num(high) or 0.0],
+        _num(p_value, 6),
+    )
+    effect.state = _state(metric, beta, p_value, t_after.n, min_sample)
+    return effect, compared
+
+
+def measure_target(
+    *,
+    store: Store,
+    tenant: str,
+    target: Target,
+    end: date,
+    others: Sequence[dict[str, Any]] = (),
+    title: str = "",
+) -> TargetImpact:
+    """Every followed metric of one target, from its start to `end` (inclusive)."""
+    before = Period(start=target.before_start, end=max(target.before_start, target.start - timedelta(days=1)))
+    after = Period(start=target.start, end=max(end, target.start))
+    effects: list[MetricEffect] = []
+    compared: dict[str, Any] = {}
+    for metric in target.metrics:
+        if end < target.start:
+            effects.append(
+                MetricEffect(
+                    metric=metric,
+                    unit=METRICS[metric].unit,
+                    scale="relative" if metric in _RELATIVE else "points",
+                    state="too_early",
+                    method="the action starts after the measured window",
+                )
+            )
+            continue
+        effect, used = measure_metric(
+            store=store,
+            tenant=tenant,
+            metric=metric,
+            segment=target.segment,
+            start=target.start,
+            before=before,
+            after=after,
+            others=others,
+        )
+        effects.append(effect)
+        compared = compared or used
+    return TargetImpact(
+        friction_id=target.friction_id,
+        title=title,
+        segment=target.segment,
+        metrics=target.metrics,
+        start=target.start,
+        before=before,
+        after=after,
+        compared_with=compared,
+        state=effects[0].state if effects else "too_early",
+        effects=effects,
+    )
+
+
+def overall_state(states: Sequence[ImpactState]) -> ImpactState:
+    """The action's state from its targets' (worsened wins, then improved; too_early only if all are)."""
+    if "worsened" in states:
+        return "worsened"
+    if "improved" in states:
+        return "improved"
+    if states and all(s == "too_early" for s in states):
+        return "too_early"
+    return "no_effect_detected" if states else "too_early"
+
+
+def measure_actions(
+    *,
+    store: Store,
+    tenant: str,
+    end: date,
+    frictions: Sequence[Friction] | None = None,
+    action_ids: Sequence[str] | None = None,
+    language: str = "fr",
+    only_started: bool = False,
+) -> list[ActionImpact]:
+    """The impact of the tenant's actions in progress or done (or of `action_ids` among them) up to `end`.
+
+    With `frictions` (a later analysis's ranking), an improved action whose friction no longer ranks in the
+    top TOP_RANKS is marked `resolved`. `only_started` leaves out targets that start after `end`.
+    """
+    targets = open_targets(store, tenant=tenant)
+    if not targets:
+        return []
+    wanted = set(action_ids) if action_ids is not None else None
+    views = {v["action_id"]: v for v in read_actions(store, tenant=tenant, limit=100_000)}
+    titles = friction_titles(store, {t.analysis_id for t in targets})
+    by_action: dict[str, list[Target]] = {}
+    for target in targets:
+        if only_started and target.start > end:
+            continue
+        if wanted is None or target.action_id in wanted:
+            by_action.setdefault(target.action_id, []).append(target)
+    top = [f for f in frictions or [] if f.rank <= TOP_RANKS]
+    impacts = []
+    for action_id, own in by_action.items():
+        view = views.get(action_id, {})
+        others = [t.segment for t in targets if t.action_id != action_id]
+        measured = [
+            measure_target(
+                store=store,
+                tenant=tenant,
+                target=t,
+                end=end,
+                others=others,
+                title=titles.get(t.friction_id, ""),
+            )
+            for t in own
+        ]
+        state = overall_state([m.state for m in measured])
+        expected = view.get("expected_impact")
+        impact = ActionImpact(
+            action_id=action_id,
+            title=str(view.get("title", "")),
+            status=own[0].status,
+            playbook_id=view.get("playbook_id"),
+            expected_impact=ExpectedImpact.model_validate(expected) if isinstance(expected, dict) else None,
+            state=state,
+            resolved=frictions is not None
+            and state == "improved"
+            and not any(same_target(t.segment, f) for t in own for f in top),
+            targets=measured,
+        )
+        impact.summary = impact_sentence(impact, language=language, min_sample=store.settings.min_sample)
+        impacts.append(impact)
+    return impacts
+
+
+def follow_frictions(frictions: Sequence[Friction], targets: Sequence[Target]) -> list[Friction]:
+    """The frictions, each marked with the open action already addressing it (`followed_by`)."""
+    out = []
+    for friction in frictions:
+        action = next((t.action_id for t in targets if same_target(t.segment, friction)), None)
+        out.append(friction.model_copy(update={"followed_by": action}) if action else friction)
+    return out
+
+
+# ---- words ---------------------------------------------------------------------------------------------
+
+STATE_WORDS = {
+    "fr": {
+        "too_early": "trop tôt",
+        "no_effect_detected": "pas d'effet mesurable",
+        "improved": "amélioré",
+        "worsened": "dégradé",
+        "resolved": "résolu",
+    },
+    "en": {
+        "too_early": "too early",
+        "no_effect_detected": "no effect detected",
+        "improved": "improved",
+        "worsened": "worsened",
+        "resolved": "resolved",
+    },
+}
+
+
+def metric_word(metric: str, language: str = "fr") -> str:
+    """A metric's name for managers (the one the report and the dashboard use)."""
+    return metric_label(metric, language)
+
+
+def format_effect(effect: MetricEffect, language: str = "fr") -> str:
+    """'−38 % (IC 95 % −45 % à −30 %)' or '+4,2 pts (95 % CI …)'."""
+    if effect.effect is None or effect.ci is None:
+        return "—"
+    fr = language == "fr"
+
+    def one(value: float) -> str:
+        if effect.scale == "relative":
+            text = f"{value * 100:+.0f} %"
+        else:
+            text = f"{value * 100:+.1f} pts"
+        text = text.replace("-", "−")
+        return text.replace(".", ",") if fr else text
+
+    ci = (
+        f"IC 95 % {one(effect.ci[0])} à {one(effect.ci[1])}"
+        if fr
+        else f"95 % CI {one(effect.ci[0])} to {one(effect.ci[1])}"
+    )
+    return f"{one(effect.effect)} ({ci})"
+
+
+def format_p(p: float | None, language: str = "fr") -> str:
+    """'p < 0,001' or 'p = 0,03'."""
+    if p is None:
+        return "p —"
+    text = "p < 0.001" if p < 0.001 else f"p = {p:.2g}" if p < 0.1 else f"p = {p:.2f}"
+    return text.replace(".", ",") if language == "fr" else text
+
+
+def impact_sentence(impact: ActionImpact, *, language: str = "fr", min_sample: int = 30) -> str:
+    """One sentence a manager reads about an action's measured impact (its main target, main metric)."""
+    fr = language == "fr"
+    if not impact.targets or not impact.targets[0].effects:
+        return "Aucune cible mesurable." if fr else "No measurable target."
+    effect = impact.targets[0].effects[0]
+    what = metric_word(effect.metric, language)
+    if effect.state == "too_early":
+        if fr:
+            return (
+                f"Pas encore d'effet mesurable : {effect.n_after} contacts depuis le début "
+                f"(il en faut {min_sample})."
+            )
+        return f"No measurable effect yet: {effect.n_after} contacts since the start ({min_sample} needed)."
+    if fr:
+        text = (
+            f"{what.capitalize()} : {format_effect(effect, language)}, {format_p(effect.p_value, language)}"
+        )
+        text += (
+            f", contre des segments comparables ; {effect.n_before} contacts avant, {effect.n_after} depuis"
+        )
+        text += f" — {STATE_WORDS['fr'][effect.state]}"
+        if impact.resolved:
+            text += " ; la friction a quitté le haut du classement : résolu"
+    else:
+        text = f"{what.capitalize()}: {format_effect(effect, language)}, {format_p(effect.p_value, language)}"
+        text += f", against comparable segments; {effect.n_before} contacts before, {effect.n_after} since"
+        text += f" — {STATE_WORDS['en'][effect.state]}"
+        if impact.resolved:
+            text += "; the friction has left the top of the ranking: resolved"
+    if effect.comparison_moved:
+        text += (
+            " (les segments de comparaison ont eux-mêmes bougé)"
+            if fr
+            else " (the comparison segments themselves moved)"
+        )
+    return text + "."

@@ -1,0 +1,63 @@
+"""The offline assistant answers "did the action work?" from the measured impact of adopted actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent.chat import answer, chat_context
+from api.queries import change_action_status, save_result
+from store.db import Store
+from store.ingest import ingest_records
+from tests.unit.analytics.test_impact import START, records
+from tests.unit.api.sample import make_result
+from tools.context import ParcoursContext
+from tools.registry import all_tools
+
+
+def _ask(store: Store, question: str) -> Any:
+    ctx = chat_context(ParcoursContext(store=store), model=None)
+    result = answer(question=question, thread_id="t", context=ctx, tools=all_tools())
+    assert result.mode == "offline" and result.reply is not None
+    return result.reply
+
+
+def _adopt(store: Store) -> None:
+    assert ingest_records(store, records(seed=3, effect=0.4), source="test", indexer=None).rejected == 0
+    result = make_result()
+    save_result(store, result)
+    action_id = result.actions[0].action_id
+    change_action_status(store, tenant="default", action_id=action_id, status="accepted", by="t")
+    change_action_status(
+        store,
+        tenant="default",
+        action_id=action_id,
+        status="in_progress",
+        by="t",
+        started_on=START,
+        target={
+            "segment": {"queue": "radiologie", "weekday": 1, "hour": [8, 9]},
+            "metrics": ["response_time"],
+        },
+    )
+
+
+def test_did_the_action_work_in_french_and_english(sqlite_store: Store) -> None:
+    _adopt(sqlite_store)
+    reply = _ask(sqlite_store, "L'action sur les rappels a-t-elle marché ?")
+    assert reply.intent == "action_impact"
+    assert (
+        "amélioré" in reply.sentence
+        and "IC 95 %" in reply.sentence
+        and "playbook attendait" in reply.sentence
+    )
+    assert reply.table is not None and reply.table["rows"][0][-2] == "amélioré"
+    reply = _ask(sqlite_store, "Did the callback action work?")
+    assert reply.intent == "action_impact" and reply.language == "en"
+    assert "improved" in reply.sentence and "95 % CI" in reply.sentence and "48 since" in reply.sentence
+
+
+def test_no_action_started_says_there_is_nothing_to_measure(sqlite_store: Store) -> None:
+    save_result(sqlite_store, make_result())
+    reply = _ask(sqlite_store, "Did the callback action work?")
+    assert reply.intent == "action_impact"
+    assert "nothing to measure yet" in reply.sentence

@@ -1,0 +1,67 @@
+"""`parcours impact`: the measured impact of adopted actions, as JSON and as a table."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from api.queries import change_action_status, save_result
+from cli.main import app
+from core.settings import get_settings
+from store.db import Store
+from store.ingest import ingest_records
+from tests.unit.analytics.test_impact import START, records
+from tests.unit.api.sample import make_result
+
+runner = CliRunner()
+
+
+def _seed() -> str:
+    store = Store.from_settings(get_settings())
+    try:
+        ingest_records(store, records(seed=3, effect=0.4), source="test", indexer=None)
+        result = make_result()
+        save_result(store, result)
+        action_id = result.actions[0].action_id
+        change_action_status(store, tenant="default", action_id=action_id, status="accepted", by="t")
+        change_action_status(
+            store,
+            tenant="default",
+            action_id=action_id,
+            status="in_progress",
+            by="t",
+            started_on=START,
+            target={
+                "segment": {"queue": "radiologie", "weekday": 1, "hour": [8, 9]},
+                "metrics": ["response_time"],
+            },
+        )
+        return action_id
+    finally:
+        store.close()
+
+
+def test_impact_json_and_table() -> None:
+    action_id = _seed()
+    result = runner.invoke(app, ["impact", "--json"])
+    assert result.exit_code == 0, result.output
+    impacts = json.loads(result.stdout)
+    assert [i["action_id"] for i in impacts] == [action_id]
+    effect = impacts[0]["targets"][0]["effects"][0]
+    assert effect["state"] == "improved" and effect["ci"][0] <= -0.4 <= effect["ci"][1]
+    result = runner.invoke(app, ["impact", action_id, "--lang", "en"], env={"COLUMNS": "240"})
+    assert result.exit_code == 0, result.output
+    assert "improved" in result.stdout and "Response time" in result.stdout and "48 / 48" in result.stdout
+
+
+def test_impact_of_unknown_or_not_started_actions_is_a_clear_error() -> None:
+    store = Store.from_settings(get_settings())
+    save_result(store, make_result())
+    store.close()
+    result = runner.invoke(app, ["impact", "ac-nope"])
+    assert result.exit_code == 2 and "no action 'ac-nope'" in result.output
+    result = runner.invoke(app, ["impact", make_result().actions[1].action_id])
+    assert result.exit_code == 1 and "has not started" in result.output
+    result = runner.invoke(app, ["impact", "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
