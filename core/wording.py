@@ -348,7 +348,7 @@ def action_signal(name: str, language: str) -> str:
 
 SHARE_SIGNALS = ("csat", "fcr", "repeat_rate", "abandonment", "effort_share")
 HIDDEN_SIGNALS = frozenset(
-    {"severity", "trend", "baseline_weekly", "too_few", "score", "findings", "worse", "anomalies"}
+    {"severity", "trend", "baseline_weekly", "too_few", "score", "findings", "steps", "worse", "anomalies"}
 )
 """Internal figures of the score (kept in the JSON, not shown)."""
 
