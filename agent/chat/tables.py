@@ -275,6 +275,14 @@ TOOL_WORDS = {
 }
 
 
+PERIOD_WORDS = {
+    "current": ("période analysée", "analysed period"),
+    "baseline": ("semaines de référence", "baseline weeks"),
+    "all": ("toutes les données", "all the data"),
+}
+"""The named periods tools take, in words."""
+
+
 def step_words(result: ToolResult, language: str) -> str:
     """One tool step for the 'Details' fold: what was asked, in words, and how many rows came back."""
     names = TOOL_WORDS.get(result.name, (result.name, result.name))
@@ -283,7 +291,11 @@ def step_words(result: ToolResult, language: str) -> str:
     for key, value in result.args.items():
         if value in (None, "", {}, []):
             continue
-        if key == "metric":
+        if key in ("theme_id", "theme"):
+            continue  # an id says nothing to a manager; the step sits under its theme or friction
+        if key == "period" and str(value) in PERIOD_WORDS:
+            value = _h(*PERIOD_WORDS[str(value)], language)
+        elif key == "metric":
             value = nf.metric_label(str(value), language)
         elif key == "limit":
             value = _h(f"{value} premières", f"top {value}", language)
