@@ -97,6 +97,13 @@ def search(
     except ValueError as exc:
         raise bad_request(str(exc)) from exc
     filters = search_filters(where)
+    if filters:
+        from analytics.segment_filters import check_filter_values
+
+        try:  # a value no interaction has (channel=telephone) is refused with the allowed ones
+            filters = check_filter_values(store, tenant=key.tenant, filters=filters)
+        except ValueError as exc:
+            raise bad_request(f"bad filter: {exc}") from exc
     if start and end and end < start:
         raise bad_request("end is before start")
     if index is None:
