@@ -105,8 +105,8 @@ def get_kpis(
     interval: Interval | None = Query(None, description="Time buckets of the series."),
     where: list[str] | None = Query(
         None,
-        description="Filters key=value, e.g. queue=cardiologie; an unknown value is a 400 listing the allowed "
-        "ones; agent= takes the ref the records carried or its ag_… pseudonym.",
+        description="Filters key=value, e.g. queue=cardiologie; an unknown value is a 400 listing the "
+        "allowed ones; agent= takes the ref the records carried or its ag_… pseudonym.",
     ),
 ) -> KpiSeries | HeadlineKpis:
     """KPIs of the key's tenant."""

@@ -1,4 +1,4 @@
-"""KPI and search filters in the API: unknown values are a 400 naming the allowed ones; agents match by ref."""
+"""API KPI and search filters: an unknown value is a 400 naming the allowed ones; agents match by ref."""
 
 from __future__ import annotations
 
