@@ -163,6 +163,7 @@ def chat(
 ) -> None:
     """Chat with Parcours: one question per line, until an empty 'exit' or end of input."""
     from agent.chat import chat_context, stream_chat
+    from agent.chat.tables import call_words
 
     base, settings = _context(tenant)
     context = chat_context(base, settings=settings)
@@ -183,8 +184,9 @@ def chat(
         if not question:
             continue
         for event in stream_chat(question=question, thread_id=thread_id, context=context):
-            if event["type"] == "tool_call":
-                err_console.print(f"[dim]→ {event['name']}({event['args']})[/dim]")
+            if event["type"] == "tool_call":  # what the assistant looks at, in words, on stderr
+                step = call_words(event["name"], event.get("args") or {}, settings.language)
+                err_console.print(f"→ {step}", style="dim", markup=False, highlight=False)
             elif event["type"] == "token":
                 console.print(event["text"], end="", markup=False, highlight=False)
         console.print()
