@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analytics.playbook import EFFORT_WEIGHTS, Playbook, PlaybookEntry
+from core import wording
 from core.results import Action, Anomaly, Evidence, ExpectedImpact, Friction, ThemeResult
 
 LLM_PRIOR = {"impact": 0.25, "confidence": 0.4, "effort_weight": EFFORT_WEIGHTS["M"]}
@@ -284,12 +285,20 @@ def _evidence(frictions: Iterable[Friction], limit: int = MAX_EVIDENCE) -> list[
 
 
 def _rationale(entry: PlaybookEntry, frictions: list[Friction], language: str) -> str:
-    names = ", ".join(f"« {f.title} »" if language == "fr" else f'"{f.title}"' for f in frictions[:3])
-    signals = sorted({s for f in frictions for s in friction_signals(f) if s in entry.signals})
-    patients = sum(_patients(f) for f in frictions)
-    if language == "en":
-        return f"Answers {names} ({patients} patients; signals: {', '.join(signals) or 'themes'})."
-    return f"Répond à {names} ({patients} patients ; signaux : {', '.join(signals) or 'thèmes'})."
+    """Why an action, in words: the frictions it answers, their patients, and the signals it acts on."""
+    french = wording.lang(language) == "fr"
+    names = ", ".join(f"« {f.title} »" if french else f'"{f.title}"' for f in frictions[:3])
+    strength: dict[str, float] = {}
+    for friction in frictions:
+        for signal, value in friction_signals(friction).items():
+            if signal in entry.signals:
+                strength[signal] = max(strength.get(signal, 0.0), value)
+    ordered = sorted(strength, key=lambda s: (-strength[s], s))  # strongest first
+    signals = ", ".join(wording.action_signal(s, language) for s in ordered)
+    patients = wording.number(sum(_patients(f) for f in frictions), wording.lang(language))
+    if not french:
+        return f"Answers {names} ({patients} patients): {signals or 'their topic'}."
+    return f"Répond à {names} ({patients} patients) : {signals or 'leur thème'}."
 
 
 def propose_actions(

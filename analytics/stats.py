@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from types import ModuleType
 
 import numpy as np
-from scipy import stats as sps
 
 Z95 = 1.959963984540054
 
@@ -55,17 +55,17 @@ def welch_p(
     df = se2 * se2 / df_den if df_den > 0 else n1 + n2 - 2
     t = diff / se
     if alternative == "greater":
-        return float(sps.t.sf(t, df))
+        return float(_special().stdtr(df, -t))
     if alternative == "less":
-        return float(sps.t.cdf(t, df))
-    return float(2 * sps.t.sf(abs(t), df))
+        return float(_special().stdtr(df, t))
+    return float(2 * _special().stdtr(df, -abs(t)))
 
 
 def mean_ci(n: int, mean: float, var: float) -> tuple[float, float] | None:
     """95 % t-interval of a mean from its sample size, mean and variance."""
     if n < 2:
         return None
-    half = float(sps.t.ppf(0.975, n - 1)) * math.sqrt(max(var, 0.0) / n)
+    half = float(_special().stdtrit(n - 1, 0.975)) * math.sqrt(max(var, 0.0) / n)
     return mean - half, mean + half
 
 
@@ -100,8 +100,8 @@ def quantile_ci(values: Sequence[float] | np.ndarray, q: float) -> tuple[float, 
         half = Z95 * math.sqrt(n * q * (1 - q))
         lo, hi = int(math.floor(n * q - half)), int(math.ceil(n * q + half)) + 1
     else:
-        lo = int(sps.binom.ppf(0.025, n, q))  # number of values below the lower bound
-        hi = int(sps.binom.ppf(0.975, n, q)) + 1
+        lo = _binom_ppf(0.025, n, q)  # number of values below the lower bound
+        hi = _binom_ppf(0.975, n, q) + 1
     lo = min(max(lo, 1), n) - 1
     hi = min(max(hi, 1), n) - 1
     return float(arr[lo]), float(arr[hi])
@@ -149,13 +149,13 @@ def mann_whitney_p(
         return None
     if np.all(x == x[0]) and np.all(y == x[0]):
         return 1.0
-    return float(sps.mannwhitneyu(x, y, alternative=alternative).pvalue)
+    return float(_sps().mannwhitneyu(x, y, alternative=alternative).pvalue)
 
 
 def poisson_ci(count: int) -> tuple[float, float]:
     """Exact (Garwood) 95 % interval of a Poisson count."""
-    lo = 0.0 if count == 0 else float(sps.chi2.ppf(0.025, 2 * count) / 2)
-    hi = float(sps.chi2.ppf(0.975, 2 * count + 2) / 2)
+    lo = 0.0 if count == 0 else _chi2_ppf(0.025, 2 * count) / 2
+    hi = _chi2_ppf(0.975, 2 * count + 2) / 2
     return lo, hi
 
 
@@ -163,7 +163,7 @@ def rate_ratio_p(c1: int, t1: float, c2: int, t2: float) -> float | None:
     """Two-sided exact p-value that two Poisson counts share one rate, given their exposures (e.g. days)."""
     if t1 <= 0 or t2 <= 0 or c1 + c2 == 0:
         return None
-    return float(sps.binomtest(c1, c1 + c2, t1 / (t1 + t2)).pvalue)
+    return float(_sps().binomtest(c1, c1 + c2, t1 / (t1 + t2)).pvalue)
 
 
 def benjamini_hochberg(p_values: Sequence[float | None]) -> list[float | None]:
@@ -182,9 +182,36 @@ def benjamini_hochberg(p_values: Sequence[float | None]) -> list[float | None]:
     return out
 
 
+def _sps() -> ModuleType:
+    # scipy.stats costs seconds to import (it parses every distribution's docstring); only the tests that
+    # need it (Mann-Whitney, exact binomial) import it, so `parcours kpi` starts fast.
+    from scipy import stats
+
+    return stats
+
+
+def _special() -> ModuleType:
+    # The functions scipy.stats's t, norm, chi2 and binom call themselves, without importing scipy.stats.
+    from scipy import special
+
+    return special
+
+
+def _binom_ppf(q: float, n: int, p: float) -> int:
+    """scipy.stats.binom.ppf(q, n, p) for 0 < q < 1."""
+    from scipy.special import _ufuncs
+
+    return int(_ufuncs._binom_ppf(q, n, p))
+
+
+def _chi2_ppf(q: float, df: float) -> float:
+    """scipy.stats.chi2.ppf(q, df)."""
+    return float(2 * _special().gammaincinv(df / 2, q))
+
+
 def _z_p(z: float, alternative: str) -> float:
     if alternative == "greater":
-        return float(sps.norm.sf(z))
+        return float(_special().ndtr(-z))
     if alternative == "less":
-        return float(sps.norm.cdf(z))
-    return float(2 * sps.norm.sf(abs(z)))
+        return float(_special().ndtr(z))
+    return float(2 * _special().ndtr(-abs(z)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import fastapi_offline
 from fastapi import FastAPI
@@ -30,18 +31,32 @@ PATH_EXAMPLES = {
     "friction_id": "fr-1a2b3c4d5e6f",
     "action_id": "ac-3f2a9c1b7e0d-callback",
     "theme_id": "th-6d5d07ba25",
+    "patient_ref": "p-8f3a1c",
 }
+
+
+def _example(parameter: dict[str, Any]) -> Any:
+    """A query parameter's example: its own, or the first of its schema's `examples`."""
+    if parameter.get("example") is not None:
+        return parameter["example"]
+    for examples in (parameter.get("examples"), parameter.get("schema", {}).get("examples")):
+        if isinstance(examples, list) and examples:
+            return examples[0]
+    return None
 
 
 def _curl(method: str, path: str, operation: dict[str, Any]) -> str:
     url = re.sub(r"\{(\w+)\}", lambda m: PATH_EXAMPLES.get(m.group(1), m.group(1)), path)
-    query = [
-        f"{p['name']}={p.get('example') or (p.get('examples') or [None])[0] or ''}"
-        for p in operation.get("parameters", [])
-        if p.get("in") == "query" and (p.get("example") or p.get("examples"))
-    ]
+    query: list[tuple[str, Any]] = []
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") != "query":
+            continue
+        example = _example(parameter)
+        for value in example if isinstance(example, list) else [example]:
+            if value is not None and value != "":
+                query.append((parameter["name"], value))
     if query:
-        url += "?" + "&".join(query)
+        url += "?" + urlencode(query, quote_via=quote)
     lines = [f"curl -X {method.upper()} 'http://127.0.0.1:8000{url}'", "  -H 'Authorization: Bearer pk_…'"]
     body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
     schema = body.get("schema", {})

@@ -119,6 +119,42 @@ class HeadlineKpis(BaseModel):
     kpis: list[KpiValue]
 
 
+class SearchHitView(BaseModel):
+    """One interaction matching a search, with its best passage."""
+
+    interaction_id: str = Field(description="The interaction's id, as sent.")
+    quote: str = Field(description="The best matching passage (redacted).")
+    score: float = Field(description="Fused rank score (reciprocal-rank fusion of dense and word rankings).")
+    speaker: str = Field(description="Who said the passage: patient, agent, bot or system.")
+    metadata: dict[str, Any] = Field(
+        default_factory=dict, description="queue, channel, language, date and other filterable fields."
+    )
+    similarity: float | None = Field(default=None, description="Cosine similarity of the passage, if dense.")
+    matched: str = Field(default="dense", description="Which rankings found it: dense, lexical or both.")
+
+
+class SearchResult(BaseModel):
+    """The hits of a transcript search, best first."""
+
+    query: str = Field(description="The query as asked.")
+    hits: list[SearchHitView]
+
+
+class ThemeMatchView(BaseModel):
+    """A known theme close to a classified text, with the frictions that concern it."""
+
+    theme_id: str = Field(description="Stable theme id.")
+    label: str = Field(description="Readable theme label.")
+    similarity: float = Field(description="Cosine similarity between the text and the theme centre.")
+    friction_ids: list[str] = Field(default_factory=list, description="Frictions of the latest analysis.")
+
+
+class ClassifyResult(BaseModel):
+    """The closest known themes of a live interaction, best first."""
+
+    matches: list[ThemeMatchView]
+
+
 def action_view(data: dict[str, Any]) -> ActionView:
     """An action view (store dict) as its model; unknown fields dropped."""
     return ActionView.model_validate({k: v for k, v in data.items() if k in ActionView.model_fields})

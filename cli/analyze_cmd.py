@@ -4,39 +4,44 @@ from __future__ import annotations
 
 import sys
 import uuid
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from cli.common import err_console, fail, open_index, open_store, print_json
-from core.results import AnalysisResult, Period
-from core.settings import get_settings
+from cli.common import err_console, fail, open_index, open_store, out_console, print_json, progress_bar
+from cli.dates import parse_day, parse_period
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from core.results import AnalysisResult, Period
 
 
-def _period(week: str | None, start: date | None, end: date | None) -> Period | None:
-    from agent.analysis.periods import week_period
+def _period(week: str | None, start: str | None, end: str | None) -> Period | None:
+    from core.results import Period
 
     if week and (start or end):
         raise fail("give either --week or --start/--end, not both")
     if week:
-        try:
-            return week_period(week)
-        except ValueError as exc:
-            raise fail(str(exc)) from exc
+        if "w" not in week.lower():
+            raise fail(f"--week {week!r} is not an ISO week; expected YYYY-Www (e.g. 2026-W47)")
+        first = parse_day(week, "--week")
+        last = parse_day(week, "--week", last=True)
+        assert first is not None and last is not None
+        return Period(start=first, end=last)
     if start or end:
         if not (start and end):
             raise fail("give both --start and --end")
-        if end < start:
-            raise fail("--end is before --start")
-        return Period(start=start, end=end)
+        first, last = parse_period(start, end)
+        assert first is not None and last is not None
+        return Period(start=first, end=last)
     return None
 
 
 def _print_result(result: AnalysisResult, console: Console) -> None:
+    from rich.table import Table
+
     console.print(
         f"[bold]Analysis {result.analysis_id}[/bold] {result.period.start} → {result.period.end} "
         f"({result.mode}{', ' + result.model if result.model else ''})"
@@ -65,9 +70,13 @@ def _print_result(result: AnalysisResult, console: Console) -> None:
 
 
 def analyze(
-    week: Annotated[str | None, typer.Option(help="ISO week, e.g. 2026-W47.")] = None,
-    start: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD), with --end.")] = None,
-    end: Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD), with --start.")] = None,
+    week: Annotated[str | None, typer.Option(help="ISO week, YYYY-Www (e.g. 2026-W47).")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First day, YYYY-MM-DD or an ISO week (its Monday), with --end.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option(help="Last day, YYYY-MM-DD or an ISO week (its Sunday), with --start.")
+    ] = None,
     tenant: Annotated[str, typer.Option(help="Tenant to analyse.")] = "default",
     as_json: Annotated[bool, typer.Option("--json", help="Print the AnalysisResult as JSON.")] = False,
     report: Annotated[
@@ -75,18 +84,15 @@ def analyze(
     ] = None,
 ) -> None:
     """Run the weekly analysis (default: the last complete week) and show the frictions and actions."""
+    period = _period(week, start, end)
     from agent.analysis import run_analysis
+    from core.settings import get_settings
 
-    try:
-        period = _period(
-            week, date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None
-        )
-    except ValueError as exc:
-        raise fail(f"dates look like 2026-11-16: {exc}") from exc
     settings = get_settings()
     store = open_store(settings)
     index = open_index(settings)
-    with err_console.status("analysing …") as status:
+    with progress_bar(as_json=as_json, counts="percent") as progress:
+        task = progress.add_task("analysing", total=1.0)
         try:
             result = run_analysis(
                 store=store,
@@ -95,7 +101,9 @@ def analyze(
                 settings=settings,
                 index=index,
                 embedder=index.embedder,
-                on_progress=lambda step, _fraction: status.update(f"analysing: {step} …"),
+                on_progress=lambda step, fraction: progress.update(
+                    task, description=f"analysing: {step}", completed=fraction
+                ),
             )
         except ValueError as exc:
             raise fail(str(exc)) from exc
@@ -112,10 +120,11 @@ def analyze(
     if as_json:
         print_json(result.model_dump(mode="json"))
     else:
-        _print_result(result, Console())
+        _print_result(result, out_console())
 
 
 def _context(tenant: str) -> Any:
+    from core.settings import get_settings
     from tools.context import ParcoursContext
 
     settings = get_settings()
@@ -143,7 +152,7 @@ def ask(
     if as_json:
         print_json(result.model_dump(mode="json"))
     else:
-        Console().print(result.answer, markup=False, highlight=False)
+        out_console().print(result.answer, markup=False, highlight=False)
         for note in result.notes:
             err_console.print(f"note: {note}", markup=False)
 
@@ -154,11 +163,12 @@ def chat(
 ) -> None:
     """Chat with Parcours: one question per line, until an empty 'exit' or end of input."""
     from agent.chat import chat_context, stream_chat
+    from agent.chat.tables import call_words
 
     base, settings = _context(tenant)
     context = chat_context(base, settings=settings)
     thread_id = thread or f"chat-{uuid.uuid4().hex[:8]}"
-    console = Console()
+    console = out_console()
     mode = "LLM " + str(settings.llm_model) if context.model is not None else "offline, no language model"
     console.print(f"[bold]Parcours chat[/bold] ({mode}) thread {thread_id}. Type 'exit' to leave.")
     interactive = sys.stdin.isatty()
@@ -174,8 +184,9 @@ def chat(
         if not question:
             continue
         for event in stream_chat(question=question, thread_id=thread_id, context=context):
-            if event["type"] == "tool_call":
-                err_console.print(f"[dim]→ {event['name']}({event['args']})[/dim]")
+            if event["type"] == "tool_call":  # what the assistant looks at, in words, on stderr
+                step = call_words(event["name"], event.get("args") or {}, settings.language)
+                err_console.print(f"→ {step}", style="dim", markup=False, highlight=False)
             elif event["type"] == "token":
                 console.print(event["text"], end="", markup=False, highlight=False)
         console.print()

@@ -7,12 +7,8 @@ import time
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from cli.common import err_console, open_index, open_store
-from core.settings import get_settings
-from store.ingest import ingest_paths
+from cli.common import err_console, open_index, open_store, out_console, progress_bar
 
 
 def demo(
@@ -21,12 +17,16 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed of the generator.")] = 7,
 ) -> None:
     """Generate sample data, ingest it, analyse the last week, write the report, show the top findings."""
+    from rich.table import Table
+
     from agent.analysis import run_analysis
     from api.report import write_report
+    from core.settings import get_settings
     from evals.generator import generate
+    from store.ingest import ingest_paths
 
     settings = get_settings()
-    console = Console()
+    console = out_console()
     demo_dir = settings.home_dir / "demo"
     demo_dir.mkdir(parents=True, exist_ok=True)
     data_path, truth_path = demo_dir / "interactions.jsonl", demo_dir / "truth.json"
@@ -41,15 +41,29 @@ def demo(
 
     store = open_store(settings)
     index = open_index(settings)
-    with err_console.status("2/4 ingesting, redacting and indexing …"):
-        summary = ingest_paths(store, [data_path], indexer=index)
+    with progress_bar(as_json=False, counts="bytes") as progress:
+        task = progress.add_task("2/4 ingesting, redacting and indexing", total=data_path.stat().st_size)
+        summary = ingest_paths(
+            store,
+            [data_path],
+            indexer=index,
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
     err_console.print(
         f"2/4 ingested: {summary.accepted} new, {summary.updated} updated, {summary.unchanged} unchanged, "
         f"{summary.rejected} rejected"
     )
-    with err_console.status("3/4 analysing the last week …"):
+    with progress_bar(as_json=False, counts="percent") as progress:
+        task = progress.add_task("3/4 analysing the last week", total=1.0)
         result = run_analysis(
-            store=store, tenant="default", settings=settings, index=index, embedder=index.embedder
+            store=store,
+            tenant="default",
+            settings=settings,
+            index=index,
+            embedder=index.embedder,
+            on_progress=lambda step, fraction: progress.update(
+                task, description=f"3/4 analysing: {step}", completed=fraction
+            ),
         )
     err_console.print(
         f"3/4 analysis {result.analysis_id} of {result.period.start} → {result.period.end} ({result.mode})"

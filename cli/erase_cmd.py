@@ -7,11 +7,8 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from cli.common import err_console, fail, open_store, print_json
-from core.privacy.pseudonyms import PseudonymKeyError
-from core.settings import get_settings
+from cli.common import EXIT_ERASURE_INCOMPLETE, err_console, fail, open_store, out_console, print_json
 
 
 def erase(
@@ -30,6 +27,8 @@ def erase(
 ) -> None:
     """Erase every stored copy of a patient's or an interaction's data, and record who did it."""
     from analytics.erasure_texts import embedded_texts
+    from core.privacy.pseudonyms import PseudonymKeyError
+    from core.settings import get_settings
     from store.erasure import ErasureFailed, NothingToErase, erase_interaction, erase_patient
 
     if (patient is None) == (interaction is None):
@@ -75,16 +74,18 @@ def erase(
     if as_json:
         print_json(report.model_dump())
     else:
+        from rich.table import Table
+
         table = Table(title=f"Erasure {report.erasure_id}: {what}")
         table.add_column("what")
         table.add_column("count", justify="right")
         for name, count in report.counts.items():
             table.add_row(name.replace("_", " "), str(count))
-        err_console.print(table)
+        out_console().print(table)
         for problem in report.problems:
             err_console.print(f"[yellow]incomplete:[/yellow] {problem}")
     if not report.complete:
-        raise typer.Exit(3)
+        raise typer.Exit(EXIT_ERASURE_INCOMPLETE)
 
 
 def register(app: typer.Typer) -> None:

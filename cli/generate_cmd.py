@@ -1,20 +1,17 @@
-"""`parcours generate` (synthetic data with planted frictions) and `parcours eval` (quality suites)."""
+"""`parcours generate`: synthetic interactions with planted frictions, and their truth."""
 
 from __future__ import annotations
 
 import json
 import sys
 import time
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from cli.common import fail, print_json
-
-err_console = Console(stderr=True)
+from cli.common import err_console, fail
+from cli.dates import parse_day
 
 
 def generate_command(
@@ -36,13 +33,8 @@ def generate_command(
     from evals.generator import generate
 
     if language not in ("fr", "en", "mix"):
-        err_console.print("[red]error:[/red] --language must be fr, en or mix")
-        raise typer.Exit(2)
-    try:
-        end_day = date.fromisoformat(end) if end else None
-    except ValueError:
-        err_console.print(f"[red]error:[/red] --end must be a date like 2026-11-23, not {end!r}")
-        raise typer.Exit(2) from None
+        raise fail(f"--language must be fr, en or mix, not {language!r}")
+    end_day = parse_day(end, "--end")
     started = time.perf_counter()
     records, truth_model = generate(
         weeks=weeks, per_week=per_week, seed=seed, tenant=tenant, language=language, end=end_day
@@ -68,55 +60,6 @@ def generate_command(
     )
 
 
-def eval_command(
-    suite: Annotated[str, typer.Option(help="synthetic, dstc11-insurance, banking77, chat or all.")] = "all",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")] = False,
-    weeks: Annotated[int, typer.Option(help="Synthetic suite: weeks generated.")] = 6,
-    per_week: Annotated[
-        int, typer.Option("--per-week", help="Synthetic suite: interactions per week.")
-    ] = 2000,
-    seed: Annotated[int, typer.Option(help="Synthetic suite: random seed.")] = 7,
-    fake_embedder: Annotated[
-        bool,
-        typer.Option("--fake-embedder", help="Use the hashing embedder instead of the real model (fast)."),
-    ] = False,
-    labelled: Annotated[
-        Path | None,
-        typer.Option(
-            "--labelled",
-            help="Score theme discovery on your own labelled JSONL ({text, label[, language, date]}) "
-            "through ingest and the analysis, instead of the suites.",
-        ),
-    ] = None,
-) -> None:
-    """Score theme discovery, frictions, anomalies and actions against known answers."""
-    from evals.runner import SUITES, print_table, run_eval
-
-    if suite not in (*SUITES, "all"):
-        raise fail(f"--suite must be one of {', '.join(SUITES)} or all")
-    if labelled is not None and not labelled.is_file():
-        raise fail(f"--labelled: no such file: {labelled}")
-    try:
-        report = run_eval(
-            suite=suite,
-            weeks=weeks,
-            per_week=per_week,
-            seed=seed,
-            fake_embedder=fake_embedder,
-            labelled=labelled,
-        )
-    except ValueError as exc:
-        raise fail(str(exc)) from exc
-    if as_json:
-        print_table(report, err_console)
-        print_json(report)
-    else:
-        print_table(report)
-    if any(s.get("error") for s in report["suites"].values()):
-        raise typer.Exit(1)
-
-
 def register(app: typer.Typer) -> None:
-    """Add the generate and eval commands."""
+    """Add the generate command."""
     app.command("generate")(generate_command)
-    app.command("eval")(eval_command)

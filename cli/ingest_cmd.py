@@ -1,24 +1,37 @@
-"""`parcours ingest`: load interaction files into the store and the index."""
+"""`parcours ingest`: load interaction files into the store and the index.
+
+Exit codes: 0 every record stored; 1 done, but some records were rejected, a file held no record, or the
+index could not be updated (the stored records stay); 2 bad arguments (a missing file, an unknown format).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-from rich.table import Table
 
-from cli.common import err_console, fail, open_index, open_store, print_json
-from core.privacy.pseudonyms import PseudonymKeyError
-from core.settings import get_settings
-from store.ingest import ingest_paths
-from store.parsers import FORMATS
+from cli.common import (
+    EXIT_INCOMPLETE,
+    err_console,
+    fail,
+    open_index,
+    open_store,
+    out_console,
+    print_json,
+    progress_bar,
+)
+
+if TYPE_CHECKING:
+    from store.ingest import IngestSummary
+
+FORMAT_NAMES = ("auto", "jsonl", "json", "csv", "fhir")
+SHOWN_ERRORS = 50
 
 
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="JSONL, JSON or CSV files of interactions.")],
-    fmt: Annotated[str, typer.Option("--format", help="auto, jsonl, json or csv.")] = "auto",
+    files: Annotated[list[Path], typer.Argument(help="JSONL, JSON, CSV or FHIR files of interactions.")],
+    fmt: Annotated[str, typer.Option("--format", help="auto, jsonl, json, csv or fhir.")] = "auto",
     tenant: Annotated[
         str | None, typer.Option(help="Force this tenant (records naming another are refused).")
     ] = None,
@@ -27,53 +40,93 @@ def ingest(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Ingest interaction files: validate, redact, store (idempotent) and index."""
-    if fmt not in FORMATS:
-        raise fail(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    """Ingest interaction files: validate, redact, store (idempotent) and index.
+
+    Exit 1 when a record was rejected, a file held no record or the index was not updated.
+    """
+    if fmt not in FORMAT_NAMES:
+        raise fail(f"unknown format {fmt!r}; expected one of {', '.join(FORMAT_NAMES)}")
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise fail(f"no such file: {', '.join(missing)}")
-    settings = get_settings()
-    store = open_store(settings)
-    indexer = None if no_index else open_index(settings)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=as_json and not err_console.is_terminal,
-    ) as progress:
-        task = progress.add_task("ingesting", total=sum(f.stat().st_size for f in files))
-        try:
-            summary = ingest_paths(
-                store,
-                files,
-                fmt=fmt,
-                indexer=indexer,
-                tenant=tenant,
-                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
-            )
-        except PseudonymKeyError as exc:
-            raise fail(str(exc)) from None
+    from core.privacy.pseudonyms import PseudonymKeyError
+    from store.ingest import IngestSummary, ingest_paths
+    from store.parsers import detect_format
+
+    store = open_store()
+    indexer = None if no_index else open_index()
+    summary = IngestSummary()
+    empty: list[str] = []
+    sizes = [f.stat().st_size for f in files]
+    try:
+        with progress_bar(as_json=as_json, counts="bytes") as progress:
+            task = progress.add_task("ingesting", total=sum(sizes))
+            for number, path in enumerate(files):
+                offset = sum(sizes[:number])
+
+                def advance(done: int, _total: int, offset: int = offset) -> None:
+                    progress.update(task, completed=offset + done)
+
+                part = ingest_paths(
+                    store, [path], fmt=fmt, indexer=indexer, tenant=tenant, on_progress=advance
+                )
+                if part.accepted + part.updated + part.unchanged + part.rejected == 0:
+                    read_as = detect_format(path) if fmt == "auto" else fmt
+                    empty.append(f"{path}: no interaction record found (read as {read_as})")
+                _add(summary, part)
+    except PseudonymKeyError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
     if as_json:
-        print_json(summary.model_dump())
+        print_json({**summary.model_dump(), "empty_files": empty})
     else:
-        table = Table(title="Ingestion")
-        for column in ("accepted", "updated", "unchanged", "rejected"):
-            table.add_column(column, justify="right")
-        table.add_row(*(str(getattr(summary, c)) for c in ("accepted", "updated", "unchanged", "rejected")))
-        err_console.print(table)
-        for error in summary.errors[:50]:
-            err_console.print(f"  [yellow]#{error.index}[/yellow] {error.id or '(no id)'}: {error.error}")
-        if len(summary.errors) > 50:
-            err_console.print(f"  … and {len(summary.errors) - 50} more (use --json for all)")
-        for problem in summary.index_errors:
-            err_console.print(
-                f"[red]index:[/red] {problem} — records are stored; run `parcours reindex --check`"
-            )
-    store.close()
+        _print(summary)
+    for problem in empty:
+        err_console.print(
+            f"[red]error:[/red] {problem}; expected JSONL, a JSON array, CSV with the record's columns or "
+            "FHIR (choose with --format)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if summary.rejected:
+        err_console.print(f"[yellow]{summary.rejected} records rejected[/yellow]; the others are stored")
+    for problem in summary.index_errors:
+        err_console.print(f"[red]index:[/red] {problem} — records are stored; run `parcours reindex --check`")
+    if empty or summary.rejected or summary.index_errors:
+        raise typer.Exit(EXIT_INCOMPLETE)
+
+
+def _add(into: IngestSummary, part: IngestSummary) -> None:
+    into.accepted += part.accepted
+    into.updated += part.updated
+    into.unchanged += part.unchanged
+    into.rejected += part.rejected
+    into.errors.extend(part.errors)
+    into.index_errors.extend(part.index_errors)
+    into.batch_id = into.batch_id or part.batch_id
+
+
+def _print(summary: IngestSummary) -> None:
+    from rich.table import Table
+
+    console = out_console()
+    columns = ("accepted", "updated", "unchanged", "rejected")
+    table = Table(title="Ingestion")
+    for column in columns:
+        table.add_column(column, justify="right")
+    table.add_row(*(str(getattr(summary, c)) for c in columns))
+    console.print(table)
+    if not summary.errors:
+        return
+    errors = Table(title="Rejected records")
+    for column in ("record", "id", "reason"):
+        errors.add_column(column)
+    for error in summary.errors[:SHOWN_ERRORS]:
+        errors.add_row(f"#{error.index}", error.id or "(no id)", error.error)
+    console.print(errors)
+    if len(summary.errors) > SHOWN_ERRORS:
+        console.print(f"… and {len(summary.errors) - SHOWN_ERRORS} more (use --json for all)")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,30 +1,40 @@
-"""`parcours kpi`: one KPI by period and segment, as a table or JSON."""
+"""`parcours kpi`: one KPI by period and segment, as a table or JSON.
+
+Needs neither the embedding model nor the vector index: the KPI engine is imported when the command runs.
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy import func, select
 
-from analytics.kpi_defs import DIMENSIONS, INTERVALS, METRIC_NAMES, KpiRow, check_metric
-from analytics.kpis import kpi_series
-from cli.common import fail, open_store, print_json
-from store.db import Store
-from store.schema import InteractionRow
-from tools.kpi import fmt_value
+from cli.common import fail, open_store, out_console, print_json
+from cli.dates import parse_period
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from analytics.kpi_defs import KpiRow
+    from store.db import Store
+
+METRIC_HELP = (
+    "response_time, service_level, first_response, fcr, csat, engagement, attrition, abandonment, "
+    "volume, aht, repeat_rate"
+)
+DIMENSION_HELP = "queue, channel, agent, language, hour, weekday, theme, direction"
 
 
 def parse_where(items: list[str] | None) -> dict[str, Any]:
     """Filters from `key=value` strings; repeating a key keeps every value (an IN filter)."""
+    from analytics.kpi_defs import DIMENSIONS
+
     filters: dict[str, Any] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or key not in DIMENSIONS:
+        key, value = key.strip(), value.strip()
+        if not sep or key not in DIMENSIONS or not value:
             raise ValueError(f"bad --where {item!r}: use key=value with key in {', '.join(DIMENSIONS)}")
         if key in filters:
             previous = filters[key]
@@ -36,6 +46,10 @@ def parse_where(items: list[str] | None) -> dict[str, Any]:
 
 def default_range(store: Store, tenant: str, start: date | None, end: date | None) -> tuple[date, date]:
     """The asked dates, else the four ISO weeks up to the latest data of the tenant."""
+    from sqlalchemy import func, select
+
+    from store.schema import InteractionRow
+
     if start and end:
         return start, end
     if end is None:
@@ -48,10 +62,27 @@ def default_range(store: Store, tenant: str, start: date | None, end: date | Non
         end = latest if isinstance(latest, date) else date.fromisoformat(str(latest))
     if start is None:
         start = end - timedelta(days=end.isoweekday() - 1) - timedelta(weeks=3)
+    if end < start:
+        raise ValueError(f"--start {start} is after the latest data ({end}): give --end as well")
     return start, end
 
 
+def fmt_value(value: float | None, unit: str) -> str:
+    """A KPI value for a table: shares in %, seconds rounded, counts whole."""
+    if value is None:
+        return "-"
+    if unit == "share":
+        return f"{value:.1%}"
+    if unit == "seconds":
+        return f"{value:.0f}s"
+    return f"{value:.0f}"
+
+
 def _table(rows: list[KpiRow], *, metric: str, by: list[str], start: date, end: date) -> Table:
+    from rich.table import Table
+
+    from analytics.kpi_defs import check_metric
+
     unit = check_metric(metric).unit
     table = Table(title=f"{metric} ({unit}) {start} → {end}")
     show_bucket = any(r.bucket for r in rows)
@@ -79,36 +110,55 @@ def _table(rows: list[KpiRow], *, metric: str, by: list[str], start: date, end: 
 
 
 def kpi(
-    metric: Annotated[str, typer.Argument(help=f"One of: {', '.join(METRIC_NAMES)}.")],
+    metric: Annotated[str, typer.Argument(help=f"One of: {METRIC_HELP}.")],
     by: Annotated[
-        str | None, typer.Option(help=f"Segment dimension(s), comma-separated: {', '.join(DIMENSIONS)}.")
+        str | None, typer.Option(help=f"Segment dimension(s), comma-separated: {DIMENSION_HELP}.")
     ] = None,
     interval: Annotated[
         str | None, typer.Option(help="Time buckets: day, week or month (week when --by is not given).")
     ] = None,
-    start: Annotated[str | None, typer.Option(help="First local date, YYYY-MM-DD.")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First local day, YYYY-MM-DD, or an ISO week (2026-W44: its Monday).")
+    ] = None,
     end: Annotated[
-        str | None, typer.Option(help="Last local date, inclusive (default: latest data).")
+        str | None,
+        typer.Option(
+            help="Last local day, inclusive, YYYY-MM-DD or an ISO week (its Sunday); default: latest data."
+        ),
     ] = None,
     tenant: Annotated[str, typer.Option(help="Tenant to measure.")] = "default",
     where: Annotated[
         list[str] | None,
-        typer.Option("--where", help="Filter key=value (repeatable), e.g. --where queue=cardiologie."),
+        typer.Option(
+            "--where",
+            help="Filter key=value (repeatable), e.g. --where queue=cardiologie; an agent by the ref the "
+            "records carried.",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the rows as JSON.")] = False,
 ) -> None:
     """Measure a KPI by period and segment (default: the last four ISO weeks, by week)."""
+    from analytics.kpi_defs import INTERVALS, check_dimensions, check_metric
+    from analytics.segment_filters import check_filter_values
+
+    first, last = parse_period(start, end)
     try:
         check_metric(metric)
+        if by:
+            check_dimensions(by)
         if interval is not None and interval not in INTERVALS:
             raise ValueError(f"unknown interval {interval!r}; use day, week or month")
         filters = parse_where(where)
-        first = date.fromisoformat(start) if start else None
-        last = date.fromisoformat(end) if end else None
-        store = open_store()
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    store = open_store()
+    try:
+        filters = check_filter_values(store, tenant=tenant, filters=filters)
         first, last = default_range(store, tenant, first, last)
         if by is None and interval is None:
             interval = "week"
+        from analytics.kpis import kpi_series
+
         rows = kpi_series(
             store=store,
             tenant=tenant,
@@ -121,6 +171,8 @@ def kpi(
         )
     except ValueError as exc:
         raise fail(str(exc)) from None
+    finally:
+        store.close()
     dims = [d.strip() for d in by.split(",")] if by else []
     if as_json:
         print_json(
@@ -136,7 +188,7 @@ def kpi(
             }
         )
         return
-    Console().print(_table(rows, metric=metric, by=dims, start=first, end=last))
+    out_console().print(_table(rows, metric=metric, by=dims, start=first, end=last))
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from cli.common import err_console, fail, print_json
-from core.settings import get_settings
 
 
 def migrate(
@@ -19,6 +18,7 @@ def migrate(
     advisory lock, a file lock for SQLite), so processes started at the same time never race either.
     """
     from agent.checkpoint import open_checkpointer
+    from core.settings import get_settings
     from store.db import Store, head_revision, schema_lock
 
     settings = get_settings()

@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from cli.common import err_console, open_store, print_json
-from core.settings import get_settings
+from cli.common import EXIT_ERASURE_INCOMPLETE, err_console, open_store, out_console, print_json
 
 
 def purge(
     as_json: Annotated[bool, typer.Option("--json", help="Print the purge report as JSON.")] = False,
 ) -> None:
     """Apply the retention settings: old interactions (and their copies), analyses, checkpoints, errors."""
+    from rich.table import Table
+
     from analytics.erasure_texts import embedded_texts
+    from core.settings import get_settings
     from store.retention import purge as run_purge
 
     settings = get_settings()
@@ -34,13 +35,13 @@ def purge(
         table.add_column("data")
         for name, cutoff in report.cutoffs.items():
             table.add_row(cutoff or "forever", name.replace("_", " "))
-        err_console.print(table)
+        out_console().print(table)
         removed = ", ".join(f"{n.replace('_', ' ')}: {c}" for n, c in report.counts.items()) or "nothing"
-        err_console.print(f"removed or rewritten — {removed}")
+        out_console().print(f"removed or rewritten — {removed}")
         for problem in report.problems:
             err_console.print(f"[yellow]incomplete:[/yellow] {problem}")
     if not report.complete:
-        raise typer.Exit(3)
+        raise typer.Exit(EXIT_ERASURE_INCOMPLETE)
 
 
 def register(app: typer.Typer) -> None:

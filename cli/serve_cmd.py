@@ -6,11 +6,12 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.common import err_console, fail, open_store, print_json
-from core.settings import get_settings
+from cli.common import err_console, fail, open_store, out_console, print_json
 
 keys_app = typer.Typer(
-    help="API keys: create, list and revoke (secrets are stored hashed).", no_args_is_help=True
+    help="API keys: create, list and revoke (secrets are stored hashed).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 
@@ -26,6 +27,7 @@ def serve(
     import uvicorn
 
     from api.auth import has_live_key
+    from core.settings import get_settings
 
     settings = get_settings()
     store = open_store(settings)
@@ -144,7 +146,7 @@ def list_cmd(
             str(key["created_at"])[:19],
             str(key["revoked_at"] or "")[:19],
         )
-    err_console.print(table)
+    out_console().print(table)
 
 
 def revoke(

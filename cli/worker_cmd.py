@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from cli.common import err_console, fail, open_store
-from core.settings import get_settings
 
 
 def worker(
@@ -23,6 +22,8 @@ def worker(
     Needs PARCOURS_QUEUE_URL (the PostgreSQL database of the queue). A worker killed in the middle of an
     analysis is noticed by the others (no heartbeat), and one of them resumes it from its checkpoint.
     """
+    from core.settings import get_settings
+
     settings = get_settings()
     queue_url = settings.queue_url
     if not queue_url:

@@ -325,9 +325,30 @@ SIGNALS: dict[str, dict[str, str]] = {
     "transfer": {"fr": "Transferts", "en": "Transfers"},
 }
 """Friction signals shown to managers, in this order, with their readable names."""
+ACTION_SIGNALS: dict[str, dict[str, str]] = {
+    "emerging": {"fr": "sujet nouveau qui monte", "en": "a new, growing topic"},
+    "repeat_rate": {"fr": "patients qui rappellent", "en": "patients calling back"},
+    "fcr": {"fr": "demandes non résolues au premier contact", "en": "requests not solved at first contact"},
+    "wait": {"fr": "attente longue", "en": "long waits"},
+    "abandonment": {"fr": "appels abandonnés", "en": "abandoned calls"},
+    "csat": {"fr": "satisfaction basse", "en": "low satisfaction"},
+    "effort": {"fr": "patients qui disent leurs efforts", "en": "patients describing extra effort"},
+    "engagement": {"fr": "rappels promis non tenus", "en": "follow-ups not kept"},
+    "volume": {"fr": "forte demande", "en": "high demand"},
+    "aht": {"fr": "appels longs à traiter", "en": "long handling times"},
+    "transfer": {"fr": "transferts fréquents", "en": "frequent transfers"},
+}
+"""The friction signals an action answers, as words in a sentence (the why of an action)."""
+
+
+def action_signal(name: str, language: str) -> str:
+    """A signal an action answers, in words ("patients qui rappellent", "long waits")."""
+    return _word(ACTION_SIGNALS, name, language)
+
+
 SHARE_SIGNALS = ("csat", "fcr", "repeat_rate", "abandonment", "effort_share")
 HIDDEN_SIGNALS = frozenset(
-    {"severity", "trend", "baseline_weekly", "too_few", "score", "findings", "worse", "anomalies"}
+    {"severity", "trend", "baseline_weekly", "too_few", "score", "findings", "steps", "worse", "anomalies"}
 )
 """Internal figures of the score (kept in the JSON, not shown)."""
 

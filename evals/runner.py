@@ -6,7 +6,7 @@ import importlib
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -74,8 +74,11 @@ def run_synthetic(
     seed: int = 7,
     end: date | None = None,
     fake_embedder: bool = False,
+    on_step: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Generate → ingest into a temporary home → analyse the last week → score every metric against truth."""
+    step = on_step or (lambda _what: None)
+    step("synthetic: generating")
     started = time.perf_counter()
     iterator, truth = generate(weeks=weeks, per_week=per_week, seed=seed, end=end)
     records = list(iterator)
@@ -105,6 +108,7 @@ def run_synthetic(
                 factory, missing_index = optional("store.vector_index", "VectorIndex")
                 index = factory.from_settings(settings, embedder) if factory else None
             out["missing"] += [m for m in (missing, missing_index) if m]
+            step("synthetic: ingesting")
             started = time.perf_counter()
             summary = ingest_records(store, records, source="eval", indexer=index)
             out["ingest"] = {
@@ -116,6 +120,7 @@ def run_synthetic(
             if run_analysis is None:
                 return out
             period = Period(start=truth.end - timedelta(days=6), end=truth.end)
+            step("synthetic: analysing")
             started = time.perf_counter()
             try:
                 result = run_analysis(
@@ -177,14 +182,26 @@ def run_eval(
     seed: int = 7,
     fake_embedder: bool = False,
     labelled: Path | None = None,
+    on_step: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Run the suites asked for (synthetic, dstc11-insurance, banking77 or all), or a labelled file."""
+    """Run the suites asked for (synthetic, dstc11-insurance, banking77 or all), or a labelled file.
+
+    `on_step(what, suites_done, suites_total)` is called as the run moves on (for a progress bar).
+    """
     from evals.real_suites import run_labelled, run_real_suite
 
     results: dict[str, Any] = {}
+    chosen = [s for s in SUITES if suite in (s, "all")]
+
+    def step(what: str) -> None:
+        if on_step is not None:
+            on_step(what, len(results), len(chosen))
+
     if labelled is not None:
         from evals.labelled import read_labelled
 
+        chosen = [labelled.name]
+        step(labelled.name)
         items = read_labelled(labelled)
         results[labelled.name] = run_labelled(
             items, name=labelled.name, settings_factory=temporary_home, embedder=_embedder(fake_embedder)[0]
@@ -194,19 +211,23 @@ def run_eval(
         raise ValueError(f"unknown suite {suite!r}; choose one of {', '.join(SUITES)} or all")
     if suite in ("synthetic", "all"):
         results["synthetic"] = run_synthetic(
-            weeks=weeks, per_week=per_week, seed=seed, fake_embedder=fake_embedder
+            weeks=weeks, per_week=per_week, seed=seed, fake_embedder=fake_embedder, on_step=step
         )
     for name in ("dstc11-insurance", "banking77"):
         if suite in (name, "all"):
+            step(name)
             results[name] = run_real_suite(name, settings_factory=temporary_home, fake_embedder=fake_embedder)
     if suite in ("chat", "all"):
         from evals.chat_suite import run_chat_suite
 
+        step("chat")
         results["chat"] = run_chat_suite()
     if suite in ("impact", "all"):
         from evals.impact_suite import run_impact
 
+        step("impact")
         results["impact"] = run_impact()
+    step("done")
     return {"suites": results}
 
 

@@ -276,6 +276,17 @@ def route_investigation(state: AnalysisState) -> Literal["tools", "propose"]:
     return "propose"
 
 
+def _step(name: str, args: Any, message: ToolMessage) -> dict[str, Any]:
+    """A tool step of the investigation: the tool, its arguments, how many rows it returned or its error."""
+    artifact = message.artifact if isinstance(message.artifact, dict) else {}
+    step: dict[str, Any] = {"tool": name, "args": dict(args) if isinstance(args, dict) else {}}
+    if artifact.get("kind") == "error" or message.status == "error":
+        step["error"] = str(artifact.get("error") or "")[:200]
+    elif isinstance(artifact.get("rows"), list):
+        step["rows"] = len(artifact["rows"])
+    return step
+
+
 def enrich_frictions(frictions: list[Friction], messages: list[Any]) -> tuple[list[Friction], list[str]]:
     """Add the investigation's evidence and findings to the frictions (by call id or interaction id)."""
     by_id = {f.friction_id: f.model_copy(deep=True) for f in frictions}
@@ -297,6 +308,8 @@ def enrich_frictions(frictions: list[Friction], messages: list[Any]) -> tuple[li
         if target in by_id:
             friction = by_id[target]
             friction.signals.setdefault("findings", []).append(f"{name}: {first_line}")
+            # the same step as data, so the report can say it in its reader's language
+            friction.signals.setdefault("steps", []).append(_step(name, call.get("args"), message))
         findings.append(f"{target or '-'} {name}: {first_line}")
         blocks = parse_transcripts(content) if name in EVIDENCE_TOOLS else []
         for interaction_id, quote in blocks:

@@ -280,15 +280,41 @@ TOOL_WORDS = {
 }
 
 
+PERIOD_WORDS = {
+    "current": ("période analysée", "analysed period"),
+    "baseline": ("semaines de référence", "baseline weeks"),
+    "all": ("toutes les données", "all the data"),
+}
+"""The named periods tools take, in words."""
+
+
 def step_words(result: ToolResult, language: str) -> str:
     """One tool step for the 'Details' fold: what was asked, in words, and how many rows came back."""
-    names = TOOL_WORDS.get(result.name, (result.name, result.name))
+    asked = call_words(result.name, result.args, language)
+    artifact = result.artifact or {}
+    if artifact.get("kind") == "error":
+        outcome = _h("erreur : ", "error: ", language) + str(artifact.get("error", ""))
+    else:
+        count = len(artifact.get("rows", [])) if "rows" in artifact else 1
+        outcome = f"{count} " + _h(
+            "ligne" + ("s" if count > 1 else ""), "row" + ("s" if count != 1 else ""), language
+        )
+    return f"{asked} → {outcome}"
+
+
+def call_words(name: str, arguments: dict[str, Any], language: str) -> str:
+    """A tool call in words: its name for a manager and what was asked ("Comparaison : Volume, par file")."""
+    names = TOOL_WORDS.get(name, (name, name))
     label = names[0] if nf.lang(language) == "fr" else names[1]
     args = []
-    for key, value in result.args.items():
+    for key, value in arguments.items():
         if value in (None, "", {}, []):
             continue
-        if key == "metric":
+        if key in ("theme_id", "theme"):
+            continue  # an id says nothing to a manager; the step sits under its theme or friction
+        if key == "period" and str(value) in PERIOD_WORDS:
+            value = _h(*PERIOD_WORDS[str(value)], language)
+        elif key == "metric":
             value = nf.metric_label(str(value), language)
         elif key == "limit":
             value = _h(f"{value} premières", f"top {value}", language)
@@ -301,17 +327,9 @@ def step_words(result: ToolResult, language: str) -> str:
         elif isinstance(value, dict):
             value = nf.segment_text({k: v for k, v in value.items() if k != "speaker"}, language)
         args.append(str(value))
-    artifact = result.artifact or {}
-    if artifact.get("kind") == "error":
-        outcome = _h("erreur : ", "error: ", language) + str(artifact.get("error", ""))
-    else:
-        count = len(artifact.get("rows", [])) if "rows" in artifact else 1
-        outcome = f"{count} " + _h(
-            "ligne" + ("s" if count > 1 else ""), "row" + ("s" if count != 1 else ""), language
-        )
     asked = ", ".join(a for a in args if a)
     colon = " : " if nf.lang(language) == "fr" else ": "
-    return f"{label}{colon}{asked} → {outcome}" if asked else f"{label} → {outcome}"
+    return f"{label}{colon}{asked}" if asked else label
 
 
 def render_text(

@@ -118,12 +118,31 @@ def kpi_views(result: AnalysisResult, history: ReportHistory, language: str) -> 
     return views
 
 
+def investigation_steps(friction: Friction, language: str, limit: int = 6) -> list[str]:
+    """What the investigation looked at for a friction, step by step in the reader's language.
+
+    Results saved before the steps were kept as data carry only the tools' own (English) text: none is shown.
+    """
+    from agent.chat.tables import ToolResult, step_words
+
+    steps = friction.signals.get("steps")
+    out = []
+    for item in steps if isinstance(steps, list) else []:
+        if not isinstance(item, dict) or not item.get("tool"):
+            continue
+        artifact: dict[str, Any] = {"kind": "error", "error": item["error"]} if "error" in item else {}
+        if "rows" in item:
+            artifact["rows"] = [{}] * int(item["rows"])
+        call = ToolResult(str(item["tool"]), dict(item.get("args") or {}), "", artifact)
+        out.append(step_words(call, language))
+    return out[:limit]
+
+
 def friction_views(result: AnalysisResult, language: str) -> list[dict[str, Any]]:
     """Ranked frictions: label, keywords, why (the strongest signal in words), quotes; signals in details."""
     themes = {t.theme_id: t for t in result.themes}
     out = []
     for f in sorted(result.frictions, key=lambda f: f.rank):
-        findings = f.signals.get("findings")
         out.append(
             {
                 "id": f.friction_id,
@@ -141,7 +160,7 @@ def friction_views(result: AnalysisResult, language: str) -> list[dict[str, Any]
                 "emerging": f.emerging,
                 "signals": nf.signal_rows(f.signals, language),
                 "too_few": bool(f.signals.get("too_few")),
-                "findings": [str(x)[:300] for x in findings if x][:6] if isinstance(findings, list) else [],
+                "findings": investigation_steps(f, language),
                 "evidence": quotes(f.evidence),
             }
         )

@@ -15,6 +15,7 @@ from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, bad_request, not_fo
 from api.periods import data_week, resolve_period
 from api.queries import analysis_summary, get_analysis_row, list_analysis_rows, result_of
 from api.report import build_history, render_report
+from core.results import AnalysisResult
 
 router = APIRouter(prefix="/v1", tags=["analyses"], responses=ERROR_RESPONSES)
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -47,7 +48,7 @@ class AnalysisStatus(BaseModel):
     error: str | None = None
     created_at: str | None = None
     finished_at: str | None = None
-    result: dict[str, Any] | None = Field(
+    result: AnalysisResult | None = Field(
         default=None, description="The AnalysisResult (DESIGN §8) once done."
     )
     links: dict[str, str] = Field(default_factory=dict)
@@ -81,9 +82,15 @@ def _status(row: Any, *, with_result: bool) -> AnalysisStatus:
         "`Retry-After`. Poll `GET /v1/analyses/{id}` for status and progress. Needs `manage`."
     ),
     responses={
-        200: {"description": "An analysis of this period is already pending or running: that one."},
+        200: {
+            "model": AnalysisStatus,
+            "description": "An analysis of this period is already pending or running: that one.",
+        },
         400: {"model": ErrorBody, "description": "Contradictory period, or no data to analyse."},
-        429: {"description": "Too many analyses queued for the tenant; retry after `Retry-After` seconds."},
+        429: {
+            "model": ErrorBody,
+            "description": "Too many analyses queued for the tenant; retry after `Retry-After` seconds.",
+        },
     },
 )
 def start_analysis(
@@ -127,6 +134,15 @@ def start_analysis(
     return _status(row, with_result=False)
 
 
+class ReportDocument(BaseModel):
+    """The JSON report: what the HTML report adds to the result (changes, trends, action updates), and it."""
+
+    report: dict[str, Any] = Field(
+        description="language, week, changes since the previous analysis, KPI trends, action updates."
+    )
+    result: AnalysisResult
+
+
 class AnalysesPage(BaseModel):
     """The tenant's analyses, newest first (without their results)."""
 
@@ -167,7 +183,14 @@ def get_analysis(analysis_id: str, key: ReadKey, store: StoreDep) -> AnalysisSta
     summary="The weekly report of an analysis",
     description="Self-contained HTML (inline CSS and SVG), Markdown or JSON. Needs `read`.",
     responses={
-        200: {"content": {"text/html": {}, "text/markdown": {}, "application/json": {}}},
+        200: {
+            "model": ReportDocument,
+            "description": "The report in the asked format (JSON: the report's extras and the result).",
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "text/markdown": {"schema": {"type": "string"}},
+            },
+        },
         **NOT_FOUND,
         409: {"model": ErrorBody, "description": "The analysis is not finished."},
     },
@@ -177,7 +200,7 @@ def get_report(
     key: ReadKey,
     store: StoreDep,
     settings: SettingsDep,
-    format: Literal["html", "md", "json"] = Query("html", description="html, md or json."),
+    format: Literal["html", "md", "json"] = Query("html", description="html, md or json.", examples=["html"]),
     language: Literal["fr", "en"] | None = Query(None, description="Report language (default: the setting)."),
 ) -> Response:
     """Render the report of a finished analysis."""

@@ -186,8 +186,18 @@ def chat_events(
         yield sse("error", {"message": message or type(exc).__name__})
 
 
+ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorBody"}
+
+
+class EventStream(StreamingResponse):
+    """A server-sent event stream (so the OpenAPI document names text/event-stream, not JSON)."""
+
+    media_type = "text/event-stream"
+
+
 @router.post(
     "/chat",
+    response_class=EventStream,
     summary="Ask a question (streamed)",
     description=(
         "Answers a question about the tenant's data with the chat agent (tools over KPIs, themes, "
@@ -200,6 +210,13 @@ def chat_events(
         "returned) or marked (`unverified_numbers`); tokens come once the answer is checked. Needs `read`."
     ),
     responses={
+        **{  # errors before the stream starts are JSON, like everywhere else
+            code: {
+                "description": spec["description"],
+                "content": {"application/json": {"schema": ERROR_SCHEMA}},
+            }
+            for code, spec in ERROR_RESPONSES.items()
+        },
         200: {
             "content": {
                 "text/event-stream": {
@@ -212,7 +229,7 @@ def chat_events(
                     )
                 }
             }
-        }
+        },
     },
 )
 async def chat(
@@ -239,7 +256,7 @@ async def chat(
         async for chunk in iterate_in_threadpool(events):
             yield chunk
 
-    return StreamingResponse(
+    return EventStream(
         stream(),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},

@@ -178,7 +178,15 @@ _BATCH_SCHEMA: dict[str, Any] = {
         'reason. The body is `{"interactions": [...]}` or a bare JSON array; it is refused with 413 before '
         "being parsed when larger than PARCOURS_MAX_REQUEST_BYTES (64 MiB). Needs the `ingest` scope."
     ),
-    responses={413: {"description": f"More than {MAX_BATCH} records, or a body over the size limit."}},
+    responses={
+        400: {"model": ErrorBody, "description": "The batch is empty, not JSON, or not UTF-8."},
+        413: {
+            "model": ErrorBody,
+            "description": f"More than {MAX_BATCH} records, or a body over the size limit.",
+        },
+        415: {"model": ErrorBody, "description": "The body is not application/json."},
+        503: {"model": ErrorBody, "description": "The server's pseudonym key does not match the database's."},
+    },
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": _BATCH_SCHEMA}}}
     },
@@ -229,6 +237,15 @@ async def post_interactions(
         "file "
         "and ingested in chunks; errors carry the file's line (JSONL, CSV) or element number. Needs `ingest`."
     ),
+    responses={
+        400: {
+            "model": ErrorBody,
+            "description": "No `file` field, an empty upload, or text that is not UTF-8.",
+        },
+        413: {"model": ErrorBody, "description": "The upload exceeds 2 GiB."},
+        415: {"model": ErrorBody, "description": "Neither a multipart upload nor a JSONL, JSON or CSV body."},
+        503: {"model": ErrorBody, "description": "The server's pseudonym key does not match the database's."},
+    },
     openapi_extra={
         "requestBody": {
             "content": {
@@ -414,7 +431,7 @@ def get_interaction(interaction_id: str, key: ReadKey, store: StoreDep) -> Inter
         '"[supprimé]"/"[erased]" (counts stay); agent checkpoints and report files quoting it are deleted. '
         "An audit row records who asked and when, never the content. Needs the `admin` scope."
     ),
-    responses={404: {"description": "No such interaction in the key's tenant."}},
+    responses={404: {"model": ErrorBody, "description": "No such interaction in the key's tenant."}},
 )
 def delete_interaction(
     interaction_id: str,

@@ -103,7 +103,11 @@ def get_kpis(
         examples=["queue", "queue,hour"],
     ),
     interval: Interval | None = Query(None, description="Time buckets of the series."),
-    where: list[str] | None = Query(None, description="Filters key=value, e.g. queue=cardiologie."),
+    where: list[str] | None = Query(
+        None,
+        description="Filters key=value, e.g. queue=cardiologie; an unknown value is a 400 listing the "
+        "allowed ones; agent= takes the ref the records carried or its ag_… pseudonym.",
+    ),
 ) -> KpiSeries | HeadlineKpis:
     """KPIs of the key's tenant."""
     try:
@@ -111,6 +115,13 @@ def get_kpis(
     except ValueError as exc:
         raise bad_request(str(exc)) from exc
     filters = parse_filters(where)
+    if filters:
+        from analytics.segment_filters import check_filter_values
+
+        try:  # unknown values are refused with the allowed ones; agent refs become their pseudonyms
+            filters = check_filter_values(store, tenant=key.tenant, filters=filters)
+        except ValueError as exc:
+            raise bad_request(f"bad filter: {exc}") from exc
     today = date.today()
     if metric is None:
         from analytics.kpis import headline_kpis

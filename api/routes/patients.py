@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 
 from api.deps import AdminKey, StoreDep
-from api.errors import ERROR_RESPONSES
+from api.errors import ERROR_RESPONSES, ErrorBody
 from store.erasure import ErasureReport
 
 router = APIRouter(prefix="/v1", tags=["patients"], responses=ERROR_RESPONSES)
@@ -23,7 +23,9 @@ router = APIRouter(prefix="/v1", tags=["patients"], responses=ERROR_RESPONSES)
         '"[supprimé]"/"[erased]", counts kept), agent checkpoints and report files quoting them. An audit '
         "row records who asked and when, never the content. Needs the `admin` scope."
     ),
-    responses={404: {"description": "No interaction of this patient in the key's tenant."}},
+    responses={
+        404: {"model": ErrorBody, "description": "No interaction of this patient in the key's tenant."}
+    },
 )
 def delete_patient(
     patient_ref: str,

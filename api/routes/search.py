@@ -12,6 +12,7 @@ from api.deps import EmbedderDep, IndexDep, ReadKey, StoreDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, bad_request
 from api.periods import check_day
 from api.routes.kpis import parse_filters
+from api.schemas import ClassifyResult, SearchHitView, SearchResult, ThemeMatchView
 from api.serialize import to_jsonable
 
 router = APIRouter(prefix="/v1", tags=["search"], responses=ERROR_RESPONSES)
@@ -45,10 +46,11 @@ def _unavailable(what: str) -> ApiError:
 
 @router.get(
     "/search",
+    response_model=SearchResult,
     summary="Search transcripts",
     description="Hybrid (dense + lexical) search over the tenant's redacted transcripts. Needs `read`.",
     responses={
-        400: {"model": ErrorBody, "description": "Bad period or filter."},
+        400: {"model": ErrorBody, "description": "Bad period (end before start) or unknown filter."},
         503: {"model": ErrorBody, "description": "No embedding model or index available."},
         200: {
             "content": {
@@ -74,12 +76,20 @@ def search(
     key: ReadKey,
     store: StoreDep,
     index: IndexDep,
-    q: str = Query(..., min_length=1, max_length=1000, description="What to look for, in any language."),
-    k: int = Query(10, ge=1, le=100, description="How many hits."),
-    start: date | None = Query(None, description="Only interactions from this day."),
-    end: date | None = Query(None, description="Only interactions up to this day."),
-    where: list[str] | None = Query(None, description="Metadata filters key=value, e.g. channel=phone."),
-) -> dict[str, Any]:
+    q: str = Query(
+        ...,
+        min_length=1,
+        max_length=1000,
+        description="What to look for, in any language.",
+        examples=["personne ne répond"],
+    ),
+    k: int = Query(10, ge=1, le=100, description="How many hits.", examples=[5]),
+    start: date | None = Query(None, description="Only interactions from this day.", examples=["2026-11-16"]),
+    end: date | None = Query(None, description="Only interactions up to this day.", examples=["2026-11-22"]),
+    where: list[str] | None = Query(
+        None, description="Metadata filters key=value, e.g. channel=phone.", examples=[["channel=phone"]]
+    ),
+) -> SearchResult:
     """Search the key's tenant's transcripts."""
     try:
         check_day(start, "start")
@@ -87,6 +97,13 @@ def search(
     except ValueError as exc:
         raise bad_request(str(exc)) from exc
     filters = search_filters(where)
+    if filters:
+        from analytics.segment_filters import check_filter_values
+
+        try:  # a value no interaction has (channel=telephone) is refused with the allowed ones
+            filters = check_filter_values(store, tenant=key.tenant, filters=filters)
+        except ValueError as exc:
+            raise bad_request(f"bad filter: {exc}") from exc
     if start and end and end < start:
         raise bad_request("end is before start")
     if index is None:
@@ -103,8 +120,21 @@ def search(
         start=start,
         end=end,
     )
-    rows = [{k: v for k, v in to_jsonable(hit).items() if k != "pk"} for hit in hits]  # pk stays internal
-    return {"query": q, "hits": rows}
+    return SearchResult(
+        query=q,
+        hits=[  # the row key (pk) stays internal
+            SearchHitView(
+                interaction_id=hit.interaction_id,
+                quote=hit.quote,
+                score=float(hit.score),
+                speaker=hit.speaker,
+                metadata=to_jsonable(hit.metadata),
+                similarity=None if hit.similarity is None else float(hit.similarity),
+                matched=hit.matched,
+            )
+            for hit in hits
+        ],
+    )
 
 
 class ClassifyRequest(BaseModel):
@@ -129,12 +159,14 @@ class ClassifyRequest(BaseModel):
 
 @router.post(
     "/classify",
+    response_model=ClassifyResult,
     summary="Classify a live interaction",
     description=(
         "The closest known themes of the tenant (by similarity to their centroids), with the frictions each "
         "belongs to. The text is redacted before it is embedded. Needs `read`."
     ),
     responses={
+        400: {"model": ErrorBody, "description": "The text is only blanks."},
         503: {"model": ErrorBody, "description": "No embedding model available."},
         200: {
             "content": {
@@ -154,7 +186,7 @@ class ClassifyRequest(BaseModel):
         },
     },
 )
-def classify(body: ClassifyRequest, key: ReadKey, store: StoreDep, embedder: EmbedderDep) -> dict[str, Any]:
+def classify(body: ClassifyRequest, key: ReadKey, store: StoreDep, embedder: EmbedderDep) -> ClassifyResult:
     """Match a text against the key's tenant's themes."""
     if not body.text.strip():
         raise bad_request("text is empty")
@@ -173,4 +205,4 @@ def classify(body: ClassifyRequest, key: ReadKey, store: StoreDep, embedder: Emb
 
     themes_model = get_theme_embedder(fallback=embedder)  # the model the themes were discovered with
     matches = classify_text(store=store, embedder=themes_model, tenant=key.tenant, text=text, k=body.k)
-    return {"matches": to_jsonable(matches)}
+    return ClassifyResult(matches=[ThemeMatchView.model_validate(m.model_dump()) for m in matches])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import ManageKey, StoreDep
-from api.errors import ERROR_RESPONSES, bad_request, not_found
+from api.errors import ERROR_RESPONSES, ErrorBody, bad_request, not_found
 from api.schemas import ThemeRename, ThemeView
 from store.theme_labels import rename_theme
 
@@ -21,7 +21,10 @@ router = APIRouter(prefix="/v1", tags=["findings"], responses=ERROR_RESPONSES)
         "analysis; reports and the web app show it at once, keywords stay as a secondary line. Who and when "
         "are recorded. Needs `manage`."
     ),
-    responses={404: {"description": "No such theme for this tenant."}, 400: {"description": "Empty label."}},
+    responses={
+        404: {"model": ErrorBody, "description": "No such theme for this tenant."},
+        400: {"model": ErrorBody, "description": "Empty label."},
+    },
 )
 def patch_theme(theme_id: str, body: ThemeRename, key: ManageKey, store: StoreDep) -> ThemeView:
     """Rename one of the key's tenant's themes."""

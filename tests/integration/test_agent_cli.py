@@ -57,6 +57,8 @@ def test_chat_reads_questions_until_exit(generated_home):
     assert result.exit_code == 0, result.output
     assert "offline, no language model" in result.stdout
     assert "sans modèle de langue" in result.stdout and re.search(r"\d+,\d\u202f%", result.stdout)
+    # the steps go to stderr, in words: no tool names nor raw arguments
+    assert "→ Indicateur : Satisfaction (CSAT)" in result.stderr and "kpi_query" not in result.output
 
 
 @pytest.mark.slow

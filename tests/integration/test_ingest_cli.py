@@ -49,7 +49,7 @@ def test_mixed_file_reports_exactly_the_bad_records_then_all_unchanged(tmp_path)
     _mixed_file(path)
     runner = CliRunner()
     result = runner.invoke(app, ["ingest", str(path), "--no-index", "--json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # records were rejected: the run says so by its exit code
     summary = json.loads(result.stdout)
     assert (summary["accepted"], summary["updated"], summary["unchanged"], summary["rejected"]) == (
         3,

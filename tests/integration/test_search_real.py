@@ -17,7 +17,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cli import search_cmd
+from cli import reindex_cmd, search_cmd
 from core.settings import get_settings
 from store.db import Store
 from store.embedder import BUNDLED_MODEL, get_embedder
@@ -114,6 +114,7 @@ def test_reindex_after_the_index_directory_is_deleted(generated) -> None:
 
     app = typer.Typer()
     search_cmd.register(app)
+    reindex_cmd.register(app)
     runner = CliRunner()
     check = runner.invoke(app, ["reindex", "--check", "--json"])
     assert check.exit_code == 1, check.output

@@ -196,7 +196,7 @@ def test_dashboard_friction_action_and_report(site: dict[str, Any]) -> None:
         browser.close()
 
 
-@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("width", [1280, 390, 360])
 def test_every_page_fits_the_screen(site: dict[str, Any], width: int) -> None:
     from playwright.sync_api import expect, sync_playwright
 

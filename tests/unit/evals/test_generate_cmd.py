@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
+from cli import eval_cmd
 from cli.generate_cmd import register
 from core.models import Interaction
 from evals.generator import Truth
@@ -14,6 +15,7 @@ from evals.generator import Truth
 def _app() -> typer.Typer:
     app = typer.Typer()
     register(app)
+    eval_cmd.register(app)
     return app
 
 
