@@ -20,7 +20,6 @@ IMPACT_TEXTS = {
         "moved": "les segments de comparaison ont eux-mêmes bougé",
         "method": "Différence de différences contre des segments comparables qu'aucune action ouverte ne "
         "touche (mêmes semaines, jours et heures), IC à 95 %.",
-        "followed": "action en cours",
     },
     "en": {
         "impact": "Did it work? Measured impact",
@@ -33,7 +32,6 @@ IMPACT_TEXTS = {
         "moved": "the comparison segments themselves moved",
         "method": "Difference-in-differences against comparable segments no open action touches (same weeks, "
         "weekdays and hours), 95 % CI.",
-        "followed": "action in progress",
     },
 }
 
