@@ -85,8 +85,8 @@ def ingest(
         _print(summary)
     for problem in empty:
         err_console.print(
-            f"[red]error:[/red] {escape(problem)}; expected JSONL, a JSON array, CSV with the record's columns or "
-            "FHIR (choose with --format)",
+            f"[red]error:[/red] {escape(problem)}; expected JSONL, a JSON array, CSV with the record's "
+            "columns or FHIR (choose with --format)",
             highlight=False,
             soft_wrap=True,
         )
