@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from cli.common import (
     EXIT_INCOMPLETE,
@@ -84,15 +85,17 @@ def ingest(
         _print(summary)
     for problem in empty:
         err_console.print(
-            f"[red]error:[/red] {problem}; expected JSONL, a JSON array, CSV with the record's columns or "
-            "FHIR (choose with --format)",
+            f"[red]error:[/red] {escape(problem)}; expected JSONL, a JSON array, CSV with the record's "
+            "columns or FHIR (choose with --format)",
             highlight=False,
             soft_wrap=True,
         )
     if summary.rejected:
         err_console.print(f"[yellow]{summary.rejected} records rejected[/yellow]; the others are stored")
     for problem in summary.index_errors:
-        err_console.print(f"[red]index:[/red] {problem} — records are stored; run `parcours reindex --check`")
+        err_console.print(
+            f"[red]index:[/red] {escape(problem)} — records are stored; run `parcours reindex --check`"
+        )
     if empty or summary.rejected or summary.index_errors:
         raise typer.Exit(EXIT_INCOMPLETE)
 

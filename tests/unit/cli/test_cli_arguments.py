@@ -95,6 +95,11 @@ def test_unknown_filter_values_are_refused_with_the_allowed_ones(
     assert allowed in " ".join(result.output.split())
 
 
+def test_a_value_with_brackets_is_echoed_as_typed(loaded: None) -> None:
+    result = runner.invoke(app, ["kpi", "volume", "--where", "queue=[red]cardio"])
+    assert result.exit_code == 2 and "unknown queue [red]cardio" in result.stderr
+
+
 def test_search_refuses_unknown_filter_values_before_loading_the_model(loaded: None) -> None:
     result = runner.invoke(app, ["search", "rendez-vous", "--where", "channel=telephone"])
     assert result.exit_code == 2 and "allowed values: phone" in " ".join(result.output.split())
