@@ -11,7 +11,6 @@ most recent due week.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from collections.abc import Callable
@@ -32,8 +31,6 @@ log = logging.getLogger("parcours.schedule")
 
 DAYS = {"MON": 1, "TUE": 2, "WED": 3, "THU": 4, "FRI": 5, "SAT": 6, "SUN": 7}
 _WHEN = re.compile(r"^\s*([A-Za-z]{3})[A-Za-z]*\s+(\d{1,2}):(\d{2})\s*$")
-RETENTION_MODULES = ("store.retention", "store.purge")
-"""Where the daily retention purge `purge(*, store, settings, now)` is looked for."""
 
 Submit = Callable[..., Submitted]
 
@@ -105,21 +102,11 @@ def run_weekly(
     return started
 
 
-def retention_purge(*, store: Store, settings: Settings, now: datetime) -> bool:
-    """Run the retention purge when it is installed; False (and a log line) when it is not yet."""
-    for name in RETENTION_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # the module exists but something it imports is missing
-                raise
-            continue
-        purge = getattr(module, "purge", None)
-        if callable(purge):
-            purge(store=store, settings=settings, now=now)
-            return True
-    log.info("no retention purge installed (looked for purge() in %s)", ", ".join(RETENTION_MODULES))
-    return False
+def retention_purge(*, store: Store, settings: Settings, now: datetime) -> None:
+    """The daily retention purge (`store.retention.purge`: what the retention settings no longer keep)."""
+    from store.retention import purge
+
+    purge(store=store, settings=settings, now=now)
 
 
 class InProcessSchedule:

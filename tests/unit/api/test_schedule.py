@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.taskqueue import schedule
 from api.taskqueue.schedule import (
     InProcessSchedule,
     WeeklyAt,
@@ -105,21 +102,11 @@ def test_the_purge_runs_once_a_day(
     sqlite_store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     purged: list[datetime] = []
-    module = types.ModuleType("tests_fake_retention")
-    module.purge = lambda *, store, settings, now: purged.append(now)  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "tests_fake_retention", module)
-    monkeypatch.setattr(schedule, "RETENTION_MODULES", ("tests_fake_retention",))
+    import store.retention
+
+    monkeypatch.setattr(store.retention, "purge", lambda *, store, settings, now: purged.append(now))
     ticker = InProcessSchedule(store=sqlite_store, settings=settings, submit=lambda **_: None)  # type: ignore[arg-type]
     ticker.tick(datetime(2026, 11, 23, 10, tzinfo=UTC))
     ticker.tick(datetime(2026, 11, 23, 11, tzinfo=UTC))
     ticker.tick(datetime(2026, 11, 24, 0, 30, tzinfo=UTC))  # 01:30 in Paris: a new local day
     assert [p.day for p in purged] == [23, 24]
-
-
-def test_without_a_purge_function_the_hook_says_so(
-    sqlite_store: Store, settings: Settings, caplog: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    caplog.set_level("INFO")
-    monkeypatch.setattr(schedule, "RETENTION_MODULES", ("tests_no_such_retention_module",))
-    assert schedule.retention_purge(store=sqlite_store, settings=settings, now=datetime.now(UTC)) is False
-    assert "no retention purge installed" in caplog.text
