@@ -22,6 +22,7 @@ from analytics.kpi_queries import (
     value_samples,
     volume_days,
 )
+from analytics.kpi_rollups import covers, rollup_samples, usable
 from analytics.kpis_journeys import attrition_samples, fcr_samples, repeat_samples
 from core.results import KpiValue, Period
 from store.db import Store
@@ -31,10 +32,15 @@ VALUE_METRICS = frozenset({"response_time", "first_response"})
 TIME_METRICS = frozenset({"response_time", "first_response", "aht"})
 
 
-def collect(scope: Scope, metric: str) -> dict[Key, Sample]:
-    """The samples of a metric per segment of the scope."""
+def collect(scope: Scope, metric: str, *, raw: bool = False) -> dict[Key, Sample]:
+    """The samples of a metric per segment of the scope: from the daily rollups where they cover the query.
+
+    `raw=True` computes from the interactions alone (the reference the rollups are tested against).
+    """
     check_metric(metric)
-    if metric in SQL_METRICS:
+    if not raw and covers(scope, metric) and usable(scope):
+        samples = rollup_samples(scope, metric)
+    elif metric in SQL_METRICS:
         samples = sql_samples(scope, metric)
     elif metric in VALUE_METRICS:
         samples = value_samples(scope, metric)
