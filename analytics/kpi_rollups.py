@@ -16,7 +16,8 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, extract, func, or_, select
+from sqlalchemy import ColumnElement, extract, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from analytics.kpi_defs import T, coerce_value
 from analytics.kpi_queries import Key, Sample, Scope, latest_data
@@ -132,9 +133,19 @@ def _pools(scope: Scope, arrays: tuple[str, ...], since: date | None = None) -> 
         if not arrays:
             return pools
         blobs = [D[name] for name in arrays]
-        stmt = select(*groups, *blobs).where(*_where(scope), or_(*(b.is_not(None) for b in blobs)))
+        conds = [*_where(scope), or_(*(b.is_not(None) for b in blobs))]
         if since is not None:
-            stmt = stmt.where(D.local_date >= since)
+            conds.append(D.local_date >= since)
+        if scope.store.dialect == "postgresql":
+            # one concatenated bytea per segment (in pk order, so paired arrays stay aligned): a few rows
+            # cross the wire instead of thousands
+            empty = literal_column("''::bytea")
+            joined = [func.string_agg(b, aggregate_order_by(empty, D.pk)) for b in blobs]
+            stmt = select(*groups, *joined).where(*conds)
+            if groups:
+                stmt = stmt.group_by(*groups)
+        else:
+            stmt = select(*groups, *blobs).where(*conds)
         for row in session.execute(stmt).tuples():
             pool = pools[keys[tuple(row[:width])]]
             for name, blob in zip(arrays, row[width:], strict=True):
@@ -326,9 +337,14 @@ def _hard_attrition(scope: Scope, ctx: _Context, out: dict[Key, Sample]) -> None
     )
     last: dict[tuple[Key, str], tuple[Any, ...]] = {}
     width = scope.width
-    with scope.store.session() as session:
-        for row in session.execute(stmt).tuples():
-            segment = (scope.key(row[:width]), row[width + 1])
+    keys: dict[tuple[Any, ...], Key] = {}
+    with scope.store.engine.connect() as conn:
+        for row in conn.execute(stmt).tuples():
+            head = tuple(row[:width])
+            key = keys.get(head)
+            if key is None:
+                key = keys[head] = scope.key(head)
+            segment = (key, row[width + 1])
             values = row[width:]
             current = last.get(segment)
             if current is None or (values[2], values[0]) > (current[2], current[0]):

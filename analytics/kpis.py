@@ -11,6 +11,8 @@ import math
 from datetime import date
 from typing import Any
 
+import numpy as np
+
 from analytics import stats
 from analytics.kpi_defs import METRIC_NAMES, KpiRow, check_dimensions, check_metric
 from analytics.kpi_queries import (
@@ -84,7 +86,7 @@ def summarize(metric: str, sample: Sample, *, min_sample: int) -> dict[str, Any]
         ci = stats.mean_ci(sample.n, mean, var)
     else:
         values = sample.values
-        p50, p90 = stats.quantile(values, 0.5), stats.quantile(values, 0.9)
+        p50, p90 = _median_and_p90(values)
         mean, var = stats.moments(sample.n, sample.total, sample.sumsq)
         extra.update(
             p50=p50,
@@ -248,6 +250,14 @@ def compare_periods(
         row["q_value"] = _round(q, 6)
     rows.sort(key=lambda r: (r["q_value"] is None, r["q_value"] or 0, -abs(r["delta"] or 0)))
     return rows
+
+
+def _median_and_p90(values: Any) -> tuple[float | None, float | None]:
+    """stats.quantile at 0.5 and 0.9, in one numpy call (the same interpolation, element by element)."""
+    if not len(values):
+        return None, None
+    p50, p90 = np.quantile(np.asarray(values, dtype=float), [0.5, 0.9])
+    return float(p50), float(p90)
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
