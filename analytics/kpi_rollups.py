@@ -139,7 +139,7 @@ def _pools(scope: Scope, arrays: tuple[str, ...], since: date | None = None) -> 
         if scope.store.dialect == "postgresql":
             # one concatenated bytea per segment (in pk order, so paired arrays stay aligned): a few rows
             # cross the wire instead of thousands
-            empty = literal_column("''::bytea")
+            empty: Any = literal_column("''::bytea")
             joined = [func.string_agg(b, aggregate_order_by(empty, D.pk)) for b in blobs]
             stmt = select(*groups, *joined).where(*conds)
             if groups:
