@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from analytics.kpi_defs import T, coerce_value
 from analytics.kpi_queries import Key, Sample, Scope, latest_data
 from store.kpi_cells import ALONE_DAY, ALONE_MONTH, ALONE_WEEK, ARRAYS, COUNTS, EPOCH, LOST, POSITIVE, micros
+from store.kpi_flags import LATER_DIMENSIONS
 from store.kpi_rollup import built, ready, refresh_store
 from store.schema import KpiContactRow, KpiDayRow
 
@@ -43,8 +44,10 @@ _ARRAYS_OF = {
     "service_level": ("rt",),
     "fcr": ("fcr_started",),
     "engagement": ("eng_due_open", "eng_def_done", "eng_def_open"),
-    "attrition": ("att_fin", "att_code"),
+    "attrition": ("att_fin", "att_code", "att_later"),
 }
+BUCKET_INDEX = {"day": 0, "week": 1, "month": 2}
+"""Position of a bucket's mask in att_later (three per contact)."""
 
 
 def covers(scope: Scope, metric: str) -> bool:
@@ -171,7 +174,7 @@ def rollup_samples(scope: Scope, metric: str) -> dict[Key, Sample]:
         sample = build(pool, context)
         if sample is not None:
             out[key] = sample
-    if metric == "attrition":
+    if metric == "attrition" and context.subset is None:
         _hard_attrition(scope, context, out)
     return out
 
@@ -188,6 +191,7 @@ class _Context:
         self.window = micros_of(timedelta(days=settings.fcr_window_days))
         self.attrition = micros_of(timedelta(days=settings.attrition_days))
         self.follow_up = micros_of(timedelta(hours=settings.follow_up_default_hours))
+        self.subset = later_subset(scope)
 
 
 def _day(moment: int) -> date:
@@ -302,13 +306,39 @@ def _repeat_rate(pool: _Pool, _ctx: _Context) -> Sample | None:
     return sample
 
 
-def _attrition(pool: _Pool, ctx: _Context) -> Sample | None:
-    """Patients whose contact is their only one of the bucket: it is their last of any segment."""
-    codes = pool.array("att_code")
-    alone = (codes & ALONE[str(ctx.scope.interval)]) != 0
-    if not alone.any():
+def later_subset(scope: Scope) -> int | None:
+    """The subset of LATER_DIMENSIONS whose later_* bit says "not the last of its segment", if it can.
+
+    It can when the period ends with a bucket (a later contact of the bucket is then in the period) and each
+    filter keeps one value (a later contact agreeing on it passes it too).
+    """
+    end = scope.end
+    aligned = {
+        "day": True,
+        "week": end.isoweekday() == 7,
+        "month": (end + timedelta(days=1)).day == 1,
+    }.get(str(scope.interval), False)
+    if not aligned:
         return None
-    fin, category = pool.array("att_fin")[alone], codes[alone] // 8
+    names = set(scope.dims)
+    for dim, value in (scope.filters or {}).items():
+        if isinstance(value, list | tuple | set) and len(set(value)) != 1:
+            return None
+        names.add(dim)
+    return sum(1 << LATER_DIMENSIONS.index(n) for n in names)
+
+
+def _attrition(pool: _Pool, ctx: _Context) -> Sample | None:
+    """Patients' last contacts of the segment: by the later_* masks, else those alone in their bucket."""
+    codes = pool.array("att_code")
+    if ctx.subset is not None:
+        later = pool.array("att_later").reshape(-1, 3)[:, BUCKET_INDEX[str(ctx.scope.interval)]]
+        last = ((later >> np.uint32(ctx.subset)) & np.uint32(1)) == 0
+    else:
+        last = (codes & ALONE[str(ctx.scope.interval)]) != 0
+    if not last.any():
+        return None
+    fin, category = pool.array("att_fin")[last], codes[last] // 8
     matured = np.zeros(fin.size, dtype=bool) if ctx.latest is None else fin + ctx.attrition <= ctx.latest
     sample = Sample(n=int(matured.sum()), hits=int(np.count_nonzero(matured & (category == LOST))))
     _positive(

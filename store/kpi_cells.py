@@ -41,6 +41,7 @@ ARRAYS = {
     "eng_def_open": np.int64,
     "att_fin": np.int64,
     "att_code": np.int8,
+    "att_later": np.uint32,
 }
 
 
@@ -134,6 +135,7 @@ class Cell:
         )
         self.arrays["att_fin"].append(micros(row.ended_at or row.started_at))
         self.arrays["att_code"].append(category * 8 + alone)
+        self.arrays["att_later"].extend((facts.later_day, facts.later_week, facts.later_month))
 
     def values(self, tenant: str) -> dict[str, Any]:
         """The `kpi_days` row of this cell."""

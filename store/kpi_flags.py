@@ -7,8 +7,11 @@ inbound contacts, so summing them per segment gives the raw figures:
   'any'), or null when there is none (FCR counts the contact as resolved);
 - `repeat_before`: a same-request inbound contact in the FCR window before it (repeat rate);
 - `att_return`: any inbound contact after it, up to its end (else start) + the attrition days (attrition);
-- `multi_day/week/month`: another inbound contact of the patient the same local day / ISO week / month, so
-  whether the contact is the patient's last of a segment cannot be known without reading the others.
+- `multi_day/week/month`: another inbound contact of the patient the same local day / ISO week / month;
+- `later_day/week/month`: for each subset S of the cell dimensions (queue, channel, direction, language,
+  weekday: bit i of S for `LATER_DIMENSIONS[i]`), bit S is set when a later inbound contact of the patient
+  in the same day / ISO week / month has the same values on every dimension of S. The contact is then its
+  patient's last of a segment grouped (or filtered to one value) by S exactly when bit S is clear.
 
 The facts depend on the windows (settings) and on theme and reason, so a change to any contact of a patient
 recomputes that patient's facts (store.kpi_rollup).
@@ -39,6 +42,15 @@ class Facts(NamedTuple):
     multi_day: bool
     multi_week: bool
     multi_month: bool
+    later_day: int
+    later_week: int
+    later_month: int
+
+
+LATER_DIMENSIONS = ("queue", "channel", "direction", "language", "weekday")
+"""Dimensions of the `later_*` masks, bit i of a subset for LATER_DIMENSIONS[i]."""
+_SUBSETS = [sum(1 << s for s in range(32) if s & ~agree == 0) for agree in range(32)]
+"""For a set of agreeing dimensions, the mask of all its subsets."""
 
 
 class _Row(NamedTuple):
@@ -50,9 +62,60 @@ class _Row(NamedTuple):
     reason: str | None
     local_date: date
     iso_week: str
+    queue: str | None
+    channel: str
+    direction: str
+    language: str | None
+    weekday: int
 
 
-_COLUMNS = (T.pk, T.patient_ref, T.started_at, T.ended_at, T.theme_id, T.reason, T.local_date, T.iso_week)
+_COLUMNS = (
+    T.pk,
+    T.patient_ref,
+    T.started_at,
+    T.ended_at,
+    T.theme_id,
+    T.reason,
+    T.local_date,
+    T.iso_week,
+    T.queue,
+    T.channel,
+    T.direction,
+    T.language,
+    T.local_weekday,
+)
+
+
+def _agreement(a: _Row, b: _Row) -> int:
+    return (
+        (a.queue == b.queue)
+        | (a.channel == b.channel) << 1
+        | (a.direction == b.direction) << 2
+        | (a.language == b.language) << 3
+        | (a.weekday == b.weekday) << 4
+    )
+
+
+def _later(rows: list[_Row], i: int, bucket: Any) -> int:
+    """The later_* mask of contact i for a bucket function (same bucket as rows[i])."""
+    mask = 0
+    own = bucket(rows[i])
+    for other in rows[i + 1 :]:
+        if bucket(other) == own:
+            mask |= _SUBSETS[_agreement(rows[i], other)]
+    return mask
+
+
+def _DAY(row: _Row) -> Any:
+    return row.local_date
+
+
+def _WEEK(row: _Row) -> Any:
+    return row.iso_week
+
+
+def _MONTH(row: _Row) -> Any:
+    return (row.local_date.year, row.local_date.month)
 
 
 def patient_facts(rows: list[_Row], *, window: timedelta, attrition: timedelta) -> dict[int, Facts]:
@@ -79,13 +142,19 @@ def patient_facts(rows: list[_Row], *, window: timedelta, attrition: timedelta) 
                 break
         finished = row.ended or row.started
         returned = i + 1 < len(contacts) and contacts[i + 1].started <= finished + attrition
+        multi = (
+            days[row.local_date] > 1,
+            weeks[row.iso_week] > 1,
+            months[(row.local_date.year, row.local_date.month)] > 1,
+        )
         out[row.pk] = Facts(
             repeat,
             before,
             returned,
-            days[row.local_date] > 1,
-            weeks[row.iso_week] > 1,
-            months[(row.local_date.year, row.local_date.month)] > 1,
+            *multi,
+            _later(rows, i, _DAY) if multi[0] else 0,
+            _later(rows, i, _WEEK) if multi[1] else 0,
+            _later(rows, i, _MONTH) if multi[2] else 0,
         )
     return out
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -375,6 +376,7 @@ class KpiDayRow(Base):
     eng_def_open: Mapped[bytes | None] = mapped_column(LargeBinary, doc="int64 µs base, not done.")
     att_fin: Mapped[bytes | None] = mapped_column(LargeBinary, doc="int64 µs end of attrition candidates.")
     att_code: Mapped[bytes | None] = mapped_column(LargeBinary, doc="int8 category × 8 + alone-in mask.")
+    att_later: Mapped[bytes | None] = mapped_column(LargeBinary, doc="uint32 later_day, week, month each.")
 
 
 class KpiContactRow(Base):
@@ -401,6 +403,9 @@ class KpiContactRow(Base):
     multi_day: Mapped[bool] = mapped_column(Boolean, doc="Another inbound contact of the patient that day.")
     multi_week: Mapped[bool] = mapped_column(Boolean, doc="... that ISO week.")
     multi_month: Mapped[bool] = mapped_column(Boolean, doc="... that month.")
+    later_day: Mapped[int] = mapped_column(BigInteger, doc="Later contacts that day, by agreeing dimensions.")
+    later_week: Mapped[int] = mapped_column(BigInteger, doc="... that ISO week (store.kpi_flags).")
+    later_month: Mapped[int] = mapped_column(BigInteger, doc="... that month.")
 
 
 class KpiDirtyRow(Base):

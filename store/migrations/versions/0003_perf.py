@@ -64,6 +64,7 @@ def upgrade() -> None:
     sa.Column('eng_def_open', sa.LargeBinary(), nullable=True),
     sa.Column('att_fin', sa.LargeBinary(), nullable=True),
     sa.Column('att_code', sa.LargeBinary(), nullable=True),
+    sa.Column('att_later', sa.LargeBinary(), nullable=True),
     sa.PrimaryKeyConstraint('pk')
     )
     with op.batch_alter_table('kpi_days', schema=None) as batch_op:
@@ -78,6 +79,9 @@ def upgrade() -> None:
     sa.Column('multi_day', sa.Boolean(), nullable=False),
     sa.Column('multi_week', sa.Boolean(), nullable=False),
     sa.Column('multi_month', sa.Boolean(), nullable=False),
+    sa.Column('later_day', sa.BigInteger(), nullable=False),
+    sa.Column('later_week', sa.BigInteger(), nullable=False),
+    sa.Column('later_month', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('pk')
     )
     with op.batch_alter_table('kpi_contacts', schema=None) as batch_op:
