@@ -130,3 +130,23 @@ def test_a_rebuild_after_a_window_change_keeps_the_figures_raw(loaded: Store) ->
         rebuild(conn, loaded.settings)
         count = conn.execute(text("SELECT count(*) FROM kpi_contacts")).scalar()
     assert count and count > 100
+
+
+def test_migrating_an_existing_database_backfills_the_rollups(store: Store) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from store.db import _MIGRATIONS
+
+    records, _truth = generate(weeks=3, per_week=60, seed=5, end=END)
+    assert ingest_records(store, list(records)).rejected == 0
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["engine"] = store.engine
+    command.downgrade(config, "0002_privacy")  # a database as it was before the rollups
+    assert "kpi_days" not in store.table_names()
+    command.upgrade(config, "head")  # what `parcours migrate` runs
+    with store.engine.connect() as conn:
+        assert conn.execute(select(KpiDayRow.pk).limit(1)).first() is not None
+        assert conn.execute(text("SELECT value FROM kpi_state WHERE name = 'ready'")).scalar() == "1"
+    _assert_same(store)
