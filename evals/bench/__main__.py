@@ -54,7 +54,12 @@ def main() -> None:
 
 
 def _write(path: str, rows: list[dict[str, object]]) -> None:
-    machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
+    machine = {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_average": os.getloadavg(),  # other work on the machine inflates every figure alike
+    }
     with open(path, "w", encoding="utf-8") as handle:
         json.dump({"machine": machine, "rows": rows}, handle, indent=2, default=str)
 
