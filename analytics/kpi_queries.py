@@ -202,7 +202,7 @@ def value_samples(scope: Scope, metric: str) -> dict[Key, Sample]:
             values.append(row[width])
     out: dict[Key, Sample] = {}
     for head, values in grouped.items():
-        arr = np.asarray(values, dtype=float)
+        arr = np.sort(np.asarray(values, dtype=float))  # sums in one order, whatever the row order
         out[scope.key(head)] = Sample(
             n=int(arr.size), total=float(arr.sum()), sumsq=float(arr @ arr), values=arr.tolist()
         )

@@ -179,7 +179,10 @@ def attrition_samples(scope: Scope) -> dict[Key, Sample]:
         current = last.get((key, row[1]))
         if current is None or (row[2], row[0]) > (current[2], current[0]):
             last[(key, row[1])] = row
-    timeline = _Timeline(scope, scope.start, scope.end + days + timedelta(days=1))
+    # returns are looked for up to the latest end among the last contacts (an e-mail may end days later)
+    ends = [(row[5] or row[2]).date() for row in last.values()]
+    horizon = max([scope.end, *ends]) + days + timedelta(days=1)
+    timeline = _Timeline(scope, scope.start, horizon)
     out: dict[Key, Sample] = {}
     for (key, patient), (pk, _p, started, theme, reason, ended, abandoned, csat) in last.items():
         sample = _sample(out, key)

@@ -5,6 +5,7 @@ Pure functions over counts or arrays; no database, no model.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from types import ModuleType
@@ -61,11 +62,17 @@ def welch_p(
     return float(2 * _special().stdtr(df, -abs(t)))
 
 
+@functools.lru_cache(maxsize=4096)
+def _t975(df: int) -> float:
+    """Student's t 97.5 % quantile (cached: a KPI series asks for the same few sizes again and again)."""
+    return float(_special().stdtrit(df, 0.975))
+
+
 def mean_ci(n: int, mean: float, var: float) -> tuple[float, float] | None:
     """95 % t-interval of a mean from its sample size, mean and variance."""
     if n < 2:
         return None
-    half = float(_special().stdtrit(n - 1, 0.975)) * math.sqrt(max(var, 0.0) / n)
+    half = _t975(n - 1) * math.sqrt(max(var, 0.0) / n)
     return mean - half, mean + half
 
 

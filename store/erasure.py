@@ -34,6 +34,7 @@ from store import erasure_steps as steps
 from store.db import Store
 from store.erasure_steps import DerivedTexts, Erased, ErasureFailed
 from store.erasure_terms import unique_terms
+from store.kpi_rollup import refresh_store
 from store.pseudonyms import store_key
 from store.schema import ErasureRow, InteractionRow
 from store.scrub import Scrubber, marker, shingles
@@ -202,6 +203,7 @@ def run_erasure(
     except ErasureFailed as exc:
         _finish(store, erasure_id, erased, [str(exc)], status="failed")
         raise
+    refresh_store(store)  # the KPI rollups drop the erased contacts (and the change log its patient refs)
     problems += scrub_everywhere(
         store=store, settings=settings, erased=erased, extra_refs=extra_refs or set(), passages=passages
     )

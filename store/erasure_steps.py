@@ -64,6 +64,7 @@ TOUCHED_TABLES = (
     "checkpoints",
     "checkpoint_blobs",
     "checkpoint_writes",
+    "kpi_dirty",  # the rollups' change log held the patient refs until the refresh consumed them
 )
 """Tables an erasure may rewrite (PostgreSQL compaction)."""
 

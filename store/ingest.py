@@ -25,6 +25,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import DBAPIError
 
 from store.db import Store
+from store.kpi_rollup import refresh_store
 from store.parsers import ParseError, detect_format, read_records
 from store.pseudonyms import store_key
 from store.records import prepare
@@ -219,6 +220,7 @@ class _Batch:
                     rejected=s.rejected,
                 )
             )
+        refresh_store(self.store)  # KPI rollups follow the new contacts before the call returns
         return s
 
 

@@ -79,15 +79,18 @@ def _stem(word: str) -> str | None:
     return None
 
 
-def _matched(terms: list[str], body: str) -> list[str]:
-    """The query terms a text contains (with the same prefixes as the index query)."""
-    words = set(_WORD.findall(fold(body)))
-    found = []
+def _term_density(terms: list[str], body: str) -> tuple[list[str], float]:
+    """The query terms a text contains, and how dense they are in it (BM25-like saturation, 20-word norm)."""
+    words = _WORD.findall(fold(body))
+    found, density = [], 0.0
+    norm = 1.2 * (0.25 + 0.75 * len(words) / 20.0)
     for term in terms:
         prefix = _stem(term)
-        if term in words or (prefix and any(w.startswith(prefix) for w in words)):
+        count = sum(1 for w in words if w == term or (prefix is not None and w.startswith(prefix)))
+        if count:
             found.append(term)
-    return found
+            density += count / (count + norm)
+    return found, round(density, 9)
 
 
 def _match_sqlite(term: str) -> str:
@@ -266,7 +269,7 @@ def lexical_search(
                 "FROM turns t JOIN interactions i ON i.pk = t.interaction_pk, "
                 "to_tsquery('simple'::regconfig, :match) q "
                 "WHERE to_tsvector('simple'::regconfig, parcours_fold(t.text)) @@ q AND i.tenant = :tenant"
-                f"{extra} ORDER BY r DESC LIMIT :limit"
+                f"{extra} ORDER BY r DESC, t.interaction_pk, t.seq LIMIT :limit"
             )
         else:
             match = " OR ".join(_match_sqlite(t) for t in kept)
@@ -276,7 +279,7 @@ def lexical_search(
                 "-bm25(turns_fts) AS r FROM turns_fts f "
                 f"JOIN interactions i ON i.pk = f.rowid / {ROWID_STRIDE} "
                 f"WHERE turns_fts MATCH :match AND i.tenant = :tenant{extra} "
-                "ORDER BY bm25(turns_fts) LIMIT :limit"
+                "ORDER BY bm25(turns_fts), f.rowid LIMIT :limit"
             )
         statement = text(sql)
         for f_name, value in params.items():
@@ -287,12 +290,14 @@ def lexical_search(
     # Turns holding more of the query's rarer words come first (BM25 alone favours short turns that repeat
     # one common word); with three words or more, a turn matching only one of them is too weak a clue
     # (the dense ranking still sees it).
+    # The order is computed here from the texts alone (not from BM25 or ts_rank, which differ), ties broken
+    # by interaction and turn, so SQLite and PostgreSQL rank the same candidates the same way.
     weights = {t: math.log(1.0 + DF_CAP / (1 + frequencies.get(t, 0))) for t in terms}
     needed = 2 if len(terms) >= 3 else 1
     ranked = []
     for hit in hits:
-        found = _matched(terms, hit.text)
+        found, density = _term_density(terms, hit.text)
         if len(found) >= needed:
-            ranked.append((sum(weights[t] for t in found), hit))
-    ranked.sort(key=lambda c: (-c[0], -c[1].score))
-    return [h for _, h in ranked[:limit]]
+            ranked.append((sum(weights[t] for t in found), density, hit))
+    ranked.sort(key=lambda c: (-c[0], -c[1], c[2].pk, c[2].seq))
+    return [h for _, _, h in ranked[:limit]]

@@ -28,6 +28,7 @@ from store import erasure_steps as steps
 from store.db import Store
 from store.erasure import default_chroma, scrub_everywhere
 from store.erasure_steps import DerivedTexts, Erased, ErasureFailed
+from store.kpi_rollup import refresh_store
 from store.schema import AnalysisRow, ErasureRow, IngestBatchRow, InteractionRow
 
 _BATCH = 2000
@@ -89,6 +90,7 @@ def purge(
         problems += _purge_interactions(
             store, settings, cutoffs["interactions"], erased, chroma, derived_texts
         )
+        refresh_store(store)  # the KPI rollups recompute the days purged and the patients' other contacts
     if cutoffs["analyses"] is not None:
         with store.session() as session:
             gone = session.execute(delete(AnalysisRow).where(AnalysisRow.created_at < cutoffs["analyses"]))

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -347,3 +348,106 @@ class ErasureRow(Base):
     problems: Mapped[list[Any]] = mapped_column(JSON, default=list)
     requested_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class KpiDayRow(Base):
+    """KPI rollup: what one day's contacts of one segment contribute to every metric (store.kpi_rollup).
+
+    Counts and sums for shares and means; arrays (numpy bytes) where a metric needs the values
+    themselves (percentiles) or a comparison with the latest data made at query time (maturity, deadlines).
+    """
+
+    __tablename__ = "kpi_days"
+    __table_args__ = (Index("ix_kpi_days_tenant_date", "tenant", "local_date"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(100))
+    local_date: Mapped[date] = mapped_column(Date)
+    iso_week: Mapped[str] = mapped_column(String(10))
+    local_weekday: Mapped[int] = mapped_column(Integer)
+    queue: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))
+    direction: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str | None] = mapped_column(String(10))
+    n_all: Mapped[int] = mapped_column(Integer, default=0)
+    csat_n: Mapped[int] = mapped_column(Integer, default=0)
+    csat_top2: Mapped[int] = mapped_column(Integer, default=0)
+    csat_sum: Mapped[int] = mapped_column(Integer, default=0)
+    csat_sumsq: Mapped[int] = mapped_column(Integer, default=0)
+    queued_n: Mapped[int] = mapped_column(Integer, default=0)
+    queued_abandoned: Mapped[int] = mapped_column(Integer, default=0)
+    aht_n: Mapped[int] = mapped_column(Integer, default=0)
+    eng_due: Mapped[int] = mapped_column(Integer, default=0)
+    eng_due_ok: Mapped[int] = mapped_column(Integer, default=0)
+    eng_due_late: Mapped[int] = mapped_column(Integer, default=0)
+    eng_default: Mapped[int] = mapped_column(Integer, default=0)
+    fcr_unknown: Mapped[int] = mapped_column(Integer, default=0)
+    fcr_resolved_n: Mapped[int] = mapped_column(Integer, default=0)
+    fcr_resolved_hits: Mapped[int] = mapped_column(Integer, default=0)
+    fcr_repeat_n: Mapped[int] = mapped_column(Integer, default=0)
+    fcr_by_theme: Mapped[int] = mapped_column(Integer, default=0)
+    fcr_by_reason: Mapped[int] = mapped_column(Integer, default=0)
+    fcr_by_any: Mapped[int] = mapped_column(Integer, default=0)
+    rep_n: Mapped[int] = mapped_column(Integer, default=0)
+    rep_hits: Mapped[int] = mapped_column(Integer, default=0)
+    rep_without: Mapped[int] = mapped_column(Integer, default=0)
+    aht_total: Mapped[float] = mapped_column(Float, default=0.0)
+    aht_sumsq: Mapped[float] = mapped_column(Float, default=0.0)
+    rt: Mapped[bytes | None] = mapped_column(LargeBinary, doc="float64 waits of answered queued contacts.")
+    fr: Mapped[bytes | None] = mapped_column(LargeBinary, doc="float64 first responses (asynchronous).")
+    fcr_started: Mapped[bytes | None] = mapped_column(LargeBinary, doc="int64 µs starts, FCR rule repeat.")
+    eng_due_open: Mapped[bytes | None] = mapped_column(LargeBinary, doc="int64 µs due_at, not done.")
+    eng_def_done: Mapped[bytes | None] = mapped_column(LargeBinary, doc="int64 µs done − base, done.")
+    eng_def_open: Mapped[bytes | None] = mapped_column(LargeBinary, doc="int64 µs base, not done.")
+    att_fin: Mapped[bytes | None] = mapped_column(LargeBinary, doc="int64 µs end of attrition candidates.")
+    att_code: Mapped[bytes | None] = mapped_column(LargeBinary, doc="int8 category × 8 + alone-in mask.")
+    att_later: Mapped[bytes | None] = mapped_column(LargeBinary, doc="uint32 later_day, week, month each.")
+
+
+class KpiContactRow(Base):
+    """Patient-journey facts of one inbound contact with a patient_ref (over all the patient's contacts)."""
+
+    __tablename__ = "kpi_contacts"
+    __table_args__ = (
+        Index("ix_kpi_contacts_tenant_date", "tenant", "local_date"),
+        Index("ix_kpi_contacts_multi_day", "tenant", "multi_day", "local_date"),
+        Index("ix_kpi_contacts_multi_week", "tenant", "multi_week", "local_date"),
+        Index("ix_kpi_contacts_multi_month", "tenant", "multi_month", "local_date"),
+    )
+
+    pk: Mapped[int] = mapped_column(
+        Integer, primary_key=True, doc="The interaction's pk (no foreign key: the refresh removes facts)."
+    )
+    tenant: Mapped[str] = mapped_column(String(100))
+    local_date: Mapped[date] = mapped_column(Date)
+    fcr_repeat: Mapped[str | None] = mapped_column(
+        String(10), doc="How the first same-request return within the FCR window matched, or null."
+    )
+    repeat_before: Mapped[bool] = mapped_column(Boolean, doc="A same-request contact in the window before.")
+    att_return: Mapped[bool] = mapped_column(Boolean, doc="Any inbound contact within the attrition days.")
+    multi_day: Mapped[bool] = mapped_column(Boolean, doc="Another inbound contact of the patient that day.")
+    multi_week: Mapped[bool] = mapped_column(Boolean, doc="... that ISO week.")
+    multi_month: Mapped[bool] = mapped_column(Boolean, doc="... that month.")
+    later_day: Mapped[int] = mapped_column(BigInteger, doc="Later contacts that day, by agreeing dimensions.")
+    later_week: Mapped[int] = mapped_column(BigInteger, doc="... that ISO week (store.kpi_flags).")
+    later_month: Mapped[int] = mapped_column(BigInteger, doc="... that month.")
+
+
+class KpiDirtyRow(Base):
+    """A change to interactions not yet folded into the KPI rollups (written by database triggers)."""
+
+    __tablename__ = "kpi_dirty"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str | None] = mapped_column(String(100), doc="Null: rebuild everything.")
+    local_date: Mapped[date | None] = mapped_column(Date)
+    patient_ref: Mapped[str | None] = mapped_column(String(200))
+
+
+class KpiStateRow(Base):
+    """Parameters the KPI rollups were built with (FCR window, attrition days), by name."""
+
+    __tablename__ = "kpi_state"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

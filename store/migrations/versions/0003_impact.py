@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0003_impact'
-down_revision = '0002_privacy'
+down_revision = '0003_perf'
 branch_labels = None
 depends_on = None
 

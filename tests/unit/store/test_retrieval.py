@@ -262,3 +262,57 @@ def test_lexical_index_is_rebuilt_when_its_triggers_were_lost(
     assert "new" in _ids(
         search_transcripts(store=sqlite_store, index=None, tenant="default", query="facture")
     )
+
+
+# --- the same order on SQLite and PostgreSQL -------------------------------------------------------------
+
+_TIED = [
+    "Je voudrais renouveler mon ordonnance.",
+    "Mon ordonnance est perdue.",
+    "Une question sur mon ordonnance.",
+    "J'appelle pour une ordonnance.",
+    "Ordonnance expirée, que faire ?",
+]
+
+
+def _tied_records() -> list[dict]:
+    """Forty contacts whose patients say nearly the same thing about a prescription: scores tie."""
+    return [
+        interaction(
+            id=f"ord-{n:03d}",
+            started=at(2 + n % 20),
+            queue=["pharmacie", "cardiologie"][n % 2],
+            transcript=_say(_TIED[n % len(_TIED)]),
+        )
+        for n in range(40)
+    ]
+
+
+def test_search_order_is_deterministic_the_same_on_both_databases_and_stable_with_k(
+    sqlite_store: Store, pg_store: Store, tmp_path: Path
+) -> None:
+    results: dict[str, dict[int, list[str]]] = {}
+    for name, store in (("sqlite", sqlite_store), ("postgresql", pg_store)):
+        index = VectorIndex(_client(tmp_path / name), FakeEmbedder(dim=64))
+        assert ingest_records(store, _tied_records(), indexer=index).rejected == 0
+        results[name] = {}
+        for k in (3, 5, 10):
+            for _ in range(2):
+                hits = search_transcripts(
+                    store=store,
+                    index=index,
+                    tenant="default",
+                    query="ordonnance",
+                    k=k,
+                    where={"queue": "pharmacie"},
+                    start=date(2026, 11, 1),
+                    end=date(2026, 11, 30),
+                )
+                ids = [h.interaction_id for h in hits]
+                assert results[name].setdefault(k, ids) == ids  # the same call, the same answer
+        lexical = search_transcripts(store=store, index=None, tenant="default", query="ordonnance", k=10)
+        results[name][0] = [h.interaction_id for h in lexical]
+    assert results["sqlite"] == results["postgresql"]
+    for name in results:
+        assert len(results[name][10]) == 10
+        assert results[name][10][:5] == results[name][5] and results[name][5][:3] == results[name][3]
