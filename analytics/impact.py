@@ -31,11 +31,12 @@ from typing import Any, Literal
 
 import numpy as np
 
+from analytics.impact_targets import IDENTITY_DIMS, as_list, same_target, segments_overlap
+from analytics.impact_words import impact_sentence
 from analytics.kpi_defs import METRICS, check_metric
 from analytics.kpi_queries import Sample, Scope
 from analytics.kpis import change_p, collect, summarize
 from core.results import (
-    Action,
     ActionImpact,
     ExpectedImpact,
     Friction,
@@ -44,7 +45,6 @@ from core.results import (
     Period,
     TargetImpact,
 )
-from core.wording import metric_label
 from store.action_targets import Target, friction_titles, open_targets
 from store.actions import read_actions
 from store.db import Store
@@ -52,137 +52,8 @@ from store.db import Store
 ALPHA = 0.05
 TOP_RANKS = 5
 """A friction 'has left the top of the ranking' when no friction ranked 1..TOP_RANKS matches the target."""
-MAX_METRICS = 3
-MEASURABLE = (
-    "response_time",
-    "service_level",
-    "abandonment",
-    "first_response",
-    "fcr",
-    "repeat_rate",
-    "csat",
-    "engagement",
-    "aht",
-    "volume",
-)
-"""Metrics measurable per segment (attrition needs matured cohorts: it is followed as abandonment)."""
-_SIGNAL_METRICS = {
-    "csat_gap": "csat",
-    "fcr_gap": "fcr",
-    "repeat_rate": "repeat_rate",
-    "abandonment": "abandonment",
-    "wait_p90_s": "response_time",
-    "handle_p90_s": "aht",
-    "growth": "volume",
-    "effort_share": "fcr",
-}
-"""A theme friction's `worse` signals → the KPI that measures them."""
-_ALIASES = {"attrition": "abandonment", "wait": "response_time"}
-IDENTITY_DIMS = ("theme", "agent", "queue", "channel", "language")
-"""Dimensions that name who or what a segment is; the first one present is varied to find comparisons."""
-SEGMENT_DIMS = (*IDENTITY_DIMS, "weekday", "hour")
 _RELATIVE = frozenset({"response_time", "first_response", "aht", "volume"})
 _PER_CONTACT_VALUES = frozenset({"response_time", "first_response"})
-
-
-def _metric(name: str) -> str | None:
-    name = _ALIASES.get(name, name)
-    return name if name in MEASURABLE else None
-
-
-def _values(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple | set) else [value]
-
-
-def friction_segment(friction: Friction) -> dict[str, Any]:
-    """A friction's segment as KPI filters: {'theme': id}, or queue/channel/agent/weekday/hour (a list)."""
-    if friction.theme_id:
-        return {"theme": friction.theme_id}
-    segment: dict[str, Any] = {}
-    for key, value in friction.segment.items():
-        name = "hour" if key == "hours" else key
-        if name in SEGMENT_DIMS and value not in (None, "", []):
-            segment[name] = sorted(_values(value)) if name in ("hour", "agent") else value
-    return segment
-
-
-def friction_metrics(friction: Friction, action: Action | None = None) -> list[str]:
-    """The metrics a friction showed (anomaly metrics, worse signals), main one first, at most MAX_METRICS.
-
-    The action's own KPI targets come first among them when they overlap; when the friction names none that
-    can be measured, the action's expected KPI is followed.
-    """
-    found: list[str] = []
-    for anomaly in friction.signals.get("anomalies") or []:
-        if isinstance(anomaly, dict) and (m := _metric(str(anomaly.get("metric")))):
-            found.append(m)
-    if isinstance(metric := friction.signals.get("metric"), str) and (m := _metric(metric)):
-        found.append(m)
-    worse = friction.signals.get("worse")
-    if not isinstance(worse, list):  # no list of worse signals: the ones it carries, unless anomalies said
-        worse = [] if found else [k for k in friction.signals if k in _SIGNAL_METRICS]
-    for signal in worse:
-        if (m := _metric(_SIGNAL_METRICS.get(str(signal), ""))) is not None:
-            found.append(m)
-    found = list(dict.fromkeys(found))
-    if action is not None:
-        wanted = [m for m in (_metric(k) for k in action.kpi_targets) if m]
-        found = [m for m in found if m in wanted] + [m for m in found if m not in wanted]
-        if not found and (m := _metric(action.expected_impact.kpi)):
-            found = [m]
-    return found[:MAX_METRICS]
-
-
-def adoption_targets(
-    *,
-    action: Action,
-    frictions: Sequence[Friction],
-    period: Period,
-    start: date,
-    baseline_weeks: int,
-) -> list[dict[str, Any]]:
-    """The targets to record when an action starts on `start`: one per cited friction with a segment.
-
-    The window compared before the start is the `baseline_weeks` weeks before it, but not earlier than the
-    analysed period in which the friction was found (what came before may not have had the friction).
-    """
-    by_id = {f.friction_id: f for f in frictions}
-    earliest = start - timedelta(days=7 * baseline_weeks)
-    before_start = max(earliest, period.start) if period.start < start else earliest
-    targets = []
-    for friction_id in action.friction_ids:
-        friction = by_id.get(friction_id)
-        if friction is None:
-            continue
-        segment = friction_segment(friction)
-        metrics = friction_metrics(friction, action)
-        if segment and metrics:
-            targets.append(
-                {
-                    "friction_id": friction_id,
-                    "segment": segment,
-                    "metrics": metrics,
-                    "start": start,
-                    "before_start": before_start,
-                }
-            )
-    return targets
-
-
-def segments_overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    """Whether two segments can hold the same contacts (every dimension they share has a common value)."""
-    shared = set(a) & set(b)
-    if not shared:
-        return False
-    return all({str(v) for v in _values(a[k])} & {str(v) for v in _values(b[k])} for k in shared)
-
-
-def same_target(target: dict[str, Any], friction: Friction) -> bool:
-    """Whether a friction of a later analysis is the one a target addresses (same theme, or same segment)."""
-    other = friction_segment(friction)
-    if not other or set(other) != set(target):
-        return False
-    return segments_overlap(target, other)
 
 
 @dataclass(frozen=True)
@@ -208,7 +79,7 @@ def comparison_plan(segment: dict[str, Any]) -> Plan:
     else:
         raise ValueError("a target segment needs at least one dimension")
     fixed = {k: v for k, v in segment.items() if k != vary}
-    return Plan(vary=vary, fixed=fixed, target_values=frozenset(str(v) for v in _values(segment[vary])))
+    return Plan(vary=vary, fixed=fixed, target_values=frozenset(str(v) for v in as_list(segment[vary])))
 
 
 @dataclass
@@ -543,106 +414,3 @@ def measure_actions(
         impact.summary = impact_sentence(impact, language=language, min_sample=store.settings.min_sample)
         impacts.append(impact)
     return impacts
-
-
-def follow_frictions(frictions: Sequence[Friction], targets: Sequence[Target]) -> list[Friction]:
-    """The frictions, each marked with the open action already addressing it (`followed_by`)."""
-    out = []
-    for friction in frictions:
-        action = next((t.action_id for t in targets if same_target(t.segment, friction)), None)
-        out.append(friction.model_copy(update={"followed_by": action}) if action else friction)
-    return out
-
-
-# ---- words ---------------------------------------------------------------------------------------------
-
-STATE_WORDS = {
-    "fr": {
-        "too_early": "trop tôt",
-        "no_effect_detected": "pas d'effet mesurable",
-        "improved": "amélioré",
-        "worsened": "dégradé",
-        "resolved": "résolu",
-    },
-    "en": {
-        "too_early": "too early",
-        "no_effect_detected": "no effect detected",
-        "improved": "improved",
-        "worsened": "worsened",
-        "resolved": "resolved",
-    },
-}
-
-
-def metric_word(metric: str, language: str = "fr") -> str:
-    """A metric's name for managers (the one the report and the dashboard use)."""
-    return metric_label(metric, language)
-
-
-def format_effect(effect: MetricEffect, language: str = "fr") -> str:
-    """'−38 % (IC 95 % −45 % à −30 %)' or '+4,2 pts (95 % CI …)'."""
-    if effect.effect is None or effect.ci is None:
-        return "—"
-    fr = language == "fr"
-
-    def one(value: float) -> str:
-        if effect.scale == "relative":
-            text = f"{value * 100:+.0f} %"
-        else:
-            text = f"{value * 100:+.1f} pts"
-        text = text.replace("-", "−")
-        return text.replace(".", ",") if fr else text
-
-    ci = (
-        f"IC 95 % {one(effect.ci[0])} à {one(effect.ci[1])}"
-        if fr
-        else f"95 % CI {one(effect.ci[0])} to {one(effect.ci[1])}"
-    )
-    return f"{one(effect.effect)} ({ci})"
-
-
-def format_p(p: float | None, language: str = "fr") -> str:
-    """'p < 0,001' or 'p = 0,03'."""
-    if p is None:
-        return "p —"
-    text = "p < 0.001" if p < 0.001 else f"p = {p:.2g}" if p < 0.1 else f"p = {p:.2f}"
-    return text.replace(".", ",") if language == "fr" else text
-
-
-def impact_sentence(impact: ActionImpact, *, language: str = "fr", min_sample: int = 30) -> str:
-    """One sentence a manager reads about an action's measured impact (its main target, main metric)."""
-    fr = language == "fr"
-    if not impact.targets or not impact.targets[0].effects:
-        return "Aucune cible mesurable." if fr else "No measurable target."
-    effect = impact.targets[0].effects[0]
-    what = metric_word(effect.metric, language)
-    if effect.state == "too_early":
-        if fr:
-            return (
-                f"Pas encore d'effet mesurable : {effect.n_after} contacts depuis le début "
-                f"(il en faut {min_sample})."
-            )
-        return f"No measurable effect yet: {effect.n_after} contacts since the start ({min_sample} needed)."
-    if fr:
-        text = (
-            f"{what.capitalize()} : {format_effect(effect, language)}, {format_p(effect.p_value, language)}"
-        )
-        text += (
-            f", contre des segments comparables ; {effect.n_before} contacts avant, {effect.n_after} depuis"
-        )
-        text += f" — {STATE_WORDS['fr'][effect.state]}"
-        if impact.resolved:
-            text += " ; la friction a quitté le haut du classement : résolu"
-    else:
-        text = f"{what.capitalize()}: {format_effect(effect, language)}, {format_p(effect.p_value, language)}"
-        text += f", against comparable segments; {effect.n_before} contacts before, {effect.n_after} since"
-        text += f" — {STATE_WORDS['en'][effect.state]}"
-        if impact.resolved:
-            text += "; the friction has left the top of the ranking: resolved"
-    if effect.comparison_moved:
-        text += (
-            " (les segments de comparaison ont eux-mêmes bougé)"
-            if fr
-            else " (the comparison segments themselves moved)"
-        )
-    return text + "."

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from analytics.impact import adoption_targets, measure_actions
+from analytics.impact import measure_actions
+from analytics.impact_targets import adoption_targets
 from analytics.kpi_queries import latest_data
 from core.results import Action, ActionImpact, AnalysisResult
 from store.action_targets import OPEN_STATUSES, record_targets

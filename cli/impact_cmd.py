@@ -57,7 +57,7 @@ def _print(impacts: list[Any], language: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from analytics.impact import STATE_WORDS, format_effect, format_p, metric_word
+    from analytics.impact_words import STATE_WORDS, format_effect, format_p, metric_word
 
     fr = language == "fr"
     table = Table(title="Impact des actions" if fr else "Impact of the actions")

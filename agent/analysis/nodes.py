@@ -31,7 +31,8 @@ from agent.analysis.state import AnalysisContext, AnalysisState
 from agent.analysis.steps import step
 from agent.llm import model_name
 from analytics.actions import check_citations, looks_like_instruction, rank_actions
-from analytics.impact import follow_frictions, measure_actions
+from analytics.impact import measure_actions
+from analytics.impact_targets import follow_frictions
 from analytics.playbook import Playbook, load_playbook
 from core.results import AnalysisResult, Evidence, Friction, Period
 from prompts.analysis import INVESTIGATE_SYSTEM, INVESTIGATE_TASK

@@ -7,7 +7,7 @@ from typing import Any
 from agent.chat.phrasing import Answer, artifacts, quoted, say
 from agent.chat.router import Route
 from agent.chat.tables import ToolResult
-from analytics.impact import STATE_WORDS, format_effect, format_p, impact_sentence
+from analytics.impact_words import STATE_WORDS, format_effect, format_p, impact_sentence
 from core import wording as nf
 from core.results import ActionImpact
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.impact import STATE_WORDS, format_effect, format_p
+from analytics.impact_words import STATE_WORDS, format_effect, format_p
 from core import wording as nf
 from core.results import ActionImpact, AnalysisResult
 

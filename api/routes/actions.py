@@ -8,7 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, field_validator
 
-from analytics.impact import MEASURABLE, SEGMENT_DIMS
+from analytics.impact_targets import MEASURABLE, SEGMENT_DIMS
 from api.deps import ManageKey, ReadKey, StoreDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
 from api.queries import TransitionError, action_impact, change_action_status, get_action, list_actions

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from analytics.impact import adoption_targets, friction_segment, measure_metric, measure_target
+from analytics.impact import measure_metric, measure_target
+from analytics.impact_targets import adoption_targets, friction_segment
 from core.results import Action, ExpectedImpact, Friction, Period
 from store.action_targets import Target
 from store.db import Store

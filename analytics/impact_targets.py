@@ -1,0 +1,155 @@
+"""What an adopted action addresses: its target segments and metrics, from the frictions it answers.
+
+A segment is a dict of KPI filters: {'theme': id}, or queue / channel / agent / language / weekday / hour
+(hours and agents as lists). Its metrics are the ones its friction showed (anomalies, or the signals on which
+its patients do worse), the action's own KPIs first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from core.results import Action, Friction, Period
+from store.action_targets import Target
+
+MAX_METRICS = 3
+MEASURABLE = (
+    "response_time",
+    "service_level",
+    "abandonment",
+    "first_response",
+    "fcr",
+    "repeat_rate",
+    "csat",
+    "engagement",
+    "aht",
+    "volume",
+)
+"""Metrics measurable per segment (attrition needs matured cohorts: it is followed as abandonment)."""
+_SIGNAL_METRICS = {
+    "csat_gap": "csat",
+    "fcr_gap": "fcr",
+    "repeat_rate": "repeat_rate",
+    "abandonment": "abandonment",
+    "wait_p90_s": "response_time",
+    "handle_p90_s": "aht",
+    "growth": "volume",
+    "effort_share": "fcr",
+}
+"""A theme friction's `worse` signals → the KPI that measures them."""
+_ALIASES = {"attrition": "abandonment", "wait": "response_time"}
+IDENTITY_DIMS = ("theme", "agent", "queue", "channel", "language")
+"""Dimensions that name who or what a segment is; the first one present is varied to find comparisons."""
+SEGMENT_DIMS = (*IDENTITY_DIMS, "weekday", "hour")
+
+
+def _metric(name: str) -> str | None:
+    name = _ALIASES.get(name, name)
+    return name if name in MEASURABLE else None
+
+
+def as_list(value: Any) -> list[Any]:
+    """A segment value as a list (hours and agents may be one value or several)."""
+    return list(value) if isinstance(value, list | tuple | set) else [value]
+
+
+def friction_segment(friction: Friction) -> dict[str, Any]:
+    """A friction's segment as KPI filters: {'theme': id}, or queue/channel/agent/weekday/hour (a list)."""
+    if friction.theme_id:
+        return {"theme": friction.theme_id}
+    segment: dict[str, Any] = {}
+    for key, value in friction.segment.items():
+        name = "hour" if key == "hours" else key
+        if name in SEGMENT_DIMS and value not in (None, "", []):
+            segment[name] = sorted(as_list(value)) if name in ("hour", "agent") else value
+    return segment
+
+
+def friction_metrics(friction: Friction, action: Action | None = None) -> list[str]:
+    """The metrics a friction showed (anomaly metrics, worse signals), main one first, at most MAX_METRICS.
+
+    The action's own KPI targets come first among them when they overlap; when the friction names none that
+    can be measured, the action's expected KPI is followed.
+    """
+    found: list[str] = []
+    for anomaly in friction.signals.get("anomalies") or []:
+        if isinstance(anomaly, dict) and (m := _metric(str(anomaly.get("metric")))):
+            found.append(m)
+    if isinstance(metric := friction.signals.get("metric"), str) and (m := _metric(metric)):
+        found.append(m)
+    worse = friction.signals.get("worse")
+    if not isinstance(worse, list):  # no list of worse signals: the ones it carries, unless anomalies said
+        worse = [] if found else [k for k in friction.signals if k in _SIGNAL_METRICS]
+    for signal in worse:
+        if (m := _metric(_SIGNAL_METRICS.get(str(signal), ""))) is not None:
+            found.append(m)
+    found = list(dict.fromkeys(found))
+    if action is not None:
+        wanted = [m for m in (_metric(k) for k in action.kpi_targets) if m]
+        found = [m for m in found if m in wanted] + [m for m in found if m not in wanted]
+        if not found and (m := _metric(action.expected_impact.kpi)):
+            found = [m]
+    return found[:MAX_METRICS]
+
+
+def adoption_targets(
+    *,
+    action: Action,
+    frictions: Sequence[Friction],
+    period: Period,
+    start: date,
+    baseline_weeks: int,
+) -> list[dict[str, Any]]:
+    """The targets to record when an action starts on `start`: one per cited friction with a segment.
+
+    The window compared before the start is the `baseline_weeks` weeks before it, but not earlier than the
+    analysed period in which the friction was found (what came before may not have had the friction).
+    """
+    by_id = {f.friction_id: f for f in frictions}
+    earliest = start - timedelta(days=7 * baseline_weeks)
+    before_start = max(earliest, period.start) if period.start < start else earliest
+    targets = []
+    for friction_id in action.friction_ids:
+        friction = by_id.get(friction_id)
+        if friction is None:
+            continue
+        segment = friction_segment(friction)
+        metrics = friction_metrics(friction, action)
+        if segment and metrics:
+            targets.append(
+                {
+                    "friction_id": friction_id,
+                    "segment": segment,
+                    "metrics": metrics,
+                    "start": start,
+                    "before_start": before_start,
+                }
+            )
+    return targets
+
+
+def segments_overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two segments can hold the same contacts (every dimension they share has a common value)."""
+    shared = set(a) & set(b)
+    if not shared:
+        return False
+    return all({str(v) for v in as_list(a[k])} & {str(v) for v in as_list(b[k])} for k in shared)
+
+
+def same_target(target: dict[str, Any], friction: Friction) -> bool:
+    """Whether a friction of a later analysis is the one a target addresses (same theme, or same segment)."""
+    other = friction_segment(friction)
+    if not other or set(other) != set(target):
+        return False
+    return segments_overlap(target, other)
+
+
+def follow_frictions(frictions: Sequence[Friction], targets: Sequence[Target]) -> list[Friction]:
+    """The frictions, each marked with the open action already addressing it (`followed_by`)."""
+    out = []
+    for friction in frictions:
+        action = next((t.action_id for t in targets if same_target(t.segment, friction)), None)
+        out.append(friction.model_copy(update={"followed_by": action}) if action else friction)
+    return out
