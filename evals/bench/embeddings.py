@@ -64,7 +64,7 @@ def measure(model: str, n: int) -> dict[str, Any]:
 
 def run(*, quick: bool = False) -> Iterator[dict[str, Any]]:
     """Rows per model: ms per interaction at ingest and in an analysis, ratio to MiniLM, load, peak memory."""
-    n = 100 if quick else 1000
+    n = 60 if quick else 300
     figures = {name: measure(model, n) for name, model in MODELS.items()}
     reference = figures["all-MiniLM-L6-v2"]
     for name, f in figures.items():

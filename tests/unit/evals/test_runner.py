@@ -96,3 +96,10 @@ def test_synthetic_suite_ingests_then_scores_the_analysis(monkeypatch: Any) -> N
     assert metrics["themes"]["clusters"] == 1
     rows = runner.table_rows({"suites": {"synthetic": report}})
     assert ("synthetic", "planted-b found in top 5", "True", "F1=1.000 rank=1") in rows
+    # theme quality is scored separately on each language's interactions, and the gap printed
+    by_language = metrics["themes_by_language"]
+    assert set(by_language) == {"en", "fr"}
+    assert sum(s["n"] for s in by_language.values()) == metrics["themes"]["n"]
+    labels = [metric for _, metric, _, _ in rows]
+    assert "fr interactions only: theme ACC / NMI / ARI" in labels
+    assert "theme ACC gap between languages" in labels
