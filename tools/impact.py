@@ -25,7 +25,7 @@ def best_match(impacts: list[ActionImpact], topic: str | None) -> list[ActionImp
     No topic, or no word in common: every impact.
     """
     wanted = _words(topic or "")
-    if not wanted:
+    if not wanted or not impacts:
         return impacts
     scored = []
     for impact in impacts:

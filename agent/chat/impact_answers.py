@@ -66,6 +66,12 @@ def impact(route: Route, results: list[ToolResult], language: str) -> Answer:
     """One sentence per measured action: effect, interval, p, contacts, state, the playbook's expectation."""
     found = artifacts(results, "impact")
     rows = found[0]["rows"] if found else []
+    if any(r.name == "action_impact" and r.failed for r in results):  # the tool failed: say so, not "nothing"
+        return say(
+            language,
+            "L'impact des actions n'a pas pu être mesuré (erreur de l'outil, voir les journaux du serveur).",
+            "The impact of the actions could not be measured (the tool failed; see the server's logs).",
+        ), None
     if not rows:
         return say(
             language,

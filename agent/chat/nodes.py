@@ -57,7 +57,11 @@ def tool_results(turn: list[BaseMessage]) -> list[ToolResult]:
             artifact = message.artifact if isinstance(message.artifact, dict) else None
             out.append(
                 ToolResult(
-                    str(call.get("name") or message.name), dict(call.get("args") or {}), content, artifact
+                    str(call.get("name") or message.name),
+                    dict(call.get("args") or {}),
+                    content,
+                    artifact,
+                    failed=message.status == "error",
                 )
             )
     return out

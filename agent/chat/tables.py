@@ -27,6 +27,8 @@ class ToolResult:
     args: dict[str, Any]
     content: str
     artifact: dict[str, Any] | None
+    failed: bool = False
+    """The tool raised (its text is the error): an answer says so instead of "nothing found"."""
 
 
 def period_words(period: dict[str, Any] | None, language: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from agent.chat import answer, chat_context
 from api.queries import change_action_status, save_result
 from store.db import Store
@@ -61,3 +63,18 @@ def test_no_action_started_says_there_is_nothing_to_measure(sqlite_store: Store)
     reply = _ask(sqlite_store, "Did the callback action work?")
     assert reply.intent == "action_impact"
     assert "nothing to measure yet" in reply.sentence
+
+
+def test_a_failing_measurement_is_said_not_taken_for_no_action(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tools.impact
+
+    _adopt(sqlite_store)
+
+    def broken(**_: Any) -> Any:
+        raise RuntimeError("statistics stack missing")
+
+    monkeypatch.setattr(tools.impact, "measure_actions", broken)
+    reply = _ask(sqlite_store, "Did the callback action work?")
+    assert reply.intent == "action_impact" and "could not be measured" in reply.sentence
