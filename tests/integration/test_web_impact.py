@@ -15,11 +15,10 @@ import uvicorn
 from api.auth import create_key
 from api.deps import get_embedder, get_index
 from api.main import create_app
-from api.queries import change_action_status, save_result
 from core.settings import Settings
 from store.db import Store
 from tests.integration.test_web_ui import CHROMIUM, Watch, _browser, _free_port, _shots, _sign_in
-from tests.unit.analytics.test_impact import START, records
+from tests.unit.analytics.test_impact import adopt
 from tests.unit.api.sample import make_result
 
 pytestmark = pytest.mark.browser
@@ -32,30 +31,11 @@ def board(settings: Settings, sqlite_store: Store) -> Iterator[dict[str, Any]]:
             pytest.fail("CI must install Debian's chromium for the browser tests")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     from store.embedder import FakeEmbedder
-    from store.ingest import ingest_records
     from store.vector_index import VectorIndex, make_client
 
     embedder = FakeEmbedder()
     index = VectorIndex(make_client(settings), embedder)
-    assert (
-        ingest_records(sqlite_store, records(seed=3, effect=0.4), source="test", indexer=None).rejected == 0
-    )
-    result = make_result(tenant="default", analysis_id="an-board")
-    save_result(sqlite_store, result)
-    adopted = result.actions[0].action_id
-    change_action_status(sqlite_store, tenant="default", action_id=adopted, status="accepted", by="Marie")
-    change_action_status(
-        sqlite_store,
-        tenant="default",
-        action_id=adopted,
-        status="in_progress",
-        by="Marie",
-        started_on=START,
-        target={
-            "segment": {"queue": "radiologie", "weekday": 1, "hour": [8, 9]},
-            "metrics": ["response_time"],
-        },
-    )
+    adopted = adopt(sqlite_store, by="Marie", analysis_id="an-board")
     key = create_key(sqlite_store, tenant="default", scopes=["read", "manage"], name="manager").secret
     app = create_app(settings, store=sqlite_store)
     app.dependency_overrides[get_index] = lambda: index
@@ -74,7 +54,7 @@ def board(settings: Settings, sqlite_store: Store) -> Iterator[dict[str, Any]]:
             "base": f"http://127.0.0.1:{port}",
             "key": key,
             "adopted": adopted,
-            "other": result.actions[1].action_id,
+            "other": make_result(analysis_id="an-board").actions[1].action_id,
         }
     finally:
         server.should_exit = True

@@ -7,10 +7,9 @@ from typing import Any
 import pytest
 
 from agent.chat import answer, chat_context
-from api.queries import change_action_status, save_result
+from api.queries import save_result
 from store.db import Store
-from store.ingest import ingest_records
-from tests.unit.analytics.test_impact import START, records
+from tests.unit.analytics.test_impact import adopt
 from tests.unit.api.sample import make_result
 from tools.context import ParcoursContext
 from tools.registry import all_tools
@@ -24,23 +23,7 @@ def _ask(store: Store, question: str) -> Any:
 
 
 def _adopt(store: Store) -> None:
-    assert ingest_records(store, records(seed=3, effect=0.4), source="test", indexer=None).rejected == 0
-    result = make_result()
-    save_result(store, result)
-    action_id = result.actions[0].action_id
-    change_action_status(store, tenant="default", action_id=action_id, status="accepted", by="t")
-    change_action_status(
-        store,
-        tenant="default",
-        action_id=action_id,
-        status="in_progress",
-        by="t",
-        started_on=START,
-        target={
-            "segment": {"queue": "radiologie", "weekday": 1, "hour": [8, 9]},
-            "metrics": ["response_time"],
-        },
-    )
+    adopt(store)
 
 
 def test_did_the_action_work_in_french_and_english(sqlite_store: Store) -> None:

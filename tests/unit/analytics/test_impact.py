@@ -73,6 +73,29 @@ def _load(store: Store, items: list[dict[str, Any]]) -> None:
     assert summary.rejected == 0, summary.errors[:3]
 
 
+def adopt(store: Store, *, by: str = "t", analysis_id: str = "an-current") -> str:
+    """Ingest generated weeks where the radiology waits fall by 40 % from START, save a result and move its
+    first action to in progress from START with the radiology segment as its target; the action's id."""
+    from api.queries import change_action_status, save_result
+    from tests.unit.api.sample import make_result
+
+    _load(store, records(seed=3, effect=0.4))
+    result = make_result(analysis_id=analysis_id)
+    save_result(store, result)
+    action_id = result.actions[0].action_id
+    change_action_status(store, tenant="default", action_id=action_id, status="accepted", by=by)
+    change_action_status(
+        store,
+        tenant="default",
+        action_id=action_id,
+        status="in_progress",
+        by=by,
+        started_on=START,
+        target={"segment": SEGMENT, "metrics": ["response_time"]},
+    )
+    return action_id
+
+
 def _measure(store: Store, others: list[dict[str, Any]] | None = None, end_weeks: int = 4) -> Any:
     return measure_metric(
         store=store,
@@ -220,23 +243,8 @@ def test_friction_segments_become_kpi_filters(segment: dict[str, Any], expected:
 
 def test_an_improved_action_whose_friction_left_the_top_is_resolved(sqlite_store: Store) -> None:
     from analytics.impact import measure_actions
-    from api.queries import change_action_status, save_result
-    from tests.unit.api.sample import make_result
 
-    _load(sqlite_store, records(seed=3, effect=0.4))
-    result = make_result()
-    save_result(sqlite_store, result)
-    action_id = result.actions[0].action_id
-    change_action_status(sqlite_store, tenant="default", action_id=action_id, status="accepted", by="t")
-    change_action_status(
-        sqlite_store,
-        tenant="default",
-        action_id=action_id,
-        status="in_progress",
-        by="t",
-        started_on=START,
-        target={"segment": SEGMENT, "metrics": ["response_time"]},
-    )
+    adopt(sqlite_store)
     end = MONDAY + timedelta(days=27)
     still_there = _friction(rank=2)
     gone_down = _friction(rank=9)

@@ -6,12 +6,11 @@ import json
 
 from typer.testing import CliRunner
 
-from api.queries import change_action_status, save_result
+from api.queries import save_result
 from cli.main import app
 from core.settings import get_settings
 from store.db import Store
-from store.ingest import ingest_records
-from tests.unit.analytics.test_impact import START, records
+from tests.unit.analytics.test_impact import adopt
 from tests.unit.api.sample import make_result
 
 runner = CliRunner()
@@ -20,24 +19,7 @@ runner = CliRunner()
 def _seed() -> str:
     store = Store.from_settings(get_settings())
     try:
-        ingest_records(store, records(seed=3, effect=0.4), source="test", indexer=None)
-        result = make_result()
-        save_result(store, result)
-        action_id = result.actions[0].action_id
-        change_action_status(store, tenant="default", action_id=action_id, status="accepted", by="t")
-        change_action_status(
-            store,
-            tenant="default",
-            action_id=action_id,
-            status="in_progress",
-            by="t",
-            started_on=START,
-            target={
-                "segment": {"queue": "radiologie", "weekday": 1, "hour": [8, 9]},
-                "metrics": ["response_time"],
-            },
-        )
-        return action_id
+        return adopt(store)
     finally:
         store.close()
 
