@@ -150,7 +150,10 @@ def _pools(scope: Scope, arrays: tuple[str, ...], since: date | None = None) -> 
         else:
             stmt = select(*groups, *blobs).where(*conds)
         for row in session.execute(stmt).tuples():
-            pool = pools[keys[tuple(row[:width])]]
+            head = tuple(row[:width])
+            if head not in keys:  # PostgreSQL's aggregate without GROUP BY over no cell: one row of nulls
+                continue
+            pool = pools[keys[head]]
             for name, blob in zip(arrays, row[width:], strict=True):
                 if blob:
                     pool.parts.setdefault(name, []).append(np.frombuffer(blob, dtype=ARRAYS[name]))

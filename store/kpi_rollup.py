@@ -33,6 +33,8 @@ DIRTY = KpiDirtyRow.__table__
 LOCK_KEY = 7_142_043_518_927_302
 """PostgreSQL advisory-lock key held while rollups are refreshed (one refresher at a time)."""
 CHUNK = 500
+DAYS_CHUNK = 1
+"""Days rebuilt together: their contacts' facts are held at once, so a large ingest's memory stays a day's."""
 WATCHED = (
     "tenant channel direction queue started_at ended_at local_date local_hour local_weekday iso_week "
     "wait_seconds first_response_seconds handle_seconds abandoned resolved follow_up_required "
@@ -125,25 +127,29 @@ def refresh(conn: Connection, settings: Settings) -> int:
         log.info("KPI rollups: never built or built with other windows; rebuilding")
         rebuild(conn, settings)
         return 1
-    pending = conn.execute(select(DIRTY.c.id, DIRTY.c.tenant, DIRTY.c.local_date, DIRTY.c.patient_ref)).all()
-    if not pending:
+    # The pending changes are read as distinct days and patients, not row by row: a large ingest leaves one
+    # row per contact, and holding them all would make an ingest's memory grow with its size.
+    top = conn.execute(select(func.max(DIRTY.c.id))).scalar()
+    if top is None:
         return 0
-    if any(r.tenant is None for r in pending):
+    upto = DIRTY.c.id <= top
+    count = int(conn.execute(select(func.count()).select_from(DIRTY).where(upto)).scalar() or 0)
+    if conn.execute(select(DIRTY.c.id).where(upto, DIRTY.c.tenant.is_(None)).limit(1)).first():
         rebuild(conn, settings)
-        return len(pending)
+        return count
     days: dict[str, set[date]] = {}
     patients: dict[str, set[str]] = {}
-    for row in pending:
-        days.setdefault(row.tenant, set()).add(row.local_date)
-        if row.patient_ref is not None:
-            patients.setdefault(row.tenant, set()).add(row.patient_ref)
+    for tenant, day in conn.execute(select(DIRTY.c.tenant, DIRTY.c.local_date).where(upto).distinct()):
+        days.setdefault(tenant, set()).add(day)
+    for tenant, patient in conn.execute(
+        select(DIRTY.c.tenant, DIRTY.c.patient_ref).where(upto, DIRTY.c.patient_ref.is_not(None)).distinct()
+    ):
+        patients.setdefault(tenant, set()).add(patient)
     for tenant in sorted(days):
         changed = _refresh_facts(conn, tenant, sorted(patients.get(tenant, ())), settings)
         _build_days(conn, tenant, sorted(days[tenant] | changed))
-    ids = [r.id for r in pending]
-    for i in range(0, len(ids), CHUNK):
-        conn.execute(delete(KpiDirtyRow).where(DIRTY.c.id.in_(ids[i : i + CHUNK])))
-    return len(pending)
+    conn.execute(delete(KpiDirtyRow).where(upto))
+    return count
 
 
 def _windows(settings: Settings) -> dict[str, timedelta]:
@@ -194,8 +200,8 @@ def _facts_of(conn: Connection, where: Any) -> dict[int, Facts]:
 
 def _build_days(conn: Connection, tenant: str, days: list[date]) -> None:
     """Replace the cells of these days by cells computed from the interactions and their facts."""
-    for i in range(0, len(days), CHUNK):
-        part = days[i : i + CHUNK]
+    for i in range(0, len(days), DAYS_CHUNK):
+        part = days[i : i + DAYS_CHUNK]
         # facts of contacts deleted or out of the journeys (patient removed, now outbound) must not linger
         kept = select(T.pk).where(
             T.tenant == tenant,

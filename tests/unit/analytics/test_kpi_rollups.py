@@ -150,3 +150,10 @@ def test_migrating_an_existing_database_backfills_the_rollups(store: Store) -> N
         assert conn.execute(select(KpiDayRow.pk).limit(1)).first() is not None
         assert conn.execute(text("SELECT value FROM kpi_state WHERE name = 'ready'")).scalar() == "1"
     _assert_same(store)
+
+
+def test_a_period_without_contacts_gives_no_sample_on_either_database(loaded: Store) -> None:
+    # a baseline before the first data: PostgreSQL answers an aggregate without GROUP BY with one row of nulls
+    empty = Scope(loaded, "default", date(2025, 1, 6), date(2025, 1, 12))
+    for metric in METRIC_NAMES:
+        assert collect(empty, metric, raw=False) == collect(empty, metric, raw=True), metric
