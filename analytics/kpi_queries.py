@@ -54,6 +54,20 @@ class Sample:
         self.days += other.days
 
 
+def filter_conditions(filters: dict[str, Any] | None, columns: dict[str, Any]) -> list[ColumnElement[bool]]:
+    """One condition per dimension filter on the given columns: a list is any of, None is missing."""
+    conds: list[ColumnElement[bool]] = []
+    for dim, value in (filters or {}).items():
+        column = columns[dim]
+        if isinstance(value, list | tuple | set):
+            conds.append(column.in_([coerce_value(dim, v) for v in value]))
+        elif value is None:
+            conds.append(column.is_(None))
+        else:
+            conds.append(column == coerce_value(dim, value))
+    return conds
+
+
 @dataclass(frozen=True)
 class Scope:
     """Which rows a query covers and how they are grouped."""
@@ -73,17 +87,10 @@ class Scope:
             T.local_date >= (start or self.start),
             T.local_date <= (end or self.end),
         ]
-        for dim, value in (self.filters or {}).items():
+        for dim in self.filters or {}:
             if dim not in DIMENSIONS:
                 raise ValueError(f"unknown filter dimension {dim!r}; known: {', '.join(DIMENSIONS)}")
-            column = DIMENSIONS[dim]
-            if isinstance(value, list | tuple | set):
-                conds.append(column.in_([coerce_value(dim, v) for v in value]))
-            elif value is None:
-                conds.append(column.is_(None))
-            else:
-                conds.append(column == coerce_value(dim, value))
-        return conds
+        return conds + filter_conditions(self.filters, DIMENSIONS)
 
     def groups(self) -> list[Any]:
         """Grouping expressions: the bucket (one or two columns), then the dimensions."""

@@ -19,8 +19,8 @@ import numpy as np
 from sqlalchemy import ColumnElement, extract, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from analytics.kpi_defs import T, coerce_value
-from analytics.kpi_queries import Key, Sample, Scope, latest_data
+from analytics.kpi_defs import T
+from analytics.kpi_queries import Key, Sample, Scope, filter_conditions, latest_data
 from store.kpi_cells import ALONE_DAY, ALONE_MONTH, ALONE_WEEK, ARRAYS, COUNTS, EPOCH, LOST, POSITIVE, micros
 from store.kpi_flags import LATER_DIMENSIONS
 from store.kpi_rollup import built, ready, refresh_store
@@ -75,15 +75,7 @@ def _where(scope: Scope) -> list[ColumnElement[bool]]:
         D.local_date >= scope.start,
         D.local_date <= scope.end,
     ]
-    for dim, value in (scope.filters or {}).items():
-        column = ROLLUP_DIMENSIONS[dim]
-        if isinstance(value, list | tuple | set):
-            conds.append(column.in_([coerce_value(dim, v) for v in value]))
-        elif value is None:
-            conds.append(column.is_(None))
-        else:
-            conds.append(column == coerce_value(dim, value))
-    return conds
+    return conds + filter_conditions(scope.filters, ROLLUP_DIMENSIONS)
 
 
 def _groups(scope: Scope) -> list[Any]:
