@@ -156,3 +156,14 @@ def previous_period(period: Period, weeks: int = 4) -> Period:
     """The `weeks` weeks right before a period (the default baseline)."""
     end = period.start - timedelta(days=1)
     return Period(start=period.start - timedelta(days=7 * weeks), end=end)
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    """A KPI value for a table: shares in %, seconds rounded, counts whole."""
+    if value is None:
+        return "-"
+    if unit == "share":
+        return f"{value:.1%}"
+    if unit == "seconds":
+        return f"{value:.0f}s"
+    return f"{value:.0f}"

@@ -67,21 +67,10 @@ def default_range(store: Store, tenant: str, start: date | None, end: date | Non
     return start, end
 
 
-def fmt_value(value: float | None, unit: str) -> str:
-    """A KPI value for a table: shares in %, seconds rounded, counts whole."""
-    if value is None:
-        return "-"
-    if unit == "share":
-        return f"{value:.1%}"
-    if unit == "seconds":
-        return f"{value:.0f}s"
-    return f"{value:.0f}"
-
-
 def _table(rows: list[KpiRow], *, metric: str, by: list[str], start: date, end: date) -> Table:
     from rich.table import Table
 
-    from analytics.kpi_defs import check_metric
+    from analytics.kpi_defs import check_metric, fmt_value
 
     unit = check_metric(metric).unit
     table = Table(title=f"{metric} ({unit}) {start} → {end}")

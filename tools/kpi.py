@@ -11,7 +11,7 @@ from typing import Any
 from langchain.tools import ToolRuntime, tool
 
 from analytics.anomalies import find_anomalies as detect_anomalies
-from analytics.kpi_defs import KpiRow, check_metric, parse_period, previous_period
+from analytics.kpi_defs import KpiRow, check_metric, fmt_value, parse_period, previous_period
 from analytics.kpis import compare_periods as compare
 from analytics.kpis import kpi_series
 from core.results import Anomaly, Period
@@ -32,17 +32,6 @@ def resolve_period(text: str | None, context: ParcoursContext, *, fallback: Peri
     if chosen is None:
         raise ValueError("no period given and none set for this conversation; name one, e.g. 2026-W47")
     return chosen
-
-
-def fmt_value(value: float | None, unit: str) -> str:
-    """A KPI value for a table: shares in %, seconds rounded, counts whole."""
-    if value is None:
-        return "-"
-    if unit == "share":
-        return f"{value:.1%}"
-    if unit == "seconds":
-        return f"{value:.0f}s"
-    return f"{value:.0f}"
 
 
 def _ci(ci: list[float] | None, unit: str) -> str:
