@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from api.auth import create_key
 from api.deps import get_embedder, get_index
 from api.main import create_app
 from core.settings import Settings
 from store.db import Store
-from tests.integration.test_web_ui import CHROMIUM, Watch, _browser, _free_port, _shots, _sign_in
+from tests.integration.test_web_ui import CHROMIUM, Watch, _browser, _shots, _sign_in, serving
 from tests.unit.analytics.test_impact import adopt
 from tests.unit.api.sample import make_result
 
@@ -41,24 +38,13 @@ def board(settings: Settings, sqlite_store: Store) -> Iterator[dict[str, Any]]:
     app.dependency_overrides[get_index] = lambda: index
     app.dependency_overrides[get_embedder] = lambda: embedder
     app.state.index, app.state.embedder = index, embedder
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
+    with serving(app) as base:
         yield {
-            "base": f"http://127.0.0.1:{port}",
+            "base": base,
             "key": key,
             "adopted": adopted,
             "other": make_result(analysis_id="an-board").actions[1].action_id,
         }
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_the_action_board_shows_measured_beside_expected_impact(board: dict[str, Any]) -> None:

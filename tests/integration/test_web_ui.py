@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,13 @@ def site(settings: Settings, sqlite_store: Store) -> Iterator[dict[str, Any]]:
     app.dependency_overrides[get_index] = lambda: index
     app.dependency_overrides[get_embedder] = lambda: embedder
     app.state.index, app.state.embedder = index, embedder
+    with serving(app) as base:
+        yield {"base": base, "key": key, "store": sqlite_store, "ids": ids}
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """The app served by uvicorn on a free local port, in a thread; its base URL."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -85,7 +93,7 @@ def site(settings: Settings, sqlite_store: Store) -> Iterator[dict[str, Any]]:
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
     try:
-        yield {"base": f"http://127.0.0.1:{port}", "key": key, "store": sqlite_store, "ids": ids}
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
