@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.common import err_console, fail, open_index, open_store, out_console, print_json, progress_bar
-from cli.dates import parse_day, parse_period
+from cli.dates import parse_period, parse_week
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -24,12 +24,7 @@ def _period(week: str | None, start: str | None, end: str | None) -> Period | No
     if week and (start or end):
         raise fail("give either --week or --start/--end, not both")
     if week:
-        if "w" not in week.lower():
-            raise fail(f"--week {week!r} is not an ISO week; expected YYYY-Www (e.g. 2026-W47)")
-        first = parse_day(week, "--week")
-        last = parse_day(week, "--week", last=True)
-        assert first is not None and last is not None
-        return Period(start=first, end=last)
+        return parse_week(week)
     if start or end:
         if not (start and end):
             raise fail("give both --start and --end")
@@ -108,15 +103,10 @@ def analyze(
         except ValueError as exc:
             raise fail(str(exc)) from exc
     if report is not None:
-        try:
-            from api.report import write_report
-        except ImportError:
-            err_console.print(
-                "[yellow]the report writer (api.report) is not installed; no report written[/yellow]"
-            )
-        else:
-            path = write_report(result, report, store=store, language=settings.language)
-            err_console.print(f"report written: {path}")
+        from api.report import write_report
+
+        path = write_report(result, report, store=store, language=settings.language)
+        err_console.print(f"report written: {path}")
     if as_json:
         print_json(result.model_dump(mode="json"))
     else:

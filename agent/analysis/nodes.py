@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 
 from agent.analysis import proposals
 from agent.analysis.labels import name_themes
-from agent.analysis.periods import baseline_for, default_period
+from agent.analysis.periods import default_period
 from agent.analysis.policies import (
     OFFLINE_PREFIX,
     LlmUnavailable,
@@ -34,6 +34,7 @@ from analytics.actions import check_citations, looks_like_instruction, rank_acti
 from analytics.impact import measure_actions
 from analytics.impact_targets import follow_frictions
 from analytics.playbook import Playbook, load_playbook
+from core.periods import baseline_for
 from core.results import AnalysisResult, Evidence, Friction, Period
 from prompts.analysis import INVESTIGATE_SYSTEM, INVESTIGATE_TASK
 from store.action_targets import open_targets

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.periods import iso_week
 from api.queries import accepted_action_statuses, previous_results
+from core.periods import week_label
 from core.results import AnalysisResult
 from store.db import Store
 from store.theme_labels import theme_labels
@@ -68,7 +68,7 @@ def trends_from_store(store: Store, result: AnalysisResult, weeks: int) -> dict[
         for row in rows:
             label = _row_value(row, "key", "bucket", "period", "week", "label")
             if hasattr(label, "isocalendar"):
-                label = iso_week(label)
+                label = week_label(label)
             ci = _row_value(row, "ci")
             points.append(
                 TrendPoint(
@@ -88,7 +88,7 @@ def trends_from_results(results: list[AnalysisResult]) -> dict[str, list[TrendPo
     for res in sorted(results, key=lambda r: r.period.start):
         for kpi in res.kpis:
             trends.setdefault(kpi.metric, []).append(
-                TrendPoint(label=iso_week(res.period.start), value=kpi.value, ci=kpi.ci, n=kpi.n)
+                TrendPoint(label=week_label(res.period.start), value=kpi.value, ci=kpi.ci, n=kpi.n)
             )
     return trends
 

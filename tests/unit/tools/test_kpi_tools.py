@@ -14,6 +14,7 @@ from store.ingest import ingest_records
 from tests.factories import at, interaction
 from tools.context import ParcoursContext
 from tools.kpi import compare_periods, find_anomalies, format_anomalies, kpi_query, resolve_period
+from tools.search import parse_period as search_period
 
 W47 = Period(start=date(2026, 11, 16), end=date(2026, 11, 22))
 W46 = Period(start=date(2026, 11, 9), end=date(2026, 11, 15))
@@ -100,5 +101,9 @@ def test_periods_from_tool_arguments(context: ParcoursContext) -> None:
     assert resolve_period(None, context) == W47
     assert resolve_period("baseline", context) == W46
     assert resolve_period("2026-w46", context) == W46
+    # a bare day is that day, as for the search tool (it used to be the week starting on it)
+    day = W47.start + (W47.end - W47.start) / 2
+    assert resolve_period(day.isoformat(), context) == Period(start=day, end=day)
+    assert search_period(day.isoformat(), context) == (day, day)
     with pytest.raises(ValueError, match="no period"):
         resolve_period("current", ParcoursContext(store=context.store))
