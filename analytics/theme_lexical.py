@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
@@ -18,6 +17,8 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
+
+from core.text import fold
 
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]{1,20}>")
 _SPEAKER = re.compile(r"^(patient|agent|bot|system)\s*:\s*", re.MULTILINE)
@@ -47,12 +48,6 @@ STOP_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 """French and English words that carry no topic (greetings, pronouns, auxiliaries, politeness)."""
-
-
-def fold(text: str) -> str:
-    """Lower case without accents."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 FOLDED_STOP_WORDS = frozenset(fold(w) for w in STOP_WORDS)
