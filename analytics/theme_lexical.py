@@ -187,12 +187,3 @@ def term_weights(texts: Sequence[str], *, top: int = 60) -> dict[str, float]:
     common = counter.most_common(top)
     norm = math.sqrt(sum(v * v for _, v in common)) or 1.0
     return {w: round(v / norm, 5) for w, v in common}
-
-
-def lexical_similarity(text: str, profile: dict[str, float]) -> float:
-    """Cosine between a text's words and a theme's term profile (0 when either is empty)."""
-    counter = Counter(words(text))
-    if not counter or not profile:
-        return 0.0
-    norm = math.sqrt(sum(v * v for v in counter.values()))
-    return sum(v * profile.get(w, 0.0) for w, v in counter.items()) / norm
