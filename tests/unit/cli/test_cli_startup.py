@@ -98,3 +98,16 @@ def test_every_command_lives_in_a_module_named_after_it() -> None:
     for name in ("eval", "reindex", "search", "kpi", "ingest", "generate"):
         assert f"cli.{name}_cmd" in COMMAND_MODULES
         assert (cli_dir / f"{name}_cmd.py").is_file()
+
+
+def test_each_command_lives_in_the_file_named_after_it() -> None:
+    from cli.main import app
+
+    for command in app.registered_commands:
+        assert command.callback is not None
+        assert command.callback.__module__ == f"cli.{command.name}_cmd", command.name
+    for group in app.registered_groups:
+        assert group.typer_instance is not None and group.name is not None
+        for command in group.typer_instance.registered_commands:
+            assert command.callback is not None
+            assert command.callback.__module__ == f"cli.{group.name}_cmd", group.name
