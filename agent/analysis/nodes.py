@@ -19,14 +19,7 @@ from agent.analysis.policies import (
     llm_tool_step,
     offline_tool_calls,
 )
-from agent.analysis.records import (
-    action_id_for,
-    existing_interaction_ids,
-    mark_period,
-    new_analysis_id,
-    save_analysis,
-    update_analysis,
-)
+from agent.analysis.records import action_id_for, existing_interaction_ids, new_analysis_id
 from agent.analysis.state import AnalysisContext, AnalysisState
 from agent.analysis.steps import step
 from agent.llm import model_name
@@ -37,6 +30,7 @@ from analytics.playbook import Playbook, load_playbook
 from core.periods import baseline_for
 from core.results import AnalysisResult, Evidence, Friction, Period
 from prompts.analysis import INVESTIGATE_SYSTEM, INVESTIGATE_TASK
+from store import analyses
 from store.action_targets import open_targets
 from tools.evidence import parse_transcripts, strip_transcripts
 
@@ -61,7 +55,7 @@ def _enter(runtime: Runtime[AnalysisContext], state: AnalysisState, name: str) -
     ctx = runtime.context
     analysis_id = state.get("analysis_id") or ctx.analysis_id
     if analysis_id:
-        update_analysis(ctx.store, analysis_id, status="running", step=name, progress=PROGRESS[name])
+        analyses.update(ctx.store, analysis_id, status="running", step=name, progress=PROGRESS[name])
     if ctx.on_progress is not None:
         ctx.on_progress(name, PROGRESS[name])
 
@@ -88,7 +82,7 @@ def load_period(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict
     ctx.period = ctx.period or period
     ctx.baseline = ctx.baseline or baseline
     _enter(runtime, {"analysis_id": analysis_id}, "load")
-    mark_period(ctx.store, analysis_id, period)
+    analyses.mark_period(ctx.store, analysis_id, period)
     return {
         "analysis_id": analysis_id,
         "period": period,
@@ -417,7 +411,7 @@ def write_report(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dic
         notes=notes,
         impacts=state.get("impacts", []),
     )
-    save_analysis(ctx.store, result)
+    analyses.save(ctx.store, result)
     if ctx.on_progress is not None:
         ctx.on_progress("done", 1.0)
     return {"result": result}

@@ -97,7 +97,8 @@ def test_markdown_and_json_in_english() -> None:
 
 
 def test_history_from_store_and_write_report(sqlite_store: Any, tmp_path: Path) -> None:
-    from api.queries import change_action_status, save_result
+    from api.queries import change_action_status
+    from store.analyses import save as save_result
 
     previous = make_result(
         analysis_id="an-prev", week_start=WEEK_START - timedelta(days=7), fcr=0.78, prefix="old-"

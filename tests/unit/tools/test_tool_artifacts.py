@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from api.queries import change_action_status, save_result
+from api.queries import change_action_status
 from core.results import Period
+from store.analyses import save as save_result
 from store.db import Store
 from store.ingest import ingest_records
 from store.theme_labels import rename_theme
