@@ -88,3 +88,18 @@ def load_result(store: Store, analysis_id: str) -> AnalysisResult | None:
         if row is None or not row.result:
             return None
         return AnalysisResult.model_validate(row.result)
+
+
+def history(store: Store, analysis_id: str) -> dict[str, Any] | None:
+    """The report history kept with an analysis (None until its report was first built)."""
+    with store.session() as session:
+        row = session.get(AnalysisRow, analysis_id)
+        return row.history if row is not None else None
+
+
+def keep_history(store: Store, analysis_id: str, data: dict[str, Any]) -> None:
+    """Keep a finished analysis's report history with it (no-op for an analysis that was never stored)."""
+    with store.session() as session:
+        row = session.get(AnalysisRow, analysis_id)
+        if row is not None and row.result:
+            row.history = data
