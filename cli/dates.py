@@ -7,14 +7,19 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from cli.common import fail
-from core import periods
-from core.results import Period
+
+if TYPE_CHECKING:
+    from core.results import Period
+# core.periods is imported by each function: it brings pydantic, which `parcours --help` does not need
 
 
 def parse_day(value: str | None, option: str, *, last: bool = False) -> date | None:
     """The day an option names; an ISO week stands for its Monday, or its Sunday when `last`."""
+    from core import periods
+
     if value is None:
         return None
     try:
@@ -27,6 +32,8 @@ def parse_period(
     start: str | None, end: str | None, *, start_option: str = "--start", end_option: str = "--end"
 ) -> tuple[date | None, date | None]:
     """`--start` and `--end` read and checked together: the end may not come before the start."""
+    from core import periods
+
     first = parse_day(start, start_option)
     final = parse_day(end, end_option, last=True)
     if first is not None and final is not None:
@@ -39,6 +46,8 @@ def parse_period(
 
 def parse_week(value: str, option: str = "--week") -> Period:
     """The ISO week an option names (Monday to Sunday)."""
+    from core import periods
+
     try:
         return periods.week_period(value, name=option)
     except periods.PeriodError as exc:

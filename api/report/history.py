@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from api.queries import accepted_action_statuses, previous_results
-from core.periods import week_label
+from core.periods import last_weeks, week_label
 from core.results import AnalysisResult
 from store import analyses
 from store.db import Store
@@ -55,8 +54,7 @@ def trends_from_store(store: Store, result: AnalysisResult, weeks: int) -> dict[
     from analytics.kpis import kpi_series
 
     end = result.period.end
-    start = result.period.start - timedelta(days=7 * (weeks - 1))
-    start = start - timedelta(days=start.weekday())
+    start = last_weeks(result.period.start, weeks).start
     trends: dict[str, list[TrendPoint]] = {}
     for metric in TREND_METRICS:
         rows = kpi_series(

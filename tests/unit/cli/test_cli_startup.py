@@ -55,6 +55,15 @@ def test_importing_the_command_line_loads_no_model_nor_index() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_importing_the_command_line_leaves_pydantic_to_the_commands() -> None:
+    # the periods and the models are read inside the commands; `parcours --help` needs neither
+    code = "import sys, cli.main; print('pydantic' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "False"
+
+
 @pytest.mark.parametrize("args", [["--help"], ["keys", "--help"], ["kpi", "--help"], ["ingest", "--help"]])
 def test_help_loads_no_model_nor_index(args: list[str]) -> None:
     result, stdout = _run(*args)
