@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.exc import DBAPIError
 
+from core.text import fold
 from store.db import Store
-from store.embedder import fold
 
 DF_CAP = 20_000
 """Document frequencies are counted up to this many turns: rarer words weigh more, common ones all alike."""

@@ -8,8 +8,8 @@ from langchain.tools import ToolRuntime, tool
 from sqlalchemy import func, select
 
 from analytics.frictions import score_frictions
-from analytics.kpi_defs import previous_period
 from analytics.theme_trend import baseline_counts, growth_test
+from core.periods import baseline_for
 from core.results import Friction, Period, ThemeResult
 from store.schema import AnalysisRow, InteractionRow, ThemeRow
 from tools.context import ParcoursContext
@@ -46,7 +46,7 @@ def period_themes(context: ParcoursContext, period: Period) -> tuple[list[ThemeR
             embedder=context.embedder,
             tenant=context.tenant,
             period=period,
-            baseline=context.baseline or previous_period(period),
+            baseline=context.baseline or baseline_for(period, context.store.settings.baseline_weeks),
         )
         return list(found), len(left)
     members: dict[str, list[str]] = {}
@@ -94,7 +94,7 @@ def list_themes(
     artifact: dict[str, Any] = {"kind": "themes", "period": span, "unassigned": unassigned, "rows": []}
     if not themes:
         return f"No themes for {chosen.start}..{chosen.end} ({unassigned} interactions unassigned).", artifact
-    baseline = previous_period(chosen)
+    baseline = baseline_for(chosen, context.store.settings.baseline_weeks)
     before = baseline_counts(store=context.store, tenant=context.tenant, baseline=baseline)
     weeks = max(1, ((chosen.end - chosen.start).days + 1) / 7)
     total = sum(t.size for t in themes) + unassigned
@@ -254,7 +254,7 @@ def list_frictions(
     from analytics.anomalies import find_anomalies
 
     themes, _ = period_themes(context, chosen)
-    baseline = previous_period(chosen)
+    baseline = baseline_for(chosen, context.store.settings.baseline_weeks)
     frictions = score_frictions(
         store=context.store,
         tenant=context.tenant,

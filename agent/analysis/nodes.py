@@ -13,21 +13,14 @@ from langgraph.runtime import Runtime
 
 from agent.analysis import proposals
 from agent.analysis.labels import name_themes
-from agent.analysis.periods import baseline_for, default_period
+from agent.analysis.periods import default_period
 from agent.analysis.policies import (
     OFFLINE_PREFIX,
     LlmUnavailable,
     llm_tool_step,
     offline_tool_calls,
 )
-from agent.analysis.records import (
-    action_id_for,
-    existing_interaction_ids,
-    mark_period,
-    new_analysis_id,
-    save_analysis,
-    update_analysis,
-)
+from agent.analysis.records import action_id_for, existing_interaction_ids, new_analysis_id
 from agent.analysis.state import AnalysisContext, AnalysisState
 from agent.analysis.steps import step
 from agent.llm import model_name
@@ -35,8 +28,10 @@ from analytics.actions import check_citations, looks_like_instruction, rank_acti
 from analytics.impact import measure_actions
 from analytics.impact_targets import follow_frictions
 from analytics.playbook import Playbook, load_playbook
+from core.periods import baseline_for
 from core.results import AnalysisResult, Evidence, Friction, Period
 from prompts.analysis import INVESTIGATE_SYSTEM, INVESTIGATE_TASK
+from store import analyses
 from store.action_targets import open_targets
 from tools.evidence import parse_transcripts, strip_transcripts
 
@@ -68,7 +63,7 @@ def _enter(runtime: Runtime[AnalysisContext], state: AnalysisState, name: str) -
     ctx = runtime.context
     analysis_id = state.get("analysis_id") or ctx.analysis_id
     if analysis_id:
-        update_analysis(ctx.store, analysis_id, status="running", step=name, progress=PROGRESS[name])
+        analyses.update(ctx.store, analysis_id, status="running", step=name, progress=PROGRESS[name])
     if ctx.on_progress is not None:
         ctx.on_progress(name, PROGRESS[name])
 
@@ -95,7 +90,7 @@ def load_period(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict
     ctx.period = ctx.period or period
     ctx.baseline = ctx.baseline or baseline
     _enter(runtime, {"analysis_id": analysis_id}, "load")
-    mark_period(ctx.store, analysis_id, period)
+    analyses.mark_period(ctx.store, analysis_id, period)
     return {
         "analysis_id": analysis_id,
         "period": period,
@@ -496,7 +491,7 @@ def write_report(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dic
         notes=notes,
         impacts=state.get("impacts", []),
     )
-    save_analysis(ctx.store, result)
+    analyses.save(ctx.store, result)
     if ctx.on_progress is not None:
         ctx.on_progress("done", 1.0)
     return {"result": result}

@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 
 from api.deps import EmbedderDep, IndexDep, ReadKey, StoreDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, bad_request
-from api.periods import check_day
 from api.routes.kpis import parse_filters
 from api.schemas import ClassifyResult, SearchHitView, SearchResult, ThemeMatchView
 from api.serialize import to_jsonable
+from core.periods import check_day
 
 router = APIRouter(prefix="/v1", tags=["search"], responses=ERROR_RESPONSES)
 
@@ -193,16 +193,11 @@ def classify(body: ClassifyRequest, key: ReadKey, store: StoreDep, embedder: Emb
     if embedder is None:
         raise _unavailable("classification")
     from analytics.classify import classify_text
-
-    text = body.text
-    try:
-        from core.privacy import redact
-
-        text = redact(text)
-    except ImportError:  # privacy module not installed yet: classification still works, nothing is stored
-        pass
+    from core.privacy import redact
     from store.embedder import get_theme_embedder
 
     themes_model = get_theme_embedder(fallback=embedder)  # the model the themes were discovered with
-    matches = classify_text(store=store, embedder=themes_model, tenant=key.tenant, text=text, k=body.k)
+    matches = classify_text(
+        store=store, embedder=themes_model, tenant=key.tenant, text=redact(body.text), k=body.k
+    )
     return ClassifyResult(matches=[ThemeMatchView.model_validate(m.model_dump()) for m in matches])

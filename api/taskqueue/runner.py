@@ -17,10 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from api.queries import save_result
 from core.results import AnalysisResult, Period
 from core.settings import Settings
-from store import analysis_queue
+from store import analyses, analysis_queue
 from store.db import Store
 
 log = logging.getLogger("parcours.queue")
@@ -125,7 +124,7 @@ def execute_analysis(
             original_id = result.analysis_id
             result = result.model_copy(update={"analysis_id": analysis_id})
             _fold_into(store, analysis_id, original_id)
-        save_result(store, result)
+        analyses.save(store, result)
     except Exception as exc:
         message = str(exc) or type(exc).__name__
         if isinstance(exc, ModuleNotFoundError):

@@ -97,7 +97,8 @@ def test_markdown_and_json_in_english() -> None:
 
 
 def test_history_from_store_and_write_report(sqlite_store: Any, tmp_path: Path) -> None:
-    from api.queries import change_action_status, save_result
+    from api.queries import change_action_status
+    from store.analyses import save as save_result
 
     previous = make_result(
         analysis_id="an-prev", week_start=WEEK_START - timedelta(days=7), fcr=0.78, prefix="old-"
@@ -119,3 +120,35 @@ def test_history_from_store_and_write_report(sqlite_store: Any, tmp_path: Path) 
     followup = html.split('id="followup"')[1]
     assert "Marie" in followup and "acceptée" in followup and "Réparer le lien du portail" in followup
     assert "<polyline" in html
+
+
+def test_history_is_computed_once_per_analysis_and_kept(sqlite_store: Any, monkeypatch: Any) -> None:
+    import analytics.kpis
+    from api.queries import change_action_status
+    from store.analyses import save as save_result
+
+    previous = make_result(
+        analysis_id="an-prev", week_start=WEEK_START - timedelta(days=7), fcr=0.78, prefix="old-"
+    )
+    current = make_result()
+    save_result(sqlite_store, previous)
+    save_result(sqlite_store, current)
+    first = build_history(sqlite_store, current)
+    series = analytics.kpis.kpi_series
+
+    def counted(**kwargs: Any) -> Any:
+        calls.append(kwargs["metric"])
+        return series(**kwargs)
+
+    calls: list[str] = []
+    monkeypatch.setattr(analytics.kpis, "kpi_series", counted)
+    change_action_status(
+        sqlite_store, tenant="default", action_id="old-ac-portal-fix", status="accepted", by="Marie"
+    )
+    again = build_history(sqlite_store, current)
+    assert calls == []  # no KPI is measured again on a later view
+    assert again.trends == first.trends and [p.value for p in again.trends["fcr"]] == [0.78, 0.713]
+    assert again.previous is not None and again.previous.analysis_id == "an-prev"
+    assert [u["action_id"] for u in again.action_updates] == ["old-ac-portal-fix"]  # still read live
+    build_history(sqlite_store, current, weeks=4)  # another window is computed (and kept) for itself
+    assert len(calls) == 6
