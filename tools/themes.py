@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from langchain.tools import ToolRuntime, tool
 from sqlalchemy import func, select
 
 from analytics.frictions import score_frictions
-from analytics.theme_trend import growth_test
+from analytics.theme_trend import baseline_counts, growth_test
 from core.periods import baseline_for
 from core.results import Friction, Period, ThemeResult
 from store.schema import AnalysisRow, InteractionRow, ThemeRow
@@ -75,20 +74,6 @@ def _first_seen_in(theme: ThemeRow, period: Period) -> bool:
     return theme.first_seen is not None and theme.first_seen >= period.start
 
 
-def _baseline_counts(context: ParcoursContext, baseline: Period) -> Counter[str]:
-    with context.store.session() as session:
-        rows = session.execute(
-            select(InteractionRow.theme_id, func.count())
-            .where(
-                InteractionRow.tenant == context.tenant,
-                InteractionRow.local_date.between(baseline.start, baseline.end),
-                InteractionRow.theme_id.is_not(None),
-            )
-            .group_by(InteractionRow.theme_id)
-        ).all()
-    return Counter({str(k): int(v) for k, v in rows})
-
-
 @tool(response_format="content_and_artifact")
 def list_themes(
     runtime: ToolRuntime[ParcoursContext], period: str | None = None
@@ -110,7 +95,7 @@ def list_themes(
     if not themes:
         return f"No themes for {chosen.start}..{chosen.end} ({unassigned} interactions unassigned).", artifact
     baseline = baseline_for(chosen, context.store.settings.baseline_weeks)
-    before = _baseline_counts(context, baseline)
+    before = baseline_counts(store=context.store, tenant=context.tenant, baseline=baseline)
     weeks = max(1, ((chosen.end - chosen.start).days + 1) / 7)
     total = sum(t.size for t in themes) + unassigned
     lines = [
@@ -234,9 +219,9 @@ def format_frictions(frictions: list[Friction], period: Period, source: str, lim
     keys = ("csat_gap", "fcr_gap", "repeat_rate", "effort_share", "wait_p90_s", "growth", "p_value")
     for friction in frictions[:limit]:
         signals = ", ".join(
-            f"{k}={friction.signals[k]:.3g}" for k in keys if isinstance(friction.signals.get(k), int | float)
+            f"{k}={v:.3g}" for k in keys if (v := friction.signals.figures().get(k)) is not None
         )
-        flag = " !" if friction.signals.get("too_few") else ""
+        flag = " !" if friction.signals.too_few else ""
         flag += " EMERGING" if friction.emerging else ""
         lines.append(
             f"{friction.rank} | {friction.friction_id} | {friction.title}{flag} | {friction.score:.2f} | "

@@ -182,7 +182,10 @@ def _friction(**overrides: Any) -> Friction:
         "volume": 40,
         "share": 0.02,
         "signals": {
-            "anomalies": [{"metric": "response_time"}, {"metric": "abandonment"}],
+            "anomalies": [
+                {"metric": "response_time", "value": 900.0, "expected": 120.0, "score": 6.0},
+                {"metric": "abandonment", "value": 0.3, "expected": 0.05, "score": 4.0},
+            ],
             "worse": ["csat_gap"],
         },
     }
