@@ -81,6 +81,17 @@ def save(store: Store, result: AnalysisResult, *, status: str = "done") -> None:
                 existing.data, existing.title = data, action.title[:500]
 
 
+def fold_into(store: Store, analysis_id: str, original_id: str) -> None:
+    """Fold a row a runner saved under its own id into the run's row (its actions move with it)."""
+    with store.session() as session:
+        for action in session.query(ActionRow).filter(ActionRow.analysis_id == original_id):
+            action.analysis_id = analysis_id
+        session.flush()
+        row = session.get(AnalysisRow, original_id)
+        if row is not None:
+            session.delete(row)
+
+
 def load_result(store: Store, analysis_id: str) -> AnalysisResult | None:
     """The stored result of a finished analysis."""
     with store.session() as session:

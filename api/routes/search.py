@@ -13,7 +13,7 @@ from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, bad_request
 from api.routes.kpis import parse_filters
 from api.schemas import ClassifyResult, SearchHitView, SearchResult, ThemeMatchView
 from api.serialize import to_jsonable
-from core.periods import check_day
+from core.periods import check_day, period_between
 
 router = APIRouter(prefix="/v1", tags=["search"], responses=ERROR_RESPONSES)
 
@@ -94,6 +94,8 @@ def search(
     try:
         check_day(start, "start")
         check_day(end, "end")
+        if start and end:
+            period_between(start, end)  # a reversed period is refused, as everywhere
     except ValueError as exc:
         raise bad_request(str(exc)) from exc
     filters = search_filters(where)
@@ -104,8 +106,6 @@ def search(
             filters = check_filter_values(store, tenant=key.tenant, filters=filters)
         except ValueError as exc:
             raise bad_request(f"bad filter: {exc}") from exc
-    if start and end and end < start:
-        raise bad_request("end is before start")
     if index is None:
         raise _unavailable("search")
     from store.retrieval import search_transcripts

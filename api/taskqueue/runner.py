@@ -62,19 +62,6 @@ def _call(runner: Runner, kwargs: dict[str, Any]) -> AnalysisResult:
     return runner(**{k: v for k, v in kwargs.items() if k in params or var_kw})
 
 
-def _fold_into(store: Store, analysis_id: str, original_id: str) -> None:
-    """Fold a row a runner persisted under its own id into the run's row (its actions move with it)."""
-    from store.schema import ActionRow, AnalysisRow
-
-    with store.session() as session:
-        for action in session.query(ActionRow).filter(ActionRow.analysis_id == original_id):
-            action.analysis_id = analysis_id
-        session.flush()
-        row = session.get(AnalysisRow, original_id)
-        if row is not None:
-            session.delete(row)
-
-
 def execute_analysis(
     *,
     store: Store,
@@ -123,7 +110,7 @@ def execute_analysis(
         if result.analysis_id != analysis_id:
             original_id = result.analysis_id
             result = result.model_copy(update={"analysis_id": analysis_id})
-            _fold_into(store, analysis_id, original_id)
+            analyses.fold_into(store, analysis_id, original_id)
         analyses.save(store, result)
     except Exception as exc:
         message = str(exc) or type(exc).__name__

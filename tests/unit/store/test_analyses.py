@@ -33,3 +33,16 @@ def test_an_action_id_of_another_tenant_is_never_overwritten(sqlite_store) -> No
     with sqlite_store.session() as session:
         row = session.get(ActionRow, mine.actions[0].action_id)
         assert (row.tenant, row.title) == ("alpha", mine.actions[0].title)
+
+
+def test_a_result_saved_under_another_id_folds_into_the_run(sqlite_store) -> None:
+    result = make_result(analysis_id="an-own")
+    analyses.start(store=sqlite_store, tenant="default", period=result.period, analysis_id="an-run")
+    analyses.save(sqlite_store, result)
+    analyses.fold_into(sqlite_store, "an-run", "an-own")
+    analyses.save(sqlite_store, result.model_copy(update={"analysis_id": "an-run"}))
+    with sqlite_store.session() as session:
+        assert session.get(AnalysisRow, "an-own") is None
+        owners = {row.analysis_id for row in session.query(ActionRow)}
+    assert owners == {"an-run"}
+    assert analyses.load_result(sqlite_store, "an-run").analysis_id == "an-run"  # type: ignore[union-attr]
