@@ -139,6 +139,7 @@ def run_impact_seed(
                     "found": measured is not None,
                 }
                 if measured is not None:
+                    entry.update(segment=measured.segment, before_start=measured.before.start.isoformat())
                     effect = next((e for e in measured.effects if e.metric == item.metric), None)
                     if effect is not None:
                         entry.update(
