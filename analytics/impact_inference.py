@@ -72,10 +72,13 @@ class Estimate:
     """Whether the cluster-robust variance was the larger one (and was used)."""
 
 
-def _full_rank(x: np.ndarray) -> np.ndarray:
-    """Drop fixed-effect columns collinear with the others (a week seen on one side only); keep the last."""
+def _full_rank(x: np.ndarray) -> list[int]:
+    """The columns to keep, the last (the effect) among them.
+
+    Fixed effects collinear with the others (a week seen on one side only) are dropped.
+    """
     if np.linalg.matrix_rank(x) == x.shape[1]:
-        return x
+        return list(range(x.shape[1]))
     cols = [0]
     for j in range(1, x.shape[1]):
         trial = cols + [j]
@@ -83,43 +86,46 @@ def _full_rank(x: np.ndarray) -> np.ndarray:
             cols = trial
     if cols[-1] != x.shape[1] - 1:
         raise ValueError("the effect cannot be separated from the fixed effects")
-    return x[:, cols]
+    return cols
 
 
-def _fit(panel: Panel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(parameters, fitted means per row)."""
+def _fit(relative: bool, x: np.ndarray, total: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The parameters, fitted on the clusters (their rows share a design row, so the sums suffice).
+
+    Poisson: the quasi-likelihood's score on the rows, Σ_i w_i x_i (y_i − mu_i), is Σ_c x_c (Y_c − W_c mu_c)
+    for the cluster's weighted total Y_c and weight W_c: a Poisson fit of the totals with exposure W_c.
+    Linear: weighted least squares of the cluster means, weighted by W_c.
+    """
     import statsmodels.api as sm
 
-    if panel.relative:
-        weights = None if np.all(panel.w == 1.0) else panel.w
-        fit = sm.GLM(panel.y, x, family=sm.families.Poisson(), var_weights=weights).fit()
-        params = np.asarray(fit.params, dtype=float)
-        return params, np.exp(x @ params)
-    fit = sm.WLS(panel.y, x, weights=panel.w).fit()
-    params = np.asarray(fit.params, dtype=float)
-    return params, x @ params
+    if relative:
+        fit = sm.GLM(total, x, family=sm.families.Poisson(), offset=np.log(weight)).fit()
+        return np.asarray(fit.params, dtype=float)
+    return np.asarray(sm.WLS(total / weight, x, weights=weight).fit().params, dtype=float)
 
 
 def estimate(panel: Panel) -> Estimate:
     """The treated × after coefficient with the few-treated-clusters variance described in the module."""
     if panel.y.size == 0:
         raise ValueError("no rows to estimate from")
-    x = _full_rank(panel.x)
-    params, mu = _fit(panel, x)
     w, y = panel.w, panel.y
-    v = mu if panel.relative else np.ones_like(mu)
-    bread = (x * (w * v)[:, None]).T @ x
     codes, first, inverse = np.unique(panel.cluster, return_index=True, return_inverse=True)
     g = codes.size
     weight = np.bincount(inverse, weights=w, minlength=g)
+    if np.any(weight <= 0):
+        raise ValueError("a cluster has no weight")
+    xc = panel.x[first][:, _full_rank(panel.x[first])]
+    total = np.bincount(inverse, weights=w * y, minlength=g)
+    params = _fit(panel.relative, xc, total, weight)
+    mu_c = np.exp(xc @ params) if panel.relative else xc @ params
+    bread = (xc * (weight * (mu_c if panel.relative else 1.0))[:, None]).T @ xc
     weight_sq = np.bincount(inverse, weights=w * w, minlength=g)
     rows = np.bincount(inverse, minlength=g)
-    mean_y = np.bincount(inverse, weights=w * y, minlength=g) / weight
-    mu_c = mu[first]
+    mean_y = total / weight
     scale = mu_c if panel.relative else np.ones(g)
     if np.any(scale <= 0):
         raise ValueError("a fitted mean is not positive")
-    residual = np.bincount(inverse, weights=w * (y - mu), minlength=g)
+    residual = total - weight * mu_c
     within_ss = np.bincount(inverse, weights=w * (y - mean_y[inverse]) ** 2, minlength=g) / scale**2
     seg = panel.segment[first]
     phi = np.zeros(g)
@@ -129,7 +135,7 @@ def estimate(panel: Panel) -> Estimate:
         phi[own] = float(np.sum(within_ss[own])) / dof if dof > 0 else 0.0
     # tau²: the comparison clusters' relative deviations beyond their contacts' own spread
     reference = panel.comparison[first] if np.any(panel.comparison) else np.ones(g, dtype=bool)
-    k = x.shape[1]
+    k = xc.shape[1]
     deviation = (mean_y - mu_c) / scale
     inflate = g / max(g - k, 1)  # the fixed effects absorb part of the clusters' deviations
     tau2 = max(
@@ -142,7 +148,6 @@ def estimate(panel: Panel) -> Estimate:
         ),
     )
     modelled = scale**2 * (weight**2 * tau2 + weight_sq * phi)
-    xc = x[first]
     inverse_bread = np.linalg.inv(bread)
     meat_model = (xc * modelled[:, None]).T @ xc
     meat_robust = (xc * (residual**2 * g / max(g - 1, 1))[:, None]).T @ xc
