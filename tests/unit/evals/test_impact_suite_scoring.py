@@ -1,4 +1,4 @@
-"""The impact suite's figures from its seeds' runs: coverage, improved, placebo silence and false positives."""
+"""The impact suite's figures from its seeds' runs: coverage, improved, placebo silence, false positives."""
 
 from __future__ import annotations
 
