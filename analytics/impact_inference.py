@@ -12,10 +12,11 @@ Here the variance of each cluster's residual is modelled instead of read off tha
 are estimated where there is enough data (the idea of Conley & Taber's inference with few treated groups:
 the comparison segments tell how much a segment's days wander when nothing is done to it):
 
-    Var(R_c) = s_c² · (W_c² · tau² + Σ_i w_i² · phi_segment)
+    Var(R_c) = s_c² · (W_c² · tau² + W_c · phi_segment)
 
 - `R_c` is the cluster's score residual Σ_i w_i (y_i − mu_i); `s_c` its scale (the fitted mean for a
-  ratio, 1 for points); `W_c` its weight (contacts);
+  ratio, 1 for points); `W_c` its weight (contacts; a row weighted w_i, a mean of w_i contacts, varies as
+  phi / w_i);
 - `phi_segment`, the spread of contacts within a cluster, from each segment's own contacts (the target has
   dozens: it can speak for itself);
 - `tau²`, the spread of whole clusters beyond what their contacts explain, pooled over the comparison
@@ -119,7 +120,6 @@ def estimate(panel: Panel) -> Estimate:
     params = _fit(panel.relative, xc, total, weight)
     mu_c = np.exp(xc @ params) if panel.relative else xc @ params
     bread = (xc * (weight * (mu_c if panel.relative else 1.0))[:, None]).T @ xc
-    weight_sq = np.bincount(inverse, weights=w * w, minlength=g)
     rows = np.bincount(inverse, minlength=g)
     mean_y = total / weight
     scale = mu_c if panel.relative else np.ones(g)
@@ -140,14 +140,9 @@ def estimate(panel: Panel) -> Estimate:
     inflate = g / max(g - k, 1)  # the fixed effects absorb part of the clusters' deviations
     tau2 = max(
         0.0,
-        float(
-            np.mean(
-                inflate * deviation[reference] ** 2
-                - phi[reference] * weight_sq[reference] / weight[reference] ** 2
-            )
-        ),
+        float(np.mean(inflate * deviation[reference] ** 2 - phi[reference] / weight[reference])),
     )
-    modelled = scale**2 * (weight**2 * tau2 + weight_sq * phi)
+    modelled = scale**2 * (weight**2 * tau2 + weight * phi)
     inverse_bread = np.linalg.inv(bread)
     meat_model = (xc * modelled[:, None]).T @ xc
     meat_robust = (xc * (residual**2 * g / max(g - 1, 1))[:, None]).T @ xc

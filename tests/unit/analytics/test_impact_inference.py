@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -134,3 +135,26 @@ def test_no_rows_or_an_effect_confounded_with_the_fixed_effects_is_refused() -> 
     x[:, -1] = x[:, 1]  # 'treated after' is exactly another segment's fixed effect
     with pytest.raises(ValueError, match="cannot be separated"):
         estimate(Panel(**{**p.__dict__, "x": x}))
+
+
+def test_rows_that_are_means_of_contacts_give_the_same_effect_and_a_like_interval() -> None:
+    """Handle times arrive as hourly means weighted by their contacts: the same data, grouped, agree."""
+    p = panel(np.random.default_rng(2), before=2, effect=-0.3)
+    rows: dict[str, list[Any]] = {k: [] for k in ("y", "x", "w", "cluster", "segment", "comparison")}
+    for c in np.unique(p.cluster):
+        members = np.flatnonzero(p.cluster == c)
+        for chunk in np.array_split(members, max(1, members.size // 4)):
+            first = chunk[0]
+            for key, value in (
+                ("y", p.y[chunk].mean()),
+                ("x", p.x[first]),
+                ("w", float(chunk.size)),
+                ("cluster", c),
+                ("segment", p.segment[first]),
+                ("comparison", p.comparison[first]),
+            ):
+                rows[key].append(value)
+    grouped = Panel(**{k: np.array(v) for k, v in rows.items()}, relative=True)
+    a, b = estimate(p), estimate(grouped)
+    assert b.beta == pytest.approx(a.beta, abs=1e-9)
+    assert 0.8 < b.se / a.se < 1.25
