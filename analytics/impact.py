@@ -14,11 +14,13 @@ contacts (or cluster means, or counts for volume) of the before window and the w
 
 fitted by statsmodels — a Poisson quasi-likelihood with a log link for seconds and counts (the effect is a
 ratio: exp(beta) - 1, "-38 %"), a linear probability model for shares (the effect is in points) — with
-standard errors clustered by segment × day × hour (contacts queued in the same hour share their load) and
-t-based 95 % intervals. The state is `too_early` while fewer than `PARCOURS_MIN_SAMPLE` target contacts
-follow the start; otherwise `improved` / `worsened` when p < 0.05 in the better / worse direction of the
-metric, else `no_effect_detected`. The comparison segments' own change (before → after) is tested with the KPI
-engine's period test and reported; `comparison_moved` says when they moved.
+clusters segment × day (contacts of the same day share its load and its staffing). The target holds few
+clusters, so the variance of each cluster is modelled, its between-day part pooled over the comparison
+segments (`analytics.impact_inference`), with t-based 95 % intervals. The state is `too_early` while fewer
+than `PARCOURS_MIN_SAMPLE` target contacts follow the start; otherwise `improved` / `worsened` when
+p < 0.05 in the better / worse direction of the metric, else `no_effect_detected`. The comparison segments'
+own change (before → after) is tested with the KPI engine's period test and reported; `comparison_moved`
+says when they moved.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from analytics.impact_inference import ALPHA, Panel, estimate
 from analytics.impact_targets import IDENTITY_DIMS, as_list, same_target, segments_overlap
 from analytics.impact_words import impact_sentence
 from analytics.kpi_defs import METRICS, check_metric
@@ -49,7 +52,6 @@ from store.action_targets import Target, friction_titles, open_targets
 from store.actions import read_actions
 from store.db import Store
 
-ALPHA = 0.05
 TOP_RANKS = 5
 """A friction 'has left the top of the ranking' when no friction ranked 1..TOP_RANKS matches the target."""
 _RELATIVE = frozenset({"response_time", "first_response", "aht", "volume"})
@@ -121,10 +123,8 @@ def _pool(samples: Iterable[Sample]) -> Sample:
     return pooled
 
 
-def _design(
-    cells: _Cells, metric: str, start: date, with_comparison: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(y, X, weights, cluster codes): rows per contact (values, shares) or per cluster (aht, volume)."""
+def _design(cells: _Cells, metric: str, start: date, with_comparison: bool) -> Panel:
+    """The regression's rows: per contact (values, shares) or per cluster (aht, volume)."""
     ys: list[np.ndarray] = []
     meta: list[tuple[str, date, Any, int, bool]] = []  # (segment, day, hour, rows, target)
     weights: list[np.ndarray] = []
@@ -149,14 +149,11 @@ def _design(
             ys.append(y)
             weights.append(w)
             meta.append((value, day, hour, int(y.size), is_target))
-    y = np.concatenate(ys) if ys else np.zeros(0)
-    w = np.concatenate(weights) if weights else np.zeros(0)
     seg_codes = {v: i for i, v in enumerate(sorted({m[0] for m in meta}))}
     week_codes = {k: i for i, k in enumerate(sorted({_week(m[1]) for m in meta}))}
-    cluster_codes = {k: i for i, k in enumerate(sorted({(m[0], m[1], str(m[2])) for m in meta}))}
+    cluster_codes = {k: i for i, k in enumerate(sorted({(m[0], m[1]) for m in meta}))}
     columns: list[np.ndarray] = []
-    clusters: list[np.ndarray] = []
-    for value, day, hour, rows, is_target in meta:
+    for value, day, _hour, rows, is_target in meta:
         row = np.zeros(1 + max(len(seg_codes) - 1, 0) + max(len(week_codes) - 1, 0) + 1)
         row[0] = 1.0
         if with_comparison:
@@ -166,44 +163,24 @@ def _design(
                 row[len(seg_codes) - 1 + week_codes[_week(day)]] = 1.0
         row[-1] = 1.0 if (day >= start and (is_target or not with_comparison)) else 0.0
         columns.append(np.tile(row, (rows, 1)))
-        clusters.append(np.full(rows, cluster_codes[(value, day, str(hour))]))
     x = np.vstack(columns) if columns else np.zeros((0, 2))
     if not with_comparison:
         x = x[:, [0, -1]]  # before/after on the target alone: intercept and 'after'
-    return y, x, w, np.concatenate(clusters) if clusters else np.zeros(0, dtype=int)
+    sizes = [m[3] for m in meta]
+    return Panel(
+        y=np.concatenate(ys) if ys else np.zeros(0),
+        x=x,
+        w=np.concatenate(weights) if weights else np.zeros(0),
+        cluster=np.repeat([cluster_codes[(m[0], m[1])] for m in meta], sizes).astype(int),
+        segment=np.repeat([seg_codes[m[0]] for m in meta], sizes).astype(int),
+        comparison=np.repeat([not m[4] for m in meta], sizes).astype(bool),
+        relative=metric in _RELATIVE,
+    )
 
 
 def _week(day: date) -> str:
     iso = day.isocalendar()
     return f"{iso.year}-W{iso.week:02d}"
-
-
-def _fit(
-    metric: str, y: np.ndarray, x: np.ndarray, w: np.ndarray, groups: np.ndarray
-) -> tuple[float, float, float, float]:
-    """(beta, low, high, p) of the last column, clustered standard errors, t-based 95 % interval."""
-    import statsmodels.api as sm
-
-    keep = np.linalg.matrix_rank(x) == x.shape[1]
-    if not keep:  # drop fixed effects that are collinear (a week with only one side): keep the last column
-        cols = [0]
-        for j in range(1, x.shape[1]):
-            trial = cols + [j]
-            if np.linalg.matrix_rank(x[:, trial]) == len(trial):
-                cols = trial
-        if cols[-1] != x.shape[1] - 1:
-            raise ValueError("the effect cannot be separated from the fixed effects")
-        x = x[:, cols]
-    cov = {"groups": groups}
-    if metric in _RELATIVE:
-        weights = None if np.all(w == 1.0) else w
-        model = sm.GLM(y, x, family=sm.families.Poisson(), var_weights=weights)
-        fit = model.fit(cov_type="cluster", cov_kwds=cov, use_t=True)
-    else:
-        fit = sm.WLS(y, x, weights=w).fit(cov_type="cluster", cov_kwds=cov, use_t=True)
-    beta = float(fit.params[-1])
-    low, high = (float(v) for v in np.asarray(fit.conf_int(alpha=ALPHA))[-1])
-    return beta, low, high, float(fit.pvalues[-1])
 
 
 def _state(metric: str, effect: float | None, p: float | None, n_after: int, min_sample: int) -> ImpactState:
@@ -265,7 +242,8 @@ def measure_metric(
         effect.comparison_moved = p is not None and p < ALPHA
         effect.method = (
             f"difference-in-differences against {len(comparison_values)} comparable {plan.vary} segment(s), "
-            "segment and week fixed effects, errors clustered by segment × day × hour"
+            "segment and week fixed effects, clusters segment × day with their between-day variance "
+            "taken from the comparison segments"
         )
     else:
         effect.method = "before/after on the target alone: no comparable segment without an open action"
@@ -274,8 +252,8 @@ def measure_metric(
         effect.state = _state(metric, None, None, t_after.n, min_sample)
         return effect, compared
     try:
-        y, x, w, groups = _design(cells, metric, start, with_comparison)
-        beta, low, high, p_value = _fit(metric, y, x, w, groups)
+        fitted = estimate(_design(cells, metric, start, with_comparison))
+        beta, low, high, p_value = fitted.beta, fitted.low, fitted.high, fitted.p_value
     except (ValueError, np.linalg.LinAlgError) as exc:
         effect.method += f"; not estimable: {exc}"
         effect.state = _state(metric, None, None, t_after.n, min_sample)

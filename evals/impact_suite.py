@@ -12,8 +12,10 @@ true effect (factual against counterfactual of the same draws, from the truth fi
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from core.results import AnalysisResult, Friction, Period, TargetImpact
@@ -139,6 +141,7 @@ def run_impact_seed(
                     "found": measured is not None,
                 }
                 if measured is not None:
+                    entry.update(segment=measured.segment, before_start=measured.before.start.isoformat())
                     effect = next((e for e in measured.effects if e.metric == item.metric), None)
                     if effect is not None:
                         entry.update(
@@ -169,20 +172,45 @@ def run_impact(
     per_week: int = IMPACT_PER_WEEK,
     fake_embedder: bool = True,
     isolated: bool = True,
+    progress: Path | None = None,
 ) -> dict[str, Any]:
     """The impact suite over `seeds` seeds: coverage of the true effect, placebo false-positive rate.
 
     `isolated=False` keeps the generator's other planted changes over time (callbacks failing in two queues
     over the last two weeks, a theme emerging in the last one): comparison segments then move for other
-    reasons.
+    reasons. With `progress`, each seed's run is appended to that JSON-lines file as soon as it is done
+    (`score_impact` scores the runs read back).
     """
     started = time.perf_counter()
-    runs = [
-        run_impact_seed(
+    runs = []
+    for s in range(first_seed, first_seed + seeds):
+        run = run_impact_seed(
             seed=s, weeks=weeks, per_week=per_week, fake_embedder=fake_embedder, isolated=isolated
         )
-        for s in range(first_seed, first_seed + seeds)
-    ]
+        runs.append(run)
+        if progress is not None:
+            with progress.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(run, default=str) + "\n")
+    return score_impact(
+        runs,
+        weeks=weeks,
+        per_week=per_week,
+        fake_embedder=fake_embedder,
+        isolated=isolated,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def score_impact(
+    runs: list[dict[str, Any]],
+    *,
+    weeks: int = IMPACT_WEEKS,
+    per_week: int = IMPACT_PER_WEEK,
+    fake_embedder: bool = True,
+    isolated: bool = True,
+    seconds: float = 0.0,
+) -> dict[str, Any]:
+    """The suite's figures from the seeds' runs (`run_impact_seed`)."""
     fixed = [r["fixed"] for r in runs if "fixed" in r and "state" in r["fixed"]]
     placebo = [r["placebo"] for r in runs if "placebo" in r and "state" in r["placebo"]]
     covered = [f["covered"] for f in fixed if "covered" in f]
@@ -190,12 +218,12 @@ def run_impact(
     measured = [p for p in placebo if p["state"] != "too_early"]
     return {
         "suite": "impact",
-        "seeds": seeds,
+        "seeds": len(runs),
         "weeks": weeks,
         "per_week": per_week,
         "embedder": "fake (themes are not scored here)" if fake_embedder else "bundled",
         "isolated": isolated,
-        "seconds": round(time.perf_counter() - started, 1),
+        "seconds": round(seconds, 1),
         "errors": [f"seed {r['seed']}: {r['error']}" for r in runs if "error" in r],
         "fixed_measured": len(fixed),
         "fixed_covered": sum(covered),

@@ -18,7 +18,17 @@ from store.ingest import ingest_records
 PARIS = timezone(timedelta(hours=1))
 MONDAY = date(2026, 10, 5)
 """First Monday of the generated weeks (winter time in Paris from 25 October: offsets come from zoneinfo)."""
-QUEUES = ("radiologie", "cardiologie", "pharmacie", "informations")
+QUEUES = (
+    "radiologie",
+    "cardiologie",
+    "pharmacie",
+    "informations",
+    "laboratoire",
+    "maternite",
+    "urgences",
+    "pediatrie",
+)
+"""The target queue and seven comparisons: with few comparison days, the between-day variance is uncertain."""
 START = MONDAY + timedelta(days=14)
 SEGMENT = {"queue": "radiologie", "weekday": 1, "hour": [8, 9]}
 
@@ -32,7 +42,7 @@ def records(
     weeks: int = 4,
     after_per_cell: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Monday 8–10 h waits in four queues over `weeks` weeks; from START, radiology waits × (1 - effect).
+    """Monday 8–10 h waits in eight queues over `weeks` weeks; from START, radiology waits × (1 - effect).
 
     `everyone` multiplies every queue's waits from START (a change the comparison segments share).
     """
@@ -119,7 +129,7 @@ def test_a_planted_fall_of_waits_lies_inside_the_interval_and_reads_improved(sql
     assert effect.p_value is not None and effect.p_value < 0.05
     assert effect.n_before == 48 and effect.n_after == 48
     assert compared["dimension"] == "queue"
-    assert compared["values"] == ["cardiologie", "informations", "pharmacie"]
+    assert compared["values"] == sorted(QUEUES[1:])
 
 
 def test_a_placebo_reports_no_effect(sqlite_store: Store) -> None:
@@ -148,7 +158,7 @@ def test_too_few_contacts_since_the_start_is_too_early(sqlite_store: Store) -> N
 def test_segments_another_open_action_touches_are_not_comparisons(sqlite_store: Store) -> None:
     _load(sqlite_store, records(seed=11, effect=0.4))
     _, compared = _measure(sqlite_store, others=[{"queue": "pharmacie", "weekday": 1, "hour": [9, 10]}])
-    assert compared["values"] == ["cardiologie", "informations"]
+    assert compared["values"] == sorted(q for q in QUEUES[1:] if q != "pharmacie")
     _, compared = _measure(sqlite_store, others=[{"queue": "pharmacie", "weekday": 2}])
     assert "pharmacie" in compared["values"]  # another weekday: not the same contacts
 
