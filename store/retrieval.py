@@ -44,8 +44,10 @@ OVERFETCH = 300
 Chroma's own metadata filters scan the matching records before the vector search: at 100 k chunks a queue
 filter took 645 ms and a queue + period filter 3.6 s a query (median), against 24 ms for 300 unfiltered
 neighbours (`python -m evals.bench search --quick` corpus, 2 loaded cores). So Chroma filters only when a
-selective filter leaves too few of the over-fetched neighbours (the answer is then still exact).
+selective filter leaves too few of the over-fetched neighbours, even after one wider over-fetch (at most
+MAX_OVERFETCH) sized from the share that passed (the answer is then still exact).
 """
+MAX_OVERFETCH = 3000
 
 
 @dataclass(frozen=True)
@@ -152,22 +154,28 @@ def dense_ranking(
     speaker nor turns yet: the caller reads them for the passages it quotes.
     """
     speaker = [(op, value) for name, op, value in conditions if name == "speaker"]
+    needed = min(depth, max(10, depth // 4))
     n = max(OVERFETCH, depth) if conditions else depth
-    wide = index.nearest(tenant=tenant, embedding=vector, n=n, metadata=bool(speaker))
-    ext_ids = {chunk_id: parts[0] for chunk_id, _, _ in wide if (parts := split_chunk_id(tenant, chunk_id))}
-    passing = _interactions_passing(store, tenant, sorted(set(ext_ids.values())), conditions)
-    hits = []
-    for chunk_id, meta, distance in wide:
-        pk = passing.get(ext_ids.get(chunk_id, ""))
-        said = str((meta or {}).get("speaker", ""))
-        if pk is None or not all(_SPEAKER_TESTS[op](said, value) for op, value in speaker):
-            continue
-        hit = dense_hit(tenant, chunk_id, meta, distance) if meta else None
-        hits.append(hit or DenseHit(pk, chunk_id, "", 0, 0, 1.0 - float(distance), {}))
-    if conditions and len(hits) < min(depth, max(10, depth // 4)) and len(wide) >= n:
-        # A selective filter left too few: Chroma applies it itself (slower, but complete).
-        return index.query(tenant=tenant, embedding=vector, n=depth, where=chroma_conditions(conditions))
-    return hits[:depth]
+    while True:
+        wide = index.nearest(tenant=tenant, embedding=vector, n=n, metadata=bool(speaker))
+        ext_ids = {chunk_id: p[0] for chunk_id, _, _ in wide if (p := split_chunk_id(tenant, chunk_id))}
+        passing = _interactions_passing(store, tenant, sorted(set(ext_ids.values())), conditions)
+        hits = []
+        for chunk_id, meta, distance in wide:
+            pk = passing.get(ext_ids.get(chunk_id, ""))
+            said = str((meta or {}).get("speaker", ""))
+            if pk is None or not all(_SPEAKER_TESTS[op](said, value) for op, value in speaker):
+                continue
+            hit = dense_hit(tenant, chunk_id, meta, distance) if meta else None
+            hits.append(hit or DenseHit(pk, chunk_id, "", 0, 0, 1.0 - float(distance), {}))
+        if not conditions or len(hits) >= needed or len(wide) < n:
+            return hits[:depth]
+        if n >= MAX_OVERFETCH:
+            break
+        # The share that passed sizes one wider over-fetch (a queue and one week: about 1/64 of the chunks).
+        n = min(MAX_OVERFETCH, max(2 * n, 2 * n * needed // max(len(hits), 1)))
+    # Still too few: Chroma applies the filter itself (slow on large collections, but complete).
+    return index.query(tenant=tenant, embedding=vector, n=depth, where=chroma_conditions(conditions))
 
 
 def _interactions_passing(

@@ -385,10 +385,29 @@ def test_filtered_search_quotes_the_dense_passage_and_falls_back_to_chroma_when_
         wide = search_transcripts(store=store, index=index, tenant="default", query=query, k=5, where=where)
         assert len(wide) == 5 and all(h.metadata["queue"] == "radiologie" for h in wide)
         assert all(h.quote.startswith({"agent": "Réponse", "patient": "Question"}[h.speaker]) for h in wide)
-        monkeypatch.setattr(retrieval, "OVERFETCH", 3)  # three neighbours: too few pass, Chroma filters
-        narrow = search_transcripts(store=store, index=index, tenant="default", query=query, k=5, where=where)
-        monkeypatch.undo()
-        assert [(h.interaction_id, h.quote, h.speaker, h.score) for h in narrow] == [
-            (h.interaction_id, h.quote, h.speaker, h.score) for h in wide
-        ]
     assert {h.matched for h in wide} == {"dense"}
+    # One interaction in twenty passes: the first 40 neighbours hold too few, a wider over-fetch answers
+    # (exact here: it reaches every chunk), or Chroma's own filter when the wider over-fetch is capped.
+    selective = {"queue": "radiologie", "csat": 1}
+    expected = search_transcripts(
+        store=store, index=index, tenant="default", query="zzqx parkng", k=5, where=selective
+    )
+    assert len(expected) == 3 and {h.metadata["csat"] for h in expected} == {1}
+    for cap, chroma_filters in ((3000, 0), (40, 1)):
+        monkeypatch.setattr(retrieval, "OVERFETCH", 3)
+        monkeypatch.setattr(retrieval, "MAX_OVERFETCH", cap)
+        calls: list[dict] = []
+
+        def spy(_query=index.query, _calls=calls, **kw):  # type: ignore[no-untyped-def]
+            _calls.append(kw)
+            return _query(**kw)
+
+        monkeypatch.setattr(index, "query", spy)
+        got = search_transcripts(
+            store=store, index=index, tenant="default", query="zzqx parkng", k=5, where=selective
+        )
+        monkeypatch.undo()
+        assert len(calls) == chroma_filters
+        assert [(h.interaction_id, h.quote, h.score) for h in got] == [
+            (h.interaction_id, h.quote, h.score) for h in expected
+        ]
