@@ -73,32 +73,23 @@ _INSTRUCTION = re.compile(
 
 Labelled test set: tests/data/instruction_cases.jsonl (positives and contact-centre look-alikes)."""
 
-# (signal, key fragment, transform of the value into a strength 0..1)
-_RULES: list[tuple[str, str, Any]] = [
-    ("repeat_rate", "repeat_rate_gap", lambda v: v / 0.15),
-    ("repeat_rate", "repeat_gap", lambda v: v / 0.15),
+RULES: list[tuple[str, str, Any]] = [
     ("repeat_rate", "repeat_rate", lambda v: (v - 0.1) / 0.3),
     ("fcr", "fcr_gap", lambda v: -v / 0.15),
     ("fcr", "fcr", lambda v: (0.85 - v) / 0.3),
     ("csat", "csat_gap", lambda v: -v / 0.25),
     ("csat", "csat", lambda v: (0.8 - v) / 0.4),
-    ("wait", "wait_gap", lambda v: v / 300.0),
-    ("wait", "wait_ratio", lambda v: (v - 1.0) / 2.0),
-    ("wait", "wait_p90", lambda v: (v - 120.0) / 600.0),
-    ("wait", "wait_p50", lambda v: (v - 60.0) / 300.0),
-    ("wait", "wait_mean", lambda v: (v - 60.0) / 300.0),
-    ("wait", "service_level_gap", lambda v: -v / 0.3),
-    ("abandonment", "abandonment_gap", lambda v: v / 0.1),
-    ("abandonment", "abandon", lambda v: (v - 0.05) / 0.2),
-    ("engagement", "engagement_gap", lambda v: -v / 0.25),
-    ("engagement", "engagement", lambda v: (0.9 - v) / 0.4),
-    ("engagement", "follow_up_missed", lambda v: v / 0.3),
-    ("effort", "effort", lambda v: v / 0.25),
+    ("wait", "wait_p90_s", lambda v: (v - 120.0) / 600.0),
+    ("abandonment", "abandonment", lambda v: (v - 0.05) / 0.2),
+    ("effort", "effort_share", lambda v: v / 0.25),
     ("emerging", "growth", lambda v: (v - 1.0) / 2.0),
     ("aht", "aht_gap", lambda v: v / 120.0),
-    ("transfer", "transfer", lambda v: v / 0.3),
+    ("engagement", "engagement_gap", lambda v: -v / 0.25),
 ]
-_REFERENCE = re.compile(r"baseline|previous|before|expected|p_value|pvalue|(^|_)(n|ci|count|low|high|q)$")
+"""(playbook signal, friction signal field, its value → a strength 0..1): the KPI patterns an entry answers.
+
+Every field is one of `FrictionSignals`' and every playbook signal one of `analytics.playbook.SIGNALS`
+(tested). Volume and emergence come from the friction itself, any signal from the anomalies on its segment."""
 _POSITION_WEIGHTS = (1.0, 0.7, 0.5)
 """An entry's first signal is its main one; later ones count less."""
 _METRIC_SIGNAL = {
@@ -154,18 +145,10 @@ def friction_signals(friction: Friction, anomalies: Sequence[Anomaly] = ()) -> d
         if strength > 0:
             found[signal] = max(found.get(signal, 0.0), strength)
 
-    for key, value in friction.signals.items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            if key == "metric" and isinstance(value, str) and value in _METRIC_SIGNAL:
-                add(_METRIC_SIGNAL[value], 0.8)
-            continue
-        name = key.lower()
-        if _REFERENCE.search(name):
-            continue  # baseline values, counts and tests describe the context, not the friction
-        for signal, fragment, transform in _RULES:
-            if fragment in name:
-                add(signal, float(transform(float(value))))
-                break
+    figures = friction.signals.figures()
+    for signal, name, transform in RULES:
+        if name in figures:
+            add(signal, float(transform(figures[name])))
     if friction.emerging or friction.kind == "emerging":
         add("emerging", 1.0)
     if friction.share > 0 and friction.theme_id is not None:
@@ -181,9 +164,6 @@ def friction_signals(friction: Friction, anomalies: Sequence[Anomaly] = ()) -> d
 def _segment_pattern(friction: Friction, anomalies: Sequence[Anomaly]) -> set[str]:
     """The signals a segment friction stands for: its own metric and the anomalies found on its segment."""
     pattern = set()
-    metric = friction.signals.get("metric")
-    if isinstance(metric, str) and metric in _METRIC_SIGNAL:
-        pattern.add(_METRIC_SIGNAL[metric])
     for anomaly in anomalies:
         if friction.segment and _same_segment(anomaly.segment, friction.segment):
             if anomaly.metric in _METRIC_SIGNAL:
@@ -201,9 +181,6 @@ def _friction_text(friction: Friction, theme: ThemeResult | None) -> str:
     if theme is not None:
         parts += [theme.label, *theme.keywords]
     parts += [str(v) for v in friction.segment.values() if isinstance(v, str)]
-    keywords = friction.signals.get("keywords")
-    if isinstance(keywords, list):
-        parts += [str(k) for k in keywords]
     return " " + " ".join(fold(" ".join(parts))) + " "
 
 

@@ -3,14 +3,16 @@
 score = patients affected × severity × trend, then divided by the best score (so the top friction is 1):
 - patients affected: distinct `patient_ref` of the interactions (an interaction without one counts as one);
 - severity = 0.05 + 2·max(0, −csat_gap) + 2·max(0, −fcr_gap) + repeat_rate + 2·effort_share
-  + max(0, abandonment gap) + 0.5·min(2, wait excess) + 0.5·min(2, handle excess) (+ the segment's anomaly
-  score / 10 for segment frictions), where gaps are theme value − period value and excesses are
-  p90 / period p90 − 1;
+  + max(0, abandonment gap) + 0.5·min(2, wait excess) + 0.5·min(2, handle-time excess) (+ the segment's
+  anomaly score / 10 for segment frictions), where gaps are theme value − period value, the wait excess is
+  p90 wait / period p90 − 1 and the handle-time excess is AHT / period AHT − 1;
 - trend = 1 + min(3, growth − 1) when the Poisson growth test is significant (p < 0.05), else 1; an
   emerging theme (absent or tiny in the baseline, in volume now) gets at least 2.
-Fewer than `MIN_VOLUME` interactions: `signals.too_few` is set and the score is divided by 10 (never ranked
-high on noise). Friction ids are `fr-` + a hash of tenant, theme or segment and period: re-running gives
-the same ids.
+CSAT, FCR, repeat rate, abandonment, waits and AHT are the KPI engine's own (`analytics.kpis`, the
+definitions of `parcours kpi`, with the `PARCOURS_FCR_WINDOW_DAYS` window): a theme's FCR is the FCR that
+`parcours kpi fcr --where theme=…` prints for the same period. Fewer than `PARCOURS_MIN_SAMPLE`
+interactions: `signals.too_few` is set and the score is divided by 10 (never ranked high on noise).
+Friction ids are `fr-` + a hash of tenant, theme or segment and period: re-running gives the same ids.
 """
 
 from __future__ import annotations
@@ -20,21 +22,18 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
-import numpy as np
 from sqlalchemy import select
 
+from analytics.kpis import kpi_series, kpi_value
 from analytics.quotes import clip_quote
 from analytics.theme_lexical import fold
-from analytics.theme_trend import growth_test
-from core.results import Anomaly, Evidence, Friction, Period, ThemeResult
+from analytics.theme_trend import baseline_counts, growth_test
+from core.results import Anomaly, Evidence, Friction, FrictionSignals, Period, ThemeResult
 from store.db import Store
 from store.schema import InteractionRow
 
-MIN_VOLUME = 20
-REPEAT_DAYS = 7
 QUOTE_CHARS = 300
 EFFORT_PHRASES: tuple[str, ...] = (
     "troisieme fois",
@@ -107,40 +106,22 @@ _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n")
 class _Row:
     pk: int
     ext_id: str
-    started: datetime
-    in_period: bool
     patient: str | None
-    theme: str | None
-    reason: str | None
     csat: int | None
-    abandoned: bool
-    resolved: bool | None
-    wait: float | None
-    handle: float | None
     text: str
     attrs: dict[str, Any]
 
 
-def _load(store: Store, tenant: str, period: Period, baseline: Period | None) -> list[_Row]:
-    start = min(period.start, baseline.start) if baseline else period.start
-    start = min(start, period.start - timedelta(days=REPEAT_DAYS))
-    end = period.end + timedelta(days=REPEAT_DAYS)
+def _load(store: Store, tenant: str, period: Period) -> list[_Row]:
+    """The period's interactions: who, what they said, and their segment (the figures come from the KPIs)."""
     i = InteractionRow
     with store.session() as session:
         rows = session.execute(
             select(
                 i.pk,
                 i.ext_id,
-                i.started_at,
-                i.local_date,
                 i.patient_ref,
-                i.theme_id,
-                i.reason,
                 i.csat,
-                i.abandoned,
-                i.resolved,
-                i.wait_seconds,
-                i.handle_seconds,
                 i.patient_text,
                 i.full_text,
                 i.queue,
@@ -149,38 +130,26 @@ def _load(store: Store, tenant: str, period: Period, baseline: Period | None) ->
                 i.local_hour,
                 i.agent_ref,
                 i.language,
-            ).where(i.tenant == tenant, i.local_date.between(start, end))
+            ).where(i.tenant == tenant, i.local_date.between(period.start, period.end))
         ).all()
-    out = []
-    for r in rows:
-        attrs = {
-            "queue": r[14],
-            "channel": r[15],
-            "weekday": r[16],
-            "hour": r[17],
-            "agent": r[18],
-            "language": r[19],
-            "date": r[3],
-        }
-        out.append(
-            _Row(
-                r[0],
-                r[1],
-                r[2],
-                period.start <= r[3] <= period.end,
-                r[4],
-                r[5],
-                r[6],
-                r[7],
-                bool(r[8]),
-                r[9],
-                r[10],
-                r[11],
-                (r[12] or "").strip() or (r[13] or ""),
-                attrs,
-            )
+    return [
+        _Row(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            (r[4] or "").strip() or (r[5] or ""),
+            {
+                "queue": r[6],
+                "channel": r[7],
+                "weekday": r[8],
+                "hour": r[9],
+                "agent": r[10],
+                "language": r[11],
+            },
         )
-    return out
+        for r in rows
+    ]
 
 
 def effort_phrase(text: str) -> str | None:
@@ -189,43 +158,50 @@ def effort_phrase(text: str) -> str | None:
     return next((p for p in EFFORT_PHRASES if p in folded), None)
 
 
-def _repeats(rows: list[_Row]) -> set[int]:
-    """Contacts (pks) followed within REPEAT_DAYS by the same patient on the same topic."""
-    by_key: dict[tuple[str, str], list[_Row]] = defaultdict(list)
-    for row in rows:
-        topic = row.theme or row.reason
-        if row.patient and topic:
-            by_key[(row.patient, topic)].append(row)
-    out: set[int] = set()
-    for group in by_key.values():
-        group.sort(key=lambda r: r.started)
-        for a, b in zip(group, group[1:], strict=False):
-            if b.started - a.started <= timedelta(days=REPEAT_DAYS):
-                out.add(a.pk)
-    return out
+FIGURES = ("csat", "fcr", "repeat_rate", "abandonment", "response_time", "aht", "engagement")
+"""The KPIs a friction is measured with (the KPI engine's definitions)."""
 
 
-def _share(values: list[bool]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
-def _p90(values: list[float]) -> float | None:
-    return float(np.percentile(values, 90)) if values else None
-
-
-def _stats(rows: list[_Row], repeats: set[int]) -> dict[str, Any]:
-    answered = [r for r in rows if not r.abandoned]
-    csat = [r.csat >= 4 for r in rows if r.csat is not None]
-    fcr = [(r.pk not in repeats) if r.patient else bool(r.resolved) for r in answered]
+def _figures(values: dict[str, Any]) -> dict[str, Any]:
+    """A friction's statistics from the KPI summaries of its interactions (metric → `summarize` dict)."""
+    wait = values.get("response_time") or {}
     return {
-        "csat": _share(csat),
-        "fcr": _share(fcr),
-        "repeat_rate": _share([r.pk in repeats for r in answered]) or 0.0,
-        "abandonment": _share([r.abandoned for r in rows]) or 0.0,
-        "wait_p90_s": _p90([r.wait for r in answered if r.wait is not None]),
-        "handle_p90_s": _p90([r.handle for r in answered if r.handle is not None]),
-        "effort_share": _share([effort_phrase(r.text) is not None for r in rows]) or 0.0,
+        "csat": (values.get("csat") or {}).get("value"),
+        "fcr": (values.get("fcr") or {}).get("value"),
+        "repeat_rate": (values.get("repeat_rate") or {}).get("value") or 0.0,
+        "abandonment": (values.get("abandonment") or {}).get("value") or 0.0,
+        "wait_p90_s": (wait.get("extra") or {}).get("p90"),
+        "aht_s": (values.get("aht") or {}).get("value"),
+        "engagement": (values.get("engagement") or {}).get("value"),
     }
+
+
+def _measured(
+    store: Store, tenant: str, period: Period, filters: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The friction statistics of the period, or of one segment of it."""
+    return _figures(
+        {
+            m: kpi_value(store=store, tenant=tenant, metric=m, period=period, filters=filters).model_dump()
+            for m in FIGURES
+        }
+    )
+
+
+def _by_theme(store: Store, tenant: str, period: Period) -> dict[str, dict[str, Any]]:
+    """The friction statistics of each theme of the period, as `parcours kpi … --by theme` gives them."""
+    values: dict[str, dict[str, Any]] = defaultdict(dict)
+    for metric in FIGURES:
+        for row in kpi_series(
+            store=store, tenant=tenant, metric=metric, start=period.start, end=period.end, by="theme"
+        ):
+            if row.group.get("theme"):
+                values[str(row.group["theme"])][metric] = row.model_dump()
+    return {theme: _figures(found) for theme, found in values.items()}
+
+
+def _effort_share(rows: list[_Row]) -> float:
+    return sum(effort_phrase(r.text) is not None for r in rows) / len(rows) if rows else 0.0
 
 
 def _gap(a: float | None, b: float | None) -> float | None:
@@ -237,6 +213,7 @@ def _excess(a: float | None, b: float | None) -> float:
 
 
 def _severity(s: dict[str, Any], overall: dict[str, Any]) -> float:
+    """How badly the patients of a theme or segment fare against the period (see the module docstring)."""
     return (
         0.05
         + 2 * max(0.0, -(s["csat_gap"] or 0.0))
@@ -245,12 +222,12 @@ def _severity(s: dict[str, Any], overall: dict[str, Any]) -> float:
         + 2 * s["effort_share"]
         + max(0.0, s["abandonment"] - overall["abandonment"])
         + 0.5 * min(2.0, _excess(s["wait_p90_s"], overall["wait_p90_s"]))
-        + 0.5 * min(2.0, _excess(s["handle_p90_s"], overall["handle_p90_s"]))
+        + 0.5 * min(2.0, _excess(s["aht_s"], overall["aht_s"]))
     )
 
 
 def _evidence(rows: list[_Row]) -> list[Evidence]:
-    def rank(row: _Row) -> tuple[int, int, int]:
+    def rank(row: _Row) -> tuple[int, int, int]:  # effort phrases first, then low satisfaction
         return (0 if effort_phrase(row.text) else 1, 0 if (row.csat or 5) <= 2 else 1, row.pk)
 
     out = []
@@ -289,9 +266,10 @@ def _friction(
     theme_id: str | None = None,
     segment: dict[str, Any] | None = None,
     quotes: Sequence[Evidence] = (),
+    min_sample: int,
 ) -> tuple[float, Friction]:
     patients = _patients(rows)
-    too_few = len(rows) < MIN_VOLUME
+    too_few = len(rows) < min_sample
     raw = patients * severity * trend * (0.1 if too_few else 1.0)
     signals = {**signals, "too_few": too_few, "severity": round(severity, 4), "trend": round(trend, 3)}
     return raw, Friction(
@@ -306,7 +284,9 @@ def _friction(
         patients=patients,
         share=round(len(rows) / total, 4) if total else 0.0,
         emerging=emerging,
-        signals={k: (round(v, 4) if isinstance(v, float) else v) for k, v in signals.items()},
+        signals=FrictionSignals.model_validate(
+            {k: (round(v, 4) if isinstance(v, float) else v) for k, v in signals.items()}
+        ),
         interaction_ids=[r.ext_id for r in rows],
         # a theme's typical quotes say what it is about; effort phrases ("nobody answers") are everywhere
         evidence=[
@@ -317,8 +297,8 @@ def _friction(
 
 
 WORSE = {"csat_gap": -0.05, "fcr_gap": -0.03, "repeat_rate": 0.03, "effort_share": 0.05, "abandonment": 0.02}
-"""How much worse than the period as a whole a theme's signal must be to count (shares); waits and handle
-times count from 20 % above the period's p90."""
+"""How much worse than the period as a whole a theme's signal must be to count (shares); the p90 wait and
+the average handle time count from 20 % above the period's."""
 
 
 def worse_signals(
@@ -336,7 +316,7 @@ def worse_signals(
         excess = s[name] - (overall[name] or 0.0)
         if excess >= WORSE[name]:
             found.append((excess * (2 if name == "effort_share" else 1), name))
-    for name in ("wait_p90_s", "handle_p90_s"):
+    for name in ("wait_p90_s", "aht_s"):
         excess = _excess(s[name], overall[name])
         if excess >= 0.2:
             found.append((0.5 * min(2.0, excess), name))
@@ -345,10 +325,12 @@ def worse_signals(
     return [name for _, name in sorted(found, key=lambda x: -x[0])]
 
 
-def _theme_signals(group: list[_Row], repeats: set[int], overall: dict[str, Any]) -> dict[str, Any]:
-    s = _stats(group, repeats)
+def _signals(figures: dict[str, Any], rows: list[_Row], overall: dict[str, Any]) -> dict[str, Any]:
+    s = {**figures, "effort_share": _effort_share(rows)}
     s["csat_gap"] = _gap(s["csat"], overall["csat"])
     s["fcr_gap"] = _gap(s["fcr"], overall["fcr"])
+    s["aht_gap"] = _gap(s["aht_s"], overall["aht_s"])
+    s["engagement_gap"] = _gap(s["engagement"], overall["engagement"])
     return s
 
 
@@ -362,32 +344,28 @@ def score_frictions(
     anomalies: Sequence[Anomaly],
 ) -> list[Friction]:
     """Rank the theme and segment frictions of the period (patients × severity × trend), with evidence."""
-    rows = _load(store, tenant, period, baseline)
-    repeats = _repeats(rows)
-    current = [r for r in rows if r.in_period]
+    min_sample = store.settings.min_sample
+    current = _load(store, tenant, period)
     by_ext = {r.ext_id: r for r in current}
-    overall = _stats(current, repeats)
+    overall = {**_measured(store, tenant, period), "effort_share": _effort_share(current)}
+    by_theme = _by_theme(store, tenant, period) if themes else {}
     total = len(current)
     weeks = max(1, ((baseline.end - baseline.start).days + 1) // 7) if baseline else 1
     period_weeks = ((period.end - period.start).days + 1) / 7
-    before: dict[str, int] = defaultdict(int)
-    if baseline:
-        for r in rows:
-            if r.theme and baseline.start <= r.attrs["date"] <= baseline.end:
-                before[r.theme] += 1
+    before = baseline_counts(store=store, tenant=tenant, baseline=baseline) if baseline else {}
     scored: list[tuple[float, Friction]] = []
     for theme in themes:
         group = [by_ext[i] for i in theme.interaction_ids if i in by_ext]
         if not group:
             continue
-        signals = _theme_signals(group, repeats, overall)
+        signals = _signals(by_theme.get(theme.theme_id) or _figures({}), group, overall)
         growth = growth_test(
             current=len(group),
             baseline_total=before.get(theme.theme_id, 0),
             baseline_weeks=weeks,
             period_weeks=period_weeks,
         )
-        emerging = bool(growth["emerging"] or (theme.emerging and len(group) >= MIN_VOLUME))
+        emerging = bool(growth["emerging"] or (theme.emerging and len(group) >= min_sample))
         trend = (
             1.0 + min(3.0, growth["growth"] - 1) if growth["p_value"] < 0.05 and growth["growth"] > 1 else 1.0
         )
@@ -411,6 +389,7 @@ def score_frictions(
                 emerging=emerging,
                 theme_id=theme.theme_id,
                 quotes=theme.quotes,
+                min_sample=min_sample,
             )
         )
     for segment, found in _segments(anomalies).items():
@@ -419,7 +398,8 @@ def score_frictions(
         group = [r for r in current if _in_segment(r, seg, hours)]
         if not group:
             continue
-        signals = _theme_signals(group, repeats, overall)
+        filters: dict[str, Any] = {**seg, **({"hour": hours} if hours else {})}
+        signals = _signals(_measured(store, tenant, period, filters), group, overall)
         signals["anomalies"] = [
             {"metric": a.metric, "value": a.value, "expected": a.expected, "score": a.score} for a in found
         ]
@@ -439,6 +419,7 @@ def score_frictions(
                 trend=1.0,
                 emerging=False,
                 segment=label,
+                min_sample=min_sample,
             )
         )
     scored.sort(key=lambda item: (-item[0], item[1].friction_id))

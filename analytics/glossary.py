@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from analytics.theme_lexical import FOLDED_STOP_WORDS, fold
+from analytics.theme_lexical import FOLDED_STOP_WORDS
+from core.text import fold
 
 DEFAULT_PATH = Path(__file__).with_name("glossary_fr_en.tsv")
 _TOKENS = re.compile(r"[^\W\d_]+")

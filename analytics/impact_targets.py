@@ -34,7 +34,8 @@ _SIGNAL_METRICS = {
     "repeat_rate": "repeat_rate",
     "abandonment": "abandonment",
     "wait_p90_s": "response_time",
-    "handle_p90_s": "aht",
+    "aht_s": "aht",
+    "aht_gap": "aht",
     "growth": "volume",
     "effort_share": "fcr",
 }
@@ -74,14 +75,12 @@ def friction_metrics(friction: Friction, action: Action | None = None) -> list[s
     can be measured, the action's expected KPI is followed.
     """
     found: list[str] = []
-    for anomaly in friction.signals.get("anomalies") or []:
-        if isinstance(anomaly, dict) and (m := _metric(str(anomaly.get("metric")))):
+    for anomaly in friction.signals.anomalies:
+        if m := _metric(anomaly.metric):
             found.append(m)
-    if isinstance(metric := friction.signals.get("metric"), str) and (m := _metric(metric)):
-        found.append(m)
-    worse = friction.signals.get("worse")
-    if not isinstance(worse, list):  # no list of worse signals: the ones it carries, unless anomalies said
-        worse = [] if found else [k for k in friction.signals if k in _SIGNAL_METRICS]
+    worse = friction.signals.worse
+    if not worse and not found:  # no list of worse signals (an older result): the figures it carries
+        worse = [k for k in friction.signals.figures() if k in _SIGNAL_METRICS]
     for signal in worse:
         if (m := _metric(_SIGNAL_METRICS.get(str(signal), ""))) is not None:
             found.append(m)

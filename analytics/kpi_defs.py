@@ -5,16 +5,13 @@ The definitions follow DESIGN.md section 4; the README explains each one for man
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement
 
 from core.models import SYNC_CHANNELS, Channel
-from core.results import Period
 from store.schema import InteractionRow
 
 T = InteractionRow.__table__.c
@@ -127,35 +124,6 @@ def coerce_value(dim: str, value: Any) -> Any:
     if dim in INT_DIMENSIONS and value is not None:
         return int(value)
     return value
-
-
-_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
-
-
-def parse_period(text: str) -> Period:
-    """A period from its name: an ISO week (2026-W47), a first day (a week from it), or 'D..D' / 'D/D'."""
-    text = text.strip()
-    if match := _WEEK.match(text):
-        start = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
-        return Period(start=start, end=start + timedelta(days=6))
-    for sep in ("..", "/", " to "):
-        if sep in text:
-            first, last = (part.strip() for part in text.split(sep, 1))
-            return Period(start=parse_period(first).start, end=_day_or_week_end(last))
-    start = date.fromisoformat(text)
-    return Period(start=start, end=start + timedelta(days=6))
-
-
-def _day_or_week_end(text: str) -> date:
-    if _WEEK.match(text):
-        return parse_period(text).end
-    return date.fromisoformat(text)
-
-
-def previous_period(period: Period, weeks: int = 4) -> Period:
-    """The `weeks` weeks right before a period (the default baseline)."""
-    end = period.start - timedelta(days=1)
-    return Period(start=period.start - timedelta(days=7 * weeks), end=end)
 
 
 def fmt_value(value: float | None, unit: str) -> str:

@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_, select
 
 from analytics.kpi_defs import ASYNC, DIMENSIONS, SYNC, T, coerce_value
+from core.periods import week_label
 from store.db import Store
 
 Key = tuple[str | None, tuple[Any, ...]]
@@ -257,8 +258,7 @@ def volume_days(scope: Scope) -> dict[str | None, int]:
         if scope.interval == "day":
             out[day.isoformat()] += 1
         elif scope.interval == "week":
-            iso = day.isocalendar()
-            out[f"{iso.year}-W{iso.week:02d}"] += 1
+            out[week_label(day)] += 1
         elif scope.interval == "month":
             out[f"{day.year:04d}-{day.month:02d}"] += 1
         else:

@@ -17,6 +17,10 @@ Z95 = 1.959963984540054
 
 def wilson(successes: int, n: int, *, z: float = Z95) -> tuple[float, float] | None:
     """The Wilson score interval (95 % by default) of a proportion; None when n is 0."""
+    # The interval of scipy.stats.binomtest(successes, n).proportion_ci(method="wilson"), to 1e-15 (tests
+    # compare them). That call is not made here: it computes the exact test's p-value first (about 8 ms a
+    # call, once per row of a KPI table) and imports scipy.stats, which `parcours kpi` keeps out of its
+    # start-up (README "Start-up time").
     if n <= 0:
         return None
     p = successes / n
@@ -175,23 +179,18 @@ def rate_ratio_p(c1: int, t1: float, c2: int, t2: float) -> float | None:
 
 def benjamini_hochberg(p_values: Sequence[float | None]) -> list[float | None]:
     """Benjamini–Hochberg adjusted p-values (q-values), in the input order; None stays None."""
-    indexed = [(i, p) for i, p in enumerate(p_values) if p is not None]
+    given = [i for i, p in enumerate(p_values) if p is not None]
     out: list[float | None] = [None] * len(p_values)
-    m = len(indexed)
-    if m == 0:
-        return out
-    indexed.sort(key=lambda item: item[1])
-    running = 1.0
-    for rank in range(m, 0, -1):
-        i, p = indexed[rank - 1]
-        running = min(running, p * m / rank)
-        out[i] = min(1.0, running)
+    if given:
+        q_values = _sps().false_discovery_control([p_values[i] for i in given], method="bh")
+        for i, q in zip(given, q_values, strict=True):
+            out[i] = float(q)
     return out
 
 
 def _sps() -> ModuleType:
     # scipy.stats costs seconds to import (it parses every distribution's docstring); only the tests that
-    # need it (Mann-Whitney, exact binomial) import it, so `parcours kpi` starts fast.
+    # need it (Mann-Whitney, exact binomial, Benjamini-Hochberg) import it, so `parcours kpi` starts fast.
     from scipy import stats
 
     return stats

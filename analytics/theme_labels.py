@@ -29,9 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from analytics.glossary import Glossary, load_glossary, tokens
-from analytics.theme_lexical import FOLDED_STOP_WORDS, clean, fold
+from analytics.theme_lexical import FOLDED_STOP_WORDS, clean
 from analytics.topic_text import CONVERSATION_WORDS, is_french
 from core.settings import get_settings
+from core.text import fold
 
 MAX_SENTENCES = 40
 """Typical sentences read (the registry passes them closest to the theme's centre first)."""

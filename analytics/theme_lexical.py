@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
@@ -18,6 +17,8 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
+
+from core.text import fold
 
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]{1,20}>")
 _SPEAKER = re.compile(r"^(patient|agent|bot|system)\s*:\s*", re.MULTILINE)
@@ -47,12 +48,6 @@ STOP_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 """French and English words that carry no topic (greetings, pronouns, auxiliaries, politeness)."""
-
-
-def fold(text: str) -> str:
-    """Lower case without accents."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 FOLDED_STOP_WORDS = frozenset(fold(w) for w in STOP_WORDS)
@@ -192,12 +187,3 @@ def term_weights(texts: Sequence[str], *, top: int = 60) -> dict[str, float]:
     common = counter.most_common(top)
     norm = math.sqrt(sum(v * v for _, v in common)) or 1.0
     return {w: round(v / norm, 5) for w, v in common}
-
-
-def lexical_similarity(text: str, profile: dict[str, float]) -> float:
-    """Cosine between a text's words and a theme's term profile (0 when either is empty)."""
-    counter = Counter(words(text))
-    if not counter or not profile:
-        return 0.0
-    norm = math.sqrt(sum(v * v for v in counter.values()))
-    return sum(v * profile.get(w, 0.0) for w, v in counter.items()) / norm

@@ -22,7 +22,6 @@ import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -409,22 +408,3 @@ def _results(
 
 def _quote(item: _Item) -> Evidence:
     return Evidence(interaction_id=item.ext_id, quote=clip_quote(item.text, QUOTE_CHARS))
-
-
-def baseline_counts(*, store: Store, tenant: str, baseline: Period) -> dict[str, int]:
-    """Interactions per theme in the baseline period (from the assignments)."""
-    with store.session() as session:
-        rows: Any = (
-            session.execute(
-                select(InteractionRow.theme_id, func.count())
-                .where(
-                    InteractionRow.tenant == tenant,
-                    InteractionRow.local_date.between(baseline.start, baseline.end),
-                    InteractionRow.theme_id.is_not(None),
-                )
-                .group_by(InteractionRow.theme_id)
-            )
-            .tuples()
-            .all()
-        )
-    return {str(k): int(v) for k, v in rows}

@@ -22,8 +22,9 @@ from pathlib import Path
 
 from analytics.frictions import EFFORT_PHRASES
 from analytics.glossary import load_glossary, tokens
-from analytics.theme_lexical import FOLDED_STOP_WORDS, clean, fold
+from analytics.theme_lexical import FOLDED_STOP_WORDS, clean
 from core.settings import get_settings
+from core.text import fold
 
 CONVERSATION_WORDS: frozenset[str] = frozenset(
     fold(w)

@@ -114,43 +114,6 @@ def previous_results(store: Store, *, result: AnalysisResult, limit: int = 8) ->
     return out
 
 
-def save_result(store: Store, result: AnalysisResult, *, status: str = "done") -> None:
-    """Persist an AnalysisResult and its actions (insert or replace); used by background jobs and seeding."""
-    stamp = now_utc()
-    with store.session() as session:
-        row = session.get(AnalysisRow, result.analysis_id)
-        if row is None:
-            row = AnalysisRow(id=result.analysis_id, tenant=result.tenant, created_at=stamp)
-            session.add(row)
-        row.status = status
-        row.progress = 1.0
-        row.step = "report"
-        row.period_start = result.period.start
-        row.period_end = result.period.end
-        row.mode = result.mode
-        row.result = result.model_dump(mode="json")
-        row.finished_at = stamp
-        session.flush()
-        for action in result.actions:
-            existing = session.get(ActionRow, action.action_id)
-            if existing is None:
-                session.add(
-                    ActionRow(
-                        id=action.action_id,
-                        tenant=result.tenant,
-                        analysis_id=result.analysis_id,
-                        playbook_id=action.playbook_id,
-                        title=action.title,
-                        data=action.model_dump(mode="json"),
-                        status=action.status or "proposed",
-                        created_at=stamp,
-                    )
-                )
-            elif existing.tenant == result.tenant:
-                existing.data = action.model_dump(mode="json")
-                existing.title = action.title
-
-
 def list_actions(
     store: Store, *, tenant: str, status: str | None = None, analysis_id: str | None = None, limit: int = 200
 ) -> list[dict[str, Any]]:

@@ -56,6 +56,17 @@ def open_index(settings: Settings | None = None) -> Any:
     return VectorIndex.from_settings(settings, get_embedder(settings))
 
 
+def tool_context(tenant: str) -> Any:
+    """The tools' context (store, index, embedder) for a tenant, and the settings, for ask and chat."""
+    from core.settings import get_settings
+    from tools.context import ParcoursContext
+
+    settings = get_settings()
+    store = open_store(settings)
+    index = open_index(settings)
+    return ParcoursContext(store=store, tenant=tenant, index=index, embedder=index.embedder), settings
+
+
 def print_json(value: Any) -> None:
     """Machine output: JSON on stdout."""
     json.dump(value, sys.stdout, ensure_ascii=False, indent=2, default=str)

@@ -5,7 +5,7 @@ Needs neither the embedding model nor the vector index: the KPI engine is import
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -61,7 +61,9 @@ def default_range(store: Store, tenant: str, start: date | None, end: date | Non
             raise ValueError(f"no interactions for tenant {tenant!r}; ingest some first")
         end = latest if isinstance(latest, date) else date.fromisoformat(str(latest))
     if start is None:
-        start = end - timedelta(days=end.isoweekday() - 1) - timedelta(weeks=3)
+        from core.periods import last_weeks
+
+        start = last_weeks(end, 4).start
     if end < start:
         raise ValueError(f"--start {start} is after the latest data ({end}): give --end as well")
     return start, end

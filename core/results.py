@@ -8,7 +8,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 
 class Period(BaseModel):
@@ -61,6 +68,75 @@ class ThemeResult(BaseModel):
     )
 
 
+class AnomalyFigure(BaseModel):
+    """An anomaly found on a segment friction's segment, as its score saw it."""
+
+    metric: str = Field(description="Metric name.")
+    value: float = Field(description="Observed value.")
+    expected: float = Field(description="Baseline value.")
+    score: float = Field(description="Robust deviation score (higher is worse).")
+
+
+LEGACY_SIGNALS = frozenset({"handle_p90_s"})
+"""Signals that results saved by earlier versions may carry, no longer measured (dropped on reading)."""
+
+
+class FrictionSignals(BaseModel):
+    """The statistics behind a friction's score: the KPI engine's figures for its interactions in the period.
+
+    Shares are 0..1, durations in seconds; gaps are the friction's value minus the whole period's.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    csat: float | None = Field(default=None, description="Top-2-box satisfaction (surveys scoring 4–5).")
+    fcr: float | None = Field(default=None, description="First-contact resolution.")
+    repeat_rate: float | None = Field(default=None, description="Inbound contacts repeating an earlier one.")
+    abandonment: float | None = Field(default=None, description="Queued contacts abandoned before an answer.")
+    wait_p90_s: float | None = Field(default=None, description="90th percentile of the wait, seconds.")
+    aht_s: float | None = Field(default=None, description="Average handle time, seconds.")
+    engagement: float | None = Field(default=None, description="Follow-ups done by their deadline.")
+    effort_share: float | None = Field(default=None, description="Share of transcripts with effort phrases.")
+    csat_gap: float | None = Field(default=None, description="CSAT minus the period's.")
+    fcr_gap: float | None = Field(default=None, description="FCR minus the period's.")
+    aht_gap: float | None = Field(default=None, description="AHT minus the period's, seconds.")
+    engagement_gap: float | None = Field(default=None, description="Engagement minus the period's.")
+    growth: float | None = Field(default=None, description="Volume against the baseline weekly mean.")
+    p_value: float | None = Field(default=None, description="One-sided Poisson p-value of the growth.")
+    baseline_weekly: float | None = Field(default=None, description="Expected volume from the baseline.")
+    worse: list[str] = Field(
+        default_factory=list, description="Signals worse than the period's, worst first."
+    )
+    anomalies: list[AnomalyFigure] = Field(default_factory=list, description="Anomalies on its segment.")
+    too_few: bool = Field(default=False, description="Fewer contacts than the minimum sample.")
+    severity: float | None = Field(default=None, description="The severity term of the score.")
+    trend: float | None = Field(default=None, description="The trend term of the score.")
+    findings: list[str] = Field(default_factory=list, description="What the investigation's tools found.")
+    steps: list[dict[str, Any]] = Field(
+        default_factory=list, description="The investigation's tool calls, as data (tool, args, rows, error)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_legacy(cls, data: Any) -> Any:
+        if isinstance(data, dict) and LEGACY_SIGNALS & set(data):
+            return {k: v for k, v in data.items() if k not in LEGACY_SIGNALS}
+        return data
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Only the figures measured: no nulls, no empty lists (the JSON keeps its earlier shape)."""
+        return {k: v for k, v in handler(self).items() if v is not None and v != []}
+
+    def figures(self) -> dict[str, float]:
+        """The numeric figures that were measured (no flags, lists or missing values)."""
+        return {
+            name: float(value)
+            for name, value in self
+            if isinstance(value, int | float) and not isinstance(value, bool) and value is not None
+        }
+
+
 class Friction(BaseModel):
     """A theme or segment where patients struggle."""
 
@@ -77,7 +153,9 @@ class Friction(BaseModel):
     patients: int = Field(default=0, description="Distinct patients affected.")
     share: float = Field(description="Share of the period's interactions.")
     emerging: bool = Field(default=False, description="Absent or small before, in volume now.")
-    signals: dict[str, Any] = Field(default_factory=dict, description="The statistics behind the score.")
+    signals: FrictionSignals = Field(
+        default_factory=FrictionSignals, description="The statistics behind the score."
+    )
     interaction_ids: list[str] = Field(default_factory=list, description="The interactions concerned.")
     evidence: list[Evidence] = Field(default_factory=list, description="Quotes that show it.")
     followed_by: str | None = Field(

@@ -24,11 +24,10 @@ _SEVERITY_WEIGHTS = {
 
 def strongest_signal(friction: Friction) -> str | None:
     """The signal on which the friction's patients do worst (`signals.worse` first), or None."""
-    signals = friction.signals
-    worse = signals.get("worse")
-    if isinstance(worse, list) and worse:
-        return str(worse[0])
-    if friction.kind == "segment" and signals.get("anomalies"):
+    signals = friction.signals.figures()
+    if friction.signals.worse:
+        return friction.signals.worse[0]
+    if friction.kind == "segment" and friction.signals.anomalies:
         return "anomaly"
     if friction.emerging:
         return "growth"
@@ -51,7 +50,7 @@ def _overall(signals: dict[str, Any], name: str, gap: str) -> float | None:
 def signal_sentence(friction: Friction, name: str, language: str, *, window_days: int = 7) -> str:
     """One signal of a friction in words ("58 % de patients satisfaits, contre 78 % en moyenne")."""
     fr = w.lang(language) == "fr"
-    s = friction.signals
+    s: dict[str, Any] = friction.signals.figures()
 
     def pct(value: Any) -> str:
         return w.percent(float(value), language, 0)
@@ -91,9 +90,9 @@ def signal_sentence(friction: Friction, name: str, language: str, *, window_days
     if name == "wait_p90_s" and s.get("wait_p90_s") is not None:
         wait = w.duration(float(s["wait_p90_s"]), language)
         return f"1 patient sur 10 attend plus de {wait}" if fr else f"1 patient in 10 waits more than {wait}"
-    if name == "handle_p90_s" and s.get("handle_p90_s") is not None:
-        handle = w.duration(float(s["handle_p90_s"]), language)
-        return f"1 contact sur 10 dure plus de {handle}" if fr else f"1 contact in 10 takes over {handle}"
+    if name == "aht_s" and s.get("aht_s") is not None:
+        handle = w.duration(float(s["aht_s"]), language)
+        return f"un contact dure {handle} en moyenne" if fr else f"a contact takes {handle} on average"
     if name == "growth":
         before = float(s.get("baseline_weekly") or 0.0)
         now = w.number(friction.volume, language)

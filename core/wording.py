@@ -310,10 +310,12 @@ SIGNALS: dict[str, dict[str, str]] = {
     "repeat_rate": {"fr": "Recontacts", "en": "Repeat contacts"},
     "abandonment": {"fr": "Abandons", "en": "Abandonment"},
     "wait_p90_s": {"fr": "Attente p90", "en": "Wait p90"},
-    "handle_p90_s": {"fr": "Traitement p90", "en": "Handle time p90"},
+    "aht_s": {"fr": "Durée moyenne de traitement", "en": "Average handle time"},
     "effort_share": {"fr": "Verbatims d'effort", "en": "Effort phrases"},
     "csat_gap": {"fr": "Écart CSAT", "en": "CSAT gap"},
     "fcr_gap": {"fr": "Écart FCR", "en": "FCR gap"},
+    "aht_gap": {"fr": "Écart de durée de traitement", "en": "Handle time gap"},
+    "engagement_gap": {"fr": "Écart de rappels tenus", "en": "Follow-ups kept gap"},
     "growth": {"fr": "Croissance", "en": "Growth"},
     "p_value": {"fr": "Significativité", "en": "Significance"},
     "emerging": {"fr": "Émergente", "en": "Emerging"},
@@ -374,6 +376,8 @@ def signal(name: str, value: object, language: str) -> str:
         return str(value)
     if name == "growth":
         return f"×{number(float(value), language, 2)}"
+    if name == "aht_gap":
+        return f"{'+' if value > 0 else '−'}{duration(abs(float(value)), language)}"
     if name.endswith(("_s", "_seconds")):
         return duration(float(value), language)
     if name.endswith("_gap") or name.endswith("_delta"):

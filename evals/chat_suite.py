@@ -103,7 +103,6 @@ def score_questions(path: Path) -> dict[str, Any]:
         "passed": accuracy >= TARGET,
         "per_intent": {k: f"{right_intent[k]}/{per_intent[k]}" for k in sorted(per_intent)},
         "misses": misses,
-        "missing": [],
     }
 
 

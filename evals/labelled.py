@@ -98,11 +98,6 @@ def to_record(item: Labelled, *, number: int, monday: date, position: int) -> di
     }
 
 
-def _week_of(day: date) -> Period:
-    monday = day - timedelta(days=day.weekday())
-    return Period(start=monday, end=monday + timedelta(days=6))
-
-
 def run_product_path(
     items: Sequence[Labelled],
     *,

@@ -10,6 +10,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from core.periods import week_label
 from core.results import Action, AnalysisResult, Anomaly, Friction
 from evals.generator.truth import PlantedFriction, Truth
 
@@ -158,8 +159,7 @@ def period_weeks(result: AnalysisResult) -> list[str]:
     """The ISO weeks the analysed period touches."""
     weeks, day = [], result.period.start
     while day <= result.period.end:
-        year, week, _ = day.isocalendar()
-        name = f"{year}-W{week:02d}"
+        name = week_label(day)
         if name not in weeks:
             weeks.append(name)
         day += timedelta(days=1)

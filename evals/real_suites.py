@@ -81,7 +81,6 @@ def run_labelled(
         "suite": name,
         "n": len(items),
         "labels": len({i.label for i in items}),
-        "missing": [],
         "empty_topic": empty_topic_counts(items),
     }
     with settings_factory() as settings:

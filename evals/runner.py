@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import tempfile
 import time
@@ -15,7 +14,6 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from core.models import Interaction
 from core.results import Period
 from core.settings import Settings, get_settings
 from evals.generator import Truth, generate
@@ -24,27 +22,10 @@ from evals.metrics import score_analysis
 SUITES = ("synthetic", "dstc11-insurance", "banking77", "chat", "impact")
 
 
-def optional(module: str, attribute: str) -> tuple[Any, str | None]:
-    """A function another part of Parcours provides, or None and a plain reason when it does not exist yet."""
-    name = f"{module}.{attribute}"
-    try:
-        loaded = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None, f"not available yet: {name}"
-        return None, f"cannot import {module}: {exc}"
-    except ImportError as exc:
-        return None, f"cannot import {module}: {exc}"
-    value = getattr(loaded, attribute, None)
-    return (value, None) if value is not None else (None, f"not available yet: {name}")
+def _embedder(fake: bool, settings: Settings | None = None) -> Any:
+    from store.embedder import FakeEmbedder, get_embedder
 
-
-def _embedder(fake: bool, settings: Settings | None = None) -> tuple[Any, str | None]:
-    if fake:
-        factory, missing = optional("store.embedder", "FakeEmbedder")
-        return (factory() if factory else None), missing
-    factory, missing = optional("store.embedder", "get_embedder")
-    return (factory(settings) if factory else None), missing
+    return FakeEmbedder() if fake else get_embedder(settings)
 
 
 @contextmanager
@@ -89,25 +70,17 @@ def run_synthetic(
         "seed": seed,
         "generated": len(records),
         "generate_seconds": round(time.perf_counter() - started, 1),
-        "missing": [],
     }
-    ingest_records, missing = optional("store.ingest", "ingest_records")
-    run_analysis, missing_analysis = optional("agent.analysis", "run_analysis")
-    out["missing"] += [m for m in (missing, missing_analysis) if m]
-    if ingest_records is None:
-        out["valid_records"] = sum(1 for r in records if _valid(r))
-        return out
-    with temporary_home() as settings:
-        from store.db import Store
+    from agent import analysis
+    from store.db import Store
+    from store.ingest import ingest_records
+    from store.vector_index import VectorIndex
 
+    with temporary_home() as settings:
         store = Store.from_settings(settings)
         try:
-            embedder, missing = _embedder(fake_embedder, settings)
-            index, missing_index = None, missing
-            if embedder is not None:
-                factory, missing_index = optional("store.vector_index", "VectorIndex")
-                index = factory.from_settings(settings, embedder) if factory else None
-            out["missing"] += [m for m in (missing, missing_index) if m]
+            embedder = _embedder(fake_embedder, settings)
+            index = VectorIndex.from_settings(settings, embedder)
             step("synthetic: ingesting")
             started = time.perf_counter()
             summary = ingest_records(store, records, source="eval", indexer=index)
@@ -117,13 +90,11 @@ def run_synthetic(
                 "seconds": round(time.perf_counter() - started, 1),
                 "errors": [e.model_dump() for e in summary.errors[:5]],
             }
-            if run_analysis is None:
-                return out
             period = Period(start=truth.end - timedelta(days=6), end=truth.end)
             step("synthetic: analysing")
             started = time.perf_counter()
             try:
-                result = run_analysis(
+                result = analysis.run_analysis(
                     store=store,
                     tenant=truth.tenant,
                     period=period,
@@ -131,9 +102,6 @@ def run_synthetic(
                     index=index,
                     embedder=embedder,
                 )
-            except ModuleNotFoundError as exc:  # a part the analysis calls is still being written
-                out["missing"].append(f"not available yet: {exc.name} (the analysis needs it)")
-                return out
             except Exception as exc:  # reported, not hidden: the table and the JSON say what broke
                 out["error"] = f"analysis failed: {type(exc).__name__}: {exc}"
                 return out
@@ -166,14 +134,6 @@ def stored_agents(truth: Truth, store: Any) -> Truth:
     return truth.model_copy(update={"frictions": frictions})
 
 
-def _valid(record: dict[str, Any]) -> bool:
-    try:
-        Interaction.model_validate(record)
-    except ValueError:
-        return False
-    return True
-
-
 def run_eval(
     *,
     suite: str = "all",
@@ -204,7 +164,7 @@ def run_eval(
         step(labelled.name)
         items = read_labelled(labelled)
         results[labelled.name] = run_labelled(
-            items, name=labelled.name, settings_factory=temporary_home, embedder=_embedder(fake_embedder)[0]
+            items, name=labelled.name, settings_factory=temporary_home, embedder=_embedder(fake_embedder)
         )
         return {"suites": results}
     if suite not in (*SUITES, "all"):
@@ -240,19 +200,15 @@ def _fmt(value: Any) -> str:
 
 
 def table_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
-    """(suite, metric, value, note) rows of an eval report, missing parts said plainly."""
+    """(suite, metric, value, note) rows of an eval report, errors said plainly."""
     rows: list[tuple[str, str, str, str]] = []
     for name, suite in report["suites"].items():
-        for missing in suite.get("missing", []):
-            rows.append((name, "—", "—", f"nothing to score: {missing}"))
         if suite.get("error"):
             rows.append((name, "error", "—", suite["error"]))
         if "generated" in suite:
             rows.append(
                 (name, "records generated", str(suite["generated"]), f"{suite['generate_seconds']} s")
             )
-        if "valid_records" in suite:
-            rows.append((name, "records valid", str(suite["valid_records"]), "checked against core.models"))
         if "ingest" in suite:
             ingest = suite["ingest"]
             rows.append((name, "ingest rejected", str(ingest["rejected"]), f"{ingest['accepted']} accepted"))

@@ -9,7 +9,6 @@ import hashlib
 import os
 import re
 import threading
-import unicodedata
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.settings import Settings, get_settings
+from core.text import fold
 from store.db import Store
 from store.schema import EmbeddingCacheRow
 
@@ -148,12 +148,6 @@ class CombinedEmbedder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Every part encodes the texts; the vectors are put side by side."""
         return self.combine([p.encode(texts) for p in self.parts])
-
-
-def fold(text: str) -> str:
-    """Lower-case text without accents ("Rendez-Vous prévu" → "rendez-vous prevu")."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 class FakeEmbedder:

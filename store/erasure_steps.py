@@ -18,6 +18,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from core.settings import Settings
+from core.text import fold
 from store import checkpoints
 from store.compaction import (
     compact_sqlite_store,
@@ -26,7 +27,7 @@ from store.compaction import (
     vacuum_postgres,
 )
 from store.db import Store
-from store.embedder import fold, text_hash
+from store.embedder import text_hash
 from store.schema import (
     ActionEventRow,
     ActionRow,

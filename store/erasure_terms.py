@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select, text
 
+from core.text import fold
 from store.db import Store
-from store.embedder import fold
 from store.lexical import ROWID_STRIDE, ensure_lexical
 from store.schema import AnalysisRow, InteractionRow, ThemeRow
 

@@ -257,11 +257,6 @@ def rebuild(conn: Connection, settings: Settings) -> None:
     log.info("KPI rollups rebuilt for %d tenant(s)", len(tenants))
 
 
-def mark_all_dirty(conn: Connection) -> None:
-    """Ask the next refresh for a full rebuild (a null tenant in kpi_dirty)."""
-    conn.execute(insert(KpiDirtyRow).values(tenant=None, local_date=None, patient_ref=None))
-
-
 def refresh_store(store: Any) -> int:
     """`refresh` in a transaction of its own on a Store (after ingestion, erasure or purge, before a query).
 

@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.exc import DBAPIError
 
+from core.text import fold
 from store.db import Store
-from store.embedder import fold
 
 DF_CAP = 20_000
 """Document frequencies are counted up to this many turns: rarer words weigh more, common ones all alike."""
@@ -229,7 +229,8 @@ class SqlFilter:
 _SQL_OPS = {"$eq": "=", "$ne": "!=", "$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
 
 
-def _where_sql(filters: list[SqlFilter], speaker_column: str, dialect: str) -> tuple[str, dict[str, Any]]:
+def where_sql(filters: list[SqlFilter], speaker_column: str, dialect: str) -> tuple[str, dict[str, Any]]:
+    """SQL conditions (each after an AND) on `interactions` (alias i) and the speaker, and their values."""
     clauses: list[str] = []
     params: dict[str, Any] = {}
     for n, f in enumerate(filters):
@@ -248,6 +249,15 @@ def _where_sql(filters: list[SqlFilter], speaker_column: str, dialect: str) -> t
     return "".join(f" AND {c}" for c in clauses), params
 
 
+def statement_with(sql: str, params: dict[str, Any]) -> Any:
+    """A text statement whose list parameters expand to `IN (…)` lists."""
+    statement = text(sql)
+    for name, value in params.items():
+        if isinstance(value, list):
+            statement = statement.bindparams(bindparam(name, expanding=True))
+    return statement
+
+
 def lexical_search(
     *, store: Store, tenant: str, query: str, limit: int = 50, filters: list[SqlFilter] | None = None
 ) -> list[LexicalHit]:
@@ -262,7 +272,7 @@ def lexical_search(
         kept = _rarest(terms, frequencies)
         if store.dialect == "postgresql":
             match = " | ".join(_match_postgres(t) for t in kept)
-            extra, params = _where_sql(filters, "t.speaker", "postgresql")
+            extra, params = where_sql(filters, "t.speaker", "postgresql")
             sql = (
                 "SELECT t.interaction_pk, t.seq, t.speaker, t.text, "
                 "ts_rank(to_tsvector('simple'::regconfig, parcours_fold(t.text)), q) AS r "
@@ -273,7 +283,7 @@ def lexical_search(
             )
         else:
             match = " OR ".join(_match_sqlite(t) for t in kept)
-            extra, params = _where_sql(filters, "f.speaker", "sqlite")
+            extra, params = where_sql(filters, "f.speaker", "sqlite")
             sql = (
                 f"SELECT f.rowid / {ROWID_STRIDE}, f.rowid % {ROWID_STRIDE}, f.speaker, f.text, "
                 "-bm25(turns_fts) AS r FROM turns_fts f "
@@ -281,11 +291,9 @@ def lexical_search(
                 f"WHERE turns_fts MATCH :match AND i.tenant = :tenant{extra} "
                 "ORDER BY bm25(turns_fts), f.rowid LIMIT :limit"
             )
-        statement = text(sql)
-        for f_name, value in params.items():
-            if isinstance(value, list):
-                statement = statement.bindparams(bindparam(f_name, expanding=True))
-        rows = conn.execute(statement, {"match": match, "tenant": tenant, "limit": 3 * limit, **params})
+        rows = conn.execute(
+            statement_with(sql, params), {"match": match, "tenant": tenant, "limit": 3 * limit, **params}
+        )
         hits = [LexicalHit(int(pk), int(seq), sp, tx, float(r)) for pk, seq, sp, tx, r in rows]
     # Turns holding more of the query's rarer words come first (BM25 alone favours short turns that repeat
     # one common word); with three words or more, a turn matching only one of them is too weak a clue

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.models import Interaction
+from core.periods import week_label
 from core.privacy import contact_kind, national_id_kind, redact, redact_turns
 from core.privacy.pseudonyms import pseudonym
 from store.db import Store
@@ -100,7 +101,7 @@ def prepare(
         "local_date": local.date(),
         "local_hour": local.hour,
         "local_weekday": iso.weekday,
-        "iso_week": f"{iso.year}-W{iso.week:02d}",
+        "iso_week": week_label(local.date()),
         "wait_seconds": item.wait_seconds,
         "first_response_seconds": item.first_response_seconds,
         "handle_seconds": item.handle_seconds,

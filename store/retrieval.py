@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 
 from store.db import Store
-from store.lexical import SqlFilter, lexical_search
+from store.lexical import SqlFilter, lexical_search, statement_with, where_sql
 from store.schema import InteractionRow, TurnRow
-from store.vector_index import VectorIndex, date_key
+from store.vector_index import DenseHit, VectorIndex, date_key, dense_hit, split_chunk_id
 
 RRF_K = 60
 """The constant of reciprocal-rank fusion: score = sum over rankings of 1 / (RRF_K + rank)."""
@@ -37,6 +37,15 @@ _MISSING: dict[str, Any] = {"csat": -1, "queue": "", "language": ""}
 """How the index stores an absent value of these fields."""
 
 _OPS = {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin"}
+
+OVERFETCH = 300
+"""Nearest chunks asked of Chroma without filters; the filters are then applied in SQL.
+
+Chroma's own metadata filters scan the matching records before the vector search: at 100 k chunks a queue
+filter took 645 ms and a queue + period filter 3.6 s a query (median), against 24 ms for 300 unfiltered
+neighbours (`python -m evals.bench search --quick` corpus, 2 loaded cores). So Chroma filters only when a
+selective filter leaves too few of the over-fetched neighbours (the answer is then still exact).
+"""
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,81 @@ def _chroma_value(name: str, value: Any) -> Any:
     return date_key(value) if FILTER_FIELDS[name][0] is date else value
 
 
+def chroma_conditions(conditions: list[tuple[str, str, Any]]) -> list[dict[str, Any]]:
+    """The conditions as Chroma `where` clauses, all required (for `VectorIndex.query`)."""
+    chroma = [{name: {op: _chroma_value(name, value)}} for name, op, value in conditions]
+    # Chroma stores "no value" as a sentinel; SQL semantics (NULL matches no condition) are kept.
+    return chroma + [
+        {name: {"$ne": _MISSING[name]}} for name in {c[0] for c in conditions} if name in _MISSING
+    ]
+
+
+def _seqs(meta: dict[str, Any]) -> tuple[int, int]:
+    return int(meta.get("seq_start", 0)), int(meta.get("seq_end", 0))
+
+
+_SPEAKER_TESTS = {
+    "$eq": lambda a, b: a == b,
+    "$ne": lambda a, b: a != b,
+    "$in": lambda a, b: a in b,
+    "$nin": lambda a, b: a not in b,
+    "$gt": lambda a, b: a > b,
+    "$gte": lambda a, b: a >= b,
+    "$lt": lambda a, b: a < b,
+    "$lte": lambda a, b: a <= b,
+}
+
+
+def dense_ranking(
+    store: Store,
+    index: VectorIndex,
+    tenant: str,
+    vector: Any,
+    conditions: list[tuple[str, str, Any]],
+    depth: int,
+) -> list[DenseHit]:
+    """The dense ranking: the nearest chunks whose interaction (and speaker) pass the conditions.
+
+    Chroma returns OVERFETCH neighbours (ids and distances); one SQL query, with the lexical side's
+    conditions, maps them to the tenant's interactions that pass. A speaker condition (a chunk's, not an
+    interaction's) is checked on the chunks' metadata, read only then. Hits without metadata carry no
+    speaker nor turns yet: the caller reads them for the passages it quotes.
+    """
+    speaker = [(op, value) for name, op, value in conditions if name == "speaker"]
+    n = max(OVERFETCH, depth) if conditions else depth
+    wide = index.nearest(tenant=tenant, embedding=vector, n=n, metadata=bool(speaker))
+    ext_ids = {chunk_id: parts[0] for chunk_id, _, _ in wide if (parts := split_chunk_id(tenant, chunk_id))}
+    passing = _interactions_passing(store, tenant, sorted(set(ext_ids.values())), conditions)
+    hits = []
+    for chunk_id, meta, distance in wide:
+        pk = passing.get(ext_ids.get(chunk_id, ""))
+        said = str((meta or {}).get("speaker", ""))
+        if pk is None or not all(_SPEAKER_TESTS[op](said, value) for op, value in speaker):
+            continue
+        hit = dense_hit(tenant, chunk_id, meta, distance) if meta else None
+        hits.append(hit or DenseHit(pk, chunk_id, "", 0, 0, 1.0 - float(distance), {}))
+    if conditions and len(hits) < min(depth, max(10, depth // 4)) and len(wide) >= n:
+        # A selective filter left too few: Chroma applies it itself (slower, but complete).
+        return index.query(tenant=tenant, embedding=vector, n=depth, where=chroma_conditions(conditions))
+    return hits[:depth]
+
+
+def _interactions_passing(
+    store: Store, tenant: str, ext_ids: list[str], conditions: list[tuple[str, str, Any]]
+) -> dict[str, int]:
+    """ext_id → pk of the tenant's interactions among `ext_ids` that pass the interaction conditions."""
+    if not ext_ids:
+        return {}
+    filters = [SqlFilter(FILTER_FIELDS[n][1], op, v) for n, op, v in conditions if n != "speaker"]
+    extra, params = where_sql(filters, "NULL", store.dialect)
+    sql = (
+        f"SELECT i.ext_id, i.pk FROM interactions i WHERE i.tenant = :tenant AND i.ext_id IN :ext_ids{extra}"
+    )
+    with store.engine.connect() as conn:
+        values = {"tenant": tenant, "ext_ids": ext_ids, **params}
+        return {str(ext_id): int(pk) for ext_id, pk in conn.execute(statement_with(sql, values), values)}
+
+
 def search_transcripts(
     *,
     store: Store,
@@ -120,18 +204,16 @@ def search_transcripts(
     if end is not None:
         conditions.append(("date", "$lte", end))
     depth = max(4 * k, 40)
-    dense = []
+    dense: list[DenseHit] = []
     if index is not None and query.strip():
         vector = index.embedder.encode([query])[0]
-        chroma = [{name: {op: _chroma_value(name, value)}} for name, op, value in conditions]
-        # Chroma stores "no value" as a sentinel; SQL semantics (NULL matches no condition) are kept.
-        chroma += [{name: {"$ne": _MISSING[name]}} for name in {c[0] for c in conditions} if name in _MISSING]
-        dense = index.query(tenant=tenant, embedding=vector, n=depth, where=chroma)
+        dense = dense_ranking(store, index, tenant, vector, conditions, depth)
     sql_filters = [SqlFilter(FILTER_FIELDS[name][1], op, value) for name, op, value in conditions]
     lexical = lexical_search(store=store, tenant=tenant, query=query, limit=depth, filters=sql_filters)
 
     scores: dict[int, float] = {}
     best: dict[int, tuple[int, str, str, int, int]] = {}  # pk -> (rank, source, speaker, seq_start, seq_end)
+    chunk_of: dict[int, str] = {}  # pk -> its best dense chunk, whose metadata was not read yet
     sims: dict[int, float] = {}
     seen_dense: set[int] = set()
     for d in dense:
@@ -141,6 +223,8 @@ def search_transcripts(
         scores[d.pk] = scores.get(d.pk, 0.0) + 1.0 / (RRF_K + len(seen_dense))
         sims[d.pk] = d.similarity
         best[d.pk] = (len(seen_dense), "dense", d.speaker, d.seq_start, d.seq_end)
+        if not d.metadata:
+            chunk_of[d.pk] = d.chunk_id
     seen_lex: set[int] = set()
     for hit in lexical:
         if hit.pk in seen_lex:
@@ -153,6 +237,13 @@ def search_transcripts(
     top = sorted(scores, key=lambda pk: (-scores[pk], pk))[:k]
     if not top:
         return []
+    quoted = {pk: chunk_of[pk] for pk in top if best[pk][1] == "dense" and pk in chunk_of}
+    if index is not None and quoted:  # the speaker and turns of the dense passages quoted, read for k chunks
+        found = index.chunk_metadata(tenant, list(quoted.values()))
+        for pk, chunk_id in quoted.items():
+            meta = found.get(chunk_id)
+            if meta is not None and int(meta.get("pk", -1)) == pk:
+                best[pk] = (best[pk][0], "dense", str(meta.get("speaker", "")), *_seqs(meta))
 
     with store.session() as session:
         rows = {

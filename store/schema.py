@@ -186,6 +186,9 @@ class AnalysisRow(Base):
     period_end: Mapped[date] = mapped_column(Date)
     mode: Mapped[str | None] = mapped_column(String(20))
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    history: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, doc="The report's history (KPI trends, earlier analyses), computed once at its first view."
+    )
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)

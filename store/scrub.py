@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from store.embedder import fold
+from core.text import fold
 
 MARKERS = {"fr": "[supprimé]", "en": "[erased]"}
 SHINGLE = 5

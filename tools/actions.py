@@ -25,7 +25,7 @@ OWNER_ALIASES = {
 
 
 def _fold(text: str) -> str:
-    from analytics.theme_lexical import fold
+    from core.text import fold
 
     return " ".join(fold(text).replace("-", " ").replace("'", " ").split())
 

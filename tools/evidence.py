@@ -35,10 +35,3 @@ def parse_transcripts(text: str) -> list[tuple[str, str]]:
 def strip_transcripts(text: str) -> str:
     """A tool result without its transcript blocks."""
     return TRANSCRIPT_BLOCK.sub("", text)
-
-
-def readable_transcripts(text: str, *, open_quote: str, close_quote: str) -> str:
-    """A tool result for a person: each block becomes `[id] «quote»`, unescaped."""
-    return TRANSCRIPT_BLOCK.sub(
-        lambda m: f"   [{unescape(m.group(1))}] {open_quote}{unescape(m.group(2)).strip()}{close_quote}", text
-    )

@@ -10,8 +10,8 @@ from langchain.tools import ToolRuntime, tool
 
 from analytics.impact import measure_actions
 from analytics.kpi_queries import latest_data
-from analytics.theme_lexical import fold
 from core.results import ActionImpact
+from core.text import fold
 from tools.context import ParcoursContext
 
 

@@ -11,9 +11,10 @@ from typing import Any
 from langchain.tools import ToolRuntime, tool
 
 from analytics.anomalies import find_anomalies as detect_anomalies
-from analytics.kpi_defs import KpiRow, check_metric, fmt_value, parse_period, previous_period
+from analytics.kpi_defs import KpiRow, check_metric, fmt_value
 from analytics.kpis import compare_periods as compare
 from analytics.kpis import kpi_series
+from core.periods import baseline_for, parse_period
 from core.results import Anomaly, Period
 from tools.context import ParcoursContext
 
@@ -21,12 +22,13 @@ MAX_ROWS = 30
 
 
 def resolve_period(text: str | None, context: ParcoursContext, *, fallback: Period | None = None) -> Period:
-    """A period from a tool argument: 'current' (or empty), 'baseline', an ISO week, a first day or 'D..D'."""
+    """A period from a tool argument: 'current' (or empty), 'baseline', an ISO week, a day or 'D..D'."""
     value = (text or "").strip().lower()
     if value in ("", "current"):
         chosen = context.period or fallback
     elif value == "baseline":
-        chosen = context.baseline or (previous_period(context.period) if context.period else None)
+        weeks = context.store.settings.baseline_weeks
+        chosen = context.baseline or (baseline_for(context.period, weeks) if context.period else None)
     else:
         return parse_period(value)
     if chosen is None:
@@ -170,7 +172,7 @@ def compare_periods(
         weeks = context.store.settings.baseline_weeks
         current = (period or "current").strip().lower() == "current"
         if baseline in (None, "", "baseline"):
-            before = context.baseline if context.baseline and current else previous_period(chosen, weeks)
+            before = context.baseline if context.baseline and current else baseline_for(chosen, weeks)
         else:
             before = resolve_period(baseline, context)
         dims = _by(by)

@@ -2,41 +2,30 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from langchain.tools import ToolRuntime, tool
 
+from core import periods
 from store.retrieval import SearchHit
 from store.retrieval import search_transcripts as run_search
 from tools.context import ParcoursContext
 from tools.evidence import escape_data, transcript_block
 
 QUOTE_CHARS = 400
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 def parse_period(value: str | None, context: ParcoursContext) -> tuple[date | None, date | None]:
     """Dates from "2026-W47", "2026-11-16", "2026-11-16..2026-11-22", "current", "baseline" or "all"."""
-    text = (value or "").strip()
-    if not text or text == "current":
-        period = context.period
-        return (period.start, period.end) if period else (None, None)
+    text = (value or "").strip().lower()
     if text == "all":
         return None, None
-    if text == "baseline":
-        period = context.baseline
-        return (period.start, period.end) if period else (None, None)
-    if match := _WEEK.match(text):
-        start = date.fromisocalendar(int(match[1]), int(match[2]), 1)
-        return start, start + timedelta(days=6)
-    for sep in ("..", "/"):
-        if sep in text:
-            first, last = text.split(sep, 1)
-            return date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
-    day = date.fromisoformat(text)
-    return day, day
+    if text in ("", "current", "baseline"):
+        period = context.baseline if text == "baseline" else context.period
+    else:
+        period = periods.parse_period(text)
+    return (period.start, period.end) if period else (None, None)
 
 
 def format_hits(hits: list[SearchHit], *, query: str, start: date | None, end: date | None) -> str:

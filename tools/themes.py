@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from langchain.tools import ToolRuntime, tool
 from sqlalchemy import func, select
 
 from analytics.frictions import score_frictions
-from analytics.kpi_defs import previous_period
-from analytics.theme_trend import growth_test
+from analytics.theme_trend import baseline_counts, growth_test
+from core.periods import baseline_for
 from core.results import Friction, Period, ThemeResult
 from store.schema import AnalysisRow, InteractionRow, ThemeRow
 from tools.context import ParcoursContext
@@ -47,7 +46,7 @@ def period_themes(context: ParcoursContext, period: Period) -> tuple[list[ThemeR
             embedder=context.embedder,
             tenant=context.tenant,
             period=period,
-            baseline=context.baseline or previous_period(period),
+            baseline=context.baseline or baseline_for(period, context.store.settings.baseline_weeks),
         )
         return list(found), len(left)
     members: dict[str, list[str]] = {}
@@ -75,20 +74,6 @@ def _first_seen_in(theme: ThemeRow, period: Period) -> bool:
     return theme.first_seen is not None and theme.first_seen >= period.start
 
 
-def _baseline_counts(context: ParcoursContext, baseline: Period) -> Counter[str]:
-    with context.store.session() as session:
-        rows = session.execute(
-            select(InteractionRow.theme_id, func.count())
-            .where(
-                InteractionRow.tenant == context.tenant,
-                InteractionRow.local_date.between(baseline.start, baseline.end),
-                InteractionRow.theme_id.is_not(None),
-            )
-            .group_by(InteractionRow.theme_id)
-        ).all()
-    return Counter({str(k): int(v) for k, v in rows})
-
-
 @tool(response_format="content_and_artifact")
 def list_themes(
     runtime: ToolRuntime[ParcoursContext], period: str | None = None
@@ -109,8 +94,8 @@ def list_themes(
     artifact: dict[str, Any] = {"kind": "themes", "period": span, "unassigned": unassigned, "rows": []}
     if not themes:
         return f"No themes for {chosen.start}..{chosen.end} ({unassigned} interactions unassigned).", artifact
-    baseline = previous_period(chosen)
-    before = _baseline_counts(context, baseline)
+    baseline = baseline_for(chosen, context.store.settings.baseline_weeks)
+    before = baseline_counts(store=context.store, tenant=context.tenant, baseline=baseline)
     weeks = max(1, ((chosen.end - chosen.start).days + 1) / 7)
     total = sum(t.size for t in themes) + unassigned
     lines = [
@@ -234,9 +219,9 @@ def format_frictions(frictions: list[Friction], period: Period, source: str, lim
     keys = ("csat_gap", "fcr_gap", "repeat_rate", "effort_share", "wait_p90_s", "growth", "p_value")
     for friction in frictions[:limit]:
         signals = ", ".join(
-            f"{k}={friction.signals[k]:.3g}" for k in keys if isinstance(friction.signals.get(k), int | float)
+            f"{k}={v:.3g}" for k in keys if (v := friction.signals.figures().get(k)) is not None
         )
-        flag = " !" if friction.signals.get("too_few") else ""
+        flag = " !" if friction.signals.too_few else ""
         flag += " EMERGING" if friction.emerging else ""
         lines.append(
             f"{friction.rank} | {friction.friction_id} | {friction.title}{flag} | {friction.score:.2f} | "
@@ -269,7 +254,7 @@ def list_frictions(
     from analytics.anomalies import find_anomalies
 
     themes, _ = period_themes(context, chosen)
-    baseline = previous_period(chosen)
+    baseline = baseline_for(chosen, context.store.settings.baseline_weeks)
     frictions = score_frictions(
         store=context.store,
         tenant=context.tenant,

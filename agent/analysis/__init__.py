@@ -9,20 +9,15 @@ from typing import Any
 from langchain_core.tools import BaseTool
 
 from agent.analysis.graph import build_analysis_graph
-from agent.analysis.records import (
-    load_result,
-    new_analysis_id,
-    now,
-    start_analysis_record,
-    update_analysis,
-)
+from agent.analysis.records import new_analysis_id
 from agent.analysis.state import AnalysisContext
 from agent.checkpoint import open_checkpointer
 from core.results import AnalysisResult, Period
 from core.settings import Settings
+from store import analyses
 from store.db import Store
 
-__all__ = ["resume_analysis", "run_analysis", "start_analysis_record"]
+__all__ = ["resume_analysis", "run_analysis"]
 
 log = logging.getLogger("parcours.agent")
 AUTO: Any = object()
@@ -89,15 +84,15 @@ def run_analysis(
                 context.analysis_id = values.get("analysis_id", analysis_id)
                 output = graph.invoke(None, config, context=context, durability="sync")
             else:
-                if load_result(store, analysis_id) is None:
-                    start_analysis_record(store=store, tenant=tenant, period=period, analysis_id=analysis_id)
+                if analyses.load_result(store, analysis_id) is None:
+                    analyses.start(store=store, tenant=tenant, period=period, analysis_id=analysis_id)
                 context.period = period
                 output = graph.invoke(
                     {"tenant": tenant, "period": period}, config, context=context, durability="sync"
                 )
         except BaseException as exc:
             message = f"{type(exc).__name__}: {exc}"[:2000]
-            update_analysis(store, analysis_id, status="failed", error=message, finished_at=now())
+            analyses.update(store, analysis_id, status="failed", error=message, finished_at=analyses.now())
             raise
     return output["result"]  # type: ignore[no-any-return]
 

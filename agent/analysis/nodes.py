@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections import Counter
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
@@ -12,21 +13,14 @@ from langgraph.runtime import Runtime
 
 from agent.analysis import proposals
 from agent.analysis.labels import name_themes
-from agent.analysis.periods import baseline_for, default_period
+from agent.analysis.periods import default_period
 from agent.analysis.policies import (
     OFFLINE_PREFIX,
     LlmUnavailable,
     llm_tool_step,
     offline_tool_calls,
 )
-from agent.analysis.records import (
-    action_id_for,
-    existing_interaction_ids,
-    mark_period,
-    new_analysis_id,
-    save_analysis,
-    update_analysis,
-)
+from agent.analysis.records import action_id_for, existing_interaction_ids, new_analysis_id
 from agent.analysis.state import AnalysisContext, AnalysisState
 from agent.analysis.steps import step
 from agent.llm import model_name
@@ -34,8 +28,10 @@ from analytics.actions import check_citations, looks_like_instruction, rank_acti
 from analytics.impact import measure_actions
 from analytics.impact_targets import follow_frictions
 from analytics.playbook import Playbook, load_playbook
+from core.periods import baseline_for
 from core.results import AnalysisResult, Evidence, Friction, Period
 from prompts.analysis import INVESTIGATE_SYSTEM, INVESTIGATE_TASK
+from store import analyses
 from store.action_targets import open_targets
 from tools.evidence import parse_transcripts, strip_transcripts
 
@@ -43,6 +39,13 @@ log = logging.getLogger("parcours.agent")
 EVIDENCE_TOOLS = frozenset({"search_transcripts", "theme_details", "list_frictions"})
 """Tools whose transcript blocks are evidence (they escape every id and quote they show)."""
 MAX_EVIDENCE = 8
+ROUND_LIMIT, MODEL_UNAVAILABLE, OFFLINE_DONE = (
+    "(round limit reached)",
+    "(model unavailable)",
+    "(offline investigation complete)",
+)
+PLACEHOLDERS = frozenset({ROUND_LIMIT, MODEL_UNAVAILABLE, OFFLINE_DONE})
+"""What the graph itself says in the investigation's place: never the model's summary."""
 PROGRESS = {
     "load": 0.02,
     "discover": 0.1,
@@ -60,7 +63,7 @@ def _enter(runtime: Runtime[AnalysisContext], state: AnalysisState, name: str) -
     ctx = runtime.context
     analysis_id = state.get("analysis_id") or ctx.analysis_id
     if analysis_id:
-        update_analysis(ctx.store, analysis_id, status="running", step=name, progress=PROGRESS[name])
+        analyses.update(ctx.store, analysis_id, status="running", step=name, progress=PROGRESS[name])
     if ctx.on_progress is not None:
         ctx.on_progress(name, PROGRESS[name])
 
@@ -87,7 +90,7 @@ def load_period(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict
     ctx.period = ctx.period or period
     ctx.baseline = ctx.baseline or baseline
     _enter(runtime, {"analysis_id": analysis_id}, "load")
-    mark_period(ctx.store, analysis_id, period)
+    analyses.mark_period(ctx.store, analysis_id, period)
     return {
         "analysis_id": analysis_id,
         "period": period,
@@ -254,14 +257,14 @@ def make_investigate(tools: dict[str, BaseTool]) -> Any:
                     reason = str(exc)[:300]
                     update["policies"] = {"investigate": f"offline (fallback: {reason})"}
                     update["notes"] = [f"investigate: the model failed ({reason}); offline policy used"]
-                    reply = offline_calls if rounds == 0 else AIMessage(content="(model unavailable)")
+                    reply = offline_calls if rounds == 0 else AIMessage(content=MODEL_UNAVAILABLE)
                     if rounds > 0:
                         update["policies"] = {"investigate": f"llm, then stopped ({reason})"}
         elif rounds == 0:
             update["policies"] = {"investigate": policy or "offline"}
             reply = offline_calls
         else:
-            reply = AIMessage(content="(offline investigation complete)")
+            reply = AIMessage(content=OFFLINE_DONE)
         update["messages"] = [*update.get("messages", []), reply]
         return update
 
@@ -288,8 +291,75 @@ def _step(name: str, args: Any, message: ToolMessage) -> dict[str, Any]:
     return step
 
 
+def _artifact_quotes(artifact: Any) -> list[tuple[str, str]]:
+    """The (interaction id, raw quote) pairs a tool returned as data: search hits, theme quotes, frictions."""
+    if not isinstance(artifact, dict):
+        return []
+    items: list[Any] = []
+    if artifact.get("kind") == "search":
+        items = list(artifact.get("rows") or [])
+    elif artifact.get("kind") == "theme":
+        items = list(artifact.get("quotes") or [])
+    elif artifact.get("kind") == "frictions":
+        items = [e for row in artifact.get("rows") or [] for e in row.get("evidence") or []]
+    return [
+        (str(item["interaction_id"]), str(item["quote"]))
+        for item in items
+        if isinstance(item, dict) and item.get("interaction_id") and item.get("quote")
+    ]
+
+
+def _call_target(
+    call_id: str,
+    args: Any,
+    quotes: list[tuple[str, str]],
+    frictions: list[Friction],
+    owner_of: dict[str, str],
+) -> str | None:
+    """The friction a tool call was about, whoever made it (the offline policy or the model).
+
+    The offline policy names it in the call id; otherwise the call's theme filter or theme id, then a
+    segment filter equal to a segment friction's, then the friction most of the returned quotes belong to.
+    """
+    if call_id.startswith(OFFLINE_PREFIX):
+        return call_id[len(OFFLINE_PREFIX) :].rsplit(":", 1)[0]
+    args = args if isinstance(args, dict) else {}
+    filters = args.get("filters") if isinstance(args.get("filters"), dict) else {}
+    theme = filters.get("theme") or args.get("theme_id")
+    if theme:
+        found = next((f.friction_id for f in frictions if f.theme_id == theme), None)
+        if found:
+            return found
+    for friction in frictions:
+        named = {k: v for k, v in friction.segment.items() if k != "hours"}
+        if named and all(str(filters.get(k)) == str(v) for k, v in named.items()):
+            return friction.friction_id
+    owners = Counter(owner_of[i] for i, _q in quotes if i in owner_of)
+    if owners:
+        best, count = owners.most_common(1)[0]
+        if count * 2 > len(quotes):
+            return best
+    return None
+
+
+def model_summary(messages: list[Any]) -> str | None:
+    """The model's closing words on its investigation (its last answer without tool calls), if it gave any."""
+    for message in reversed(messages):
+        if isinstance(message, ToolMessage):
+            return None
+        if isinstance(message, AIMessage) and not message.tool_calls:
+            text = message.content if isinstance(message.content, str) else ""
+            return text.strip() or None if text.strip() not in PLACEHOLDERS else None
+    return None
+
+
 def enrich_frictions(frictions: list[Friction], messages: list[Any]) -> tuple[list[Friction], list[str]]:
-    """Add the investigation's evidence and findings to the frictions (by call id or interaction id)."""
+    """Add the investigation's evidence and findings to the frictions, whichever policy made the calls.
+
+    A tool result attaches to the friction it was about (`_call_target`); each quote it returned also goes to
+    the friction its interaction belongs to. The model's summary is a finding of its own, and a finding of
+    every friction it names.
+    """
     by_id = {f.friction_id: f.model_copy(deep=True) for f in frictions}
     owner_of = {i: f.friction_id for f in frictions for i in f.interaction_ids}
     calls = {c["id"]: c for m in messages if isinstance(m, AIMessage) for c in m.tool_calls}
@@ -301,19 +371,19 @@ def enrich_frictions(frictions: list[Friction], messages: list[Any]) -> tuple[li
         content = message.content if isinstance(message.content, str) else str(message.content)
         plain = strip_transcripts(content)
         first_line = " / ".join(line.strip() for line in plain.strip().splitlines()[:4] if line.strip())[:300]
-        target = None
-        if call_id.startswith(OFFLINE_PREFIX):
-            target = call_id[len(OFFLINE_PREFIX) :].rsplit(":", 1)[0]
         call: dict[str, Any] = dict(calls.get(call_id) or {})
         name = str(call.get("name") or message.name or "tool")
+        quotes = _artifact_quotes(message.artifact)
+        if not quotes and name in EVIDENCE_TOOLS:  # a tool without quote data: its escaped blocks
+            quotes = [(i, html.unescape(q)) for i, q in parse_transcripts(content)]
+        target = _call_target(call_id, call.get("args"), quotes, frictions, owner_of)
         if target in by_id:
             friction = by_id[target]
-            friction.signals.setdefault("findings", []).append(f"{name}: {first_line}")
+            friction.signals.findings.append(f"{name}: {first_line}")
             # the same step as data, so the report can say it in its reader's language
-            friction.signals.setdefault("steps", []).append(_step(name, call.get("args"), message))
-        findings.append(f"{target or '-'} {name}: {first_line}")
-        blocks = parse_transcripts(content) if name in EVIDENCE_TOOLS else []
-        for interaction_id, quote in blocks:
+            friction.signals.steps.append(_step(name, call.get("args"), message))
+        findings.append(f"{target}: {name}: {first_line}" if target else f"{name}: {first_line}")
+        for interaction_id, quote in quotes:
             owner = target if target in by_id else owner_of.get(interaction_id)
             if owner is None or looks_like_instruction(quote):
                 continue
@@ -321,10 +391,13 @@ def enrich_frictions(frictions: list[Friction], messages: list[Any]) -> tuple[li
             if len(friction.evidence) < MAX_EVIDENCE and all(
                 e.interaction_id != interaction_id for e in friction.evidence
             ):
-                # tool text escapes quotes for the model; the result stores the raw words (escaped at render)
-                friction.evidence.append(
-                    Evidence(interaction_id=interaction_id, quote=html.unescape(quote.strip()))
-                )
+                friction.evidence.append(Evidence(interaction_id=interaction_id, quote=quote.strip()))
+    summary = model_summary(messages)
+    if summary:
+        findings.append(f"model: {summary[:600]}")
+        for friction_id, friction in by_id.items():
+            if friction_id in summary:
+                friction.signals.findings.append(f"model: {summary[:300]}")
     return [by_id[f.friction_id] for f in frictions], findings
 
 
@@ -337,7 +410,9 @@ def propose_actions(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> 
     # a friction an action in progress already addresses is followed, not proposed again
     fresh = [f for f in frictions if not f.followed_by]
     actions = proposals.playbook_actions(state, fresh, playbook, ctx.language)
-    update: dict[str, Any] = {"frictions": frictions, "findings": findings}
+    summary = model_summary(state.get("messages", []))
+    kept = [f"investigation summary (model): {summary[:1000]}"] if summary else []
+    update: dict[str, Any] = {"frictions": frictions, "findings": findings, "notes": kept}
     if ctx.model is None:
         update["policies"] = {"propose": "playbook"}
     else:
@@ -354,11 +429,11 @@ def propose_actions(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> 
             )
             actions += extra[0]
             update["policies"] = {"propose": "playbook+llm"}
-            update["notes"] = extra[1]
+            update["notes"] = kept + extra[1]
         except LlmUnavailable as exc:
             reason = str(exc)[:300]
             update["policies"] = {"propose": f"playbook (fallback: {reason})"}
-            update["notes"] = [f"propose: the model failed ({reason}); playbook actions only"]
+            update["notes"] = [*kept, f"propose: the model failed ({reason}); playbook actions only"]
     update["actions"] = actions
     return update
 
@@ -416,7 +491,7 @@ def write_report(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dic
         notes=notes,
         impacts=state.get("impacts", []),
     )
-    save_analysis(ctx.store, result)
+    analyses.save(ctx.store, result)
     if ctx.on_progress is not None:
         ctx.on_progress("done", 1.0)
     return {"result": result}

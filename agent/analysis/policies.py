@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import BaseTool
 from pydantic import ValidationError
 
@@ -57,20 +57,27 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}{f' {status}' if status else ''}: {text}".strip()
 
 
-def call_with_retries(
-    fn: Callable[[], T], *, attempts: int, base_delay: float, sleep: Callable[[float], None] = time.sleep
-) -> T:
+def call_with_retries(fn: Callable[[], T], *, attempts: int, base_delay: float) -> T:
     """Call fn until it succeeds, at most `attempts` times, backing off base_delay x 2^i between tries."""
     errors: list[str] = []
-    for attempt in range(max(1, attempts)):
+
+    def once(_: None) -> T:
         try:
             return fn()
         except Exception as exc:  # every model fault is retried the same way
             errors.append(describe_error(exc))
-            log.warning("LLM call failed (attempt %d/%d): %s", attempt + 1, attempts, errors[-1])
-            if attempt + 1 < attempts and base_delay > 0:
-                sleep(base_delay * 2**attempt)
-    raise LlmUnavailable("; ".join(errors))
+            log.warning("LLM call failed (attempt %d/%d): %s", len(errors), attempts, errors[-1])
+            raise
+
+    retrying = RunnableLambda(once).with_retry(
+        stop_after_attempt=max(1, attempts),
+        wait_exponential_jitter=base_delay > 0,
+        exponential_jitter_params={"initial": base_delay, "jitter": 0.0},
+    )
+    try:
+        return retrying.invoke(None)
+    except Exception:
+        raise LlmUnavailable("; ".join(errors)) from None
 
 
 def validate_tool_calls(message: AIMessage, tools: dict[str, BaseTool]) -> None:

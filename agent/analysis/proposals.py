@@ -43,8 +43,8 @@ def friction_line(friction: Friction) -> str:
     """One friction as the model sees it (statistics only, no quotes)."""
     signals = {
         k: (round(v, 3) if isinstance(v, float) else v)
-        for k, v in friction.signals.items()
-        if isinstance(v, int | float | str) and k != "findings"
+        for k, v in friction.signals.model_dump().items()
+        if isinstance(v, int | float | str)
     }
     return FRICTION_LINE.format(
         friction_id=friction.friction_id,

@@ -1,26 +1,24 @@
-"""The analytics functions the analysis nodes call, resolved by name (overridable through the context).
-
-Imports are lazy so the graph can be built (and tested with fakes) while an analytics module is missing.
-"""
+"""The analytics functions the analysis nodes call, by name (a run's context may override one: tests do)."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
-REAL_STEPS = {
-    "headline_kpis": ("analytics.kpis", "headline_kpis"),
-    "find_anomalies": ("analytics.anomalies", "find_anomalies"),
-    "assign_period_themes": ("analytics.theme_registry", "assign_period_themes"),
-    "score_frictions": ("analytics.frictions", "score_frictions"),
+from analytics.anomalies import find_anomalies
+from analytics.frictions import score_frictions
+from analytics.kpis import headline_kpis
+from analytics.theme_registry import assign_period_themes
+
+REAL_STEPS: dict[str, Callable[..., Any]] = {
+    "headline_kpis": headline_kpis,
+    "find_anomalies": find_anomalies,
+    "assign_period_themes": assign_period_themes,
+    "score_frictions": score_frictions,
 }
-"""Step name -> (module, function) of the real implementation."""
+"""Step name -> the analytics function that implements it."""
 
 
 def step(overrides: dict[str, Callable[..., Any]], name: str) -> Callable[..., Any]:
     """The function for a step: the context's override, else the real analytics function."""
-    if name in overrides:
-        return overrides[name]
-    module, attribute = REAL_STEPS[name]
-    return getattr(importlib.import_module(module), attribute)  # type: ignore[no-any-return]
+    return overrides.get(name) or REAL_STEPS[name]

@@ -9,7 +9,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
-from agent.analysis.periods import baseline_for, default_period
+from agent.analysis.periods import default_period
 from agent.chat.answers import reply_for_model
 from agent.chat.entities import detect_language
 from agent.chat.graph import build_chat_graph
@@ -18,6 +18,7 @@ from agent.chat.state import ChatAnswer, ChatContext, ChatReply, ToolUse
 from agent.chat.threads import checkpoint_thread_id
 from agent.checkpoint import open_checkpointer
 from agent.llm import model_name
+from core.periods import baseline_for
 from core.privacy import redact
 from core.settings import Settings
 from tools.context import ParcoursContext

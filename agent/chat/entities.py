@@ -11,8 +11,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import unicodedata
 from functools import lru_cache
+
+from core.text import fold as text_fold
 
 METRICS: list[tuple[str, str]] = [
     (
@@ -145,9 +146,7 @@ VOCABULARY = (
 
 def fold(text: str) -> str:
     """Lower case, no accents, apostrophes and hyphens as spaces, one space between words."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w\s]|_", " ", plain).split())
+    return " ".join(re.sub(r"[^\w\s]|_", " ", text_fold(text)).split())
 
 
 @lru_cache(maxsize=4096)

@@ -12,13 +12,14 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
 
-from agent.analysis.periods import baseline_for, default_period, week_label
+from agent.analysis.periods import default_period
 from agent.analysis.policies import LlmUnavailable, llm_tool_step
 from agent.chat.answers import compose, reply_for_model
 from agent.chat.grounding import check_answer
 from agent.chat.router import detect_language, route, vocabulary
 from agent.chat.state import ChatContext, ChatState
 from agent.chat.tables import ToolResult
+from core.periods import baseline_for, week_label
 from prompts.chat import CHAT_SYSTEM
 from tools.evidence import parse_transcripts
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from core.periods import is_week, last_complete_week, parse_period, span_label, week_of
+from core.results import Period
+
 
 def _week_number(text: str) -> list[int]:
     found = re.findall(r"\b(?:\d{4} ?)?(?:w|s|sem|semaine|week|wk) ?(\d{1,2})\b", text)
@@ -54,30 +57,18 @@ def periods_of(text: str) -> list[str]:
     return list(dict.fromkeys(ordered))
 
 
-def _last_complete_week(latest: date) -> tuple[date, date]:
-    monday = latest - timedelta(days=latest.isoweekday() - 1)
-    if latest.isoweekday() == 7:
-        return monday, latest
-    return monday - timedelta(days=7), monday - timedelta(days=1)
-
-
 def resolve_period(token: str | None, latest: date | None, *, before: str | None = None) -> str | None:
     """The tool argument for a period token ('2026-W47' or 'D..D'); None keeps the conversation's period."""
     if token is None or latest is None:
         return None
-    monday = latest - timedelta(days=latest.isoweekday() - 1)
-    last_start, last_end = _last_complete_week(latest)
+    last = last_complete_week(latest)
     if token == "this_week":
-        return _span(monday, latest)
+        return _span(week_of(latest).start, latest)
     if token == "last_week":
-        return _span(last_start, last_end)
+        return span_label(last)
     if token == "previous_week":
-        start = date.fromisoformat(before.split("..")[0]) if before and ".." in before else None
-        if before and "-W" in before:
-            iso_year, iso_week = before.split("-W")
-            start = date.fromisocalendar(int(iso_year), int(iso_week), 1)
-        start = (start or last_start) - timedelta(days=7)
-        return _span(start, start + timedelta(days=6))
+        start = parse_period(before).start if before and (".." in before or is_week(before)) else last.start
+        return _span(start - timedelta(days=7), start - timedelta(days=1))
     if token == "this_month":
         return _span(latest.replace(day=1), latest)
     if token == "last_month":
@@ -89,19 +80,16 @@ def resolve_period(token: str | None, latest: date | None, *, before: str | None
         return _span(latest, latest)
     if token.startswith("weeks:"):
         count = max(1, int(token.split(":")[1]))
-        return _span(last_start - timedelta(days=7 * (count - 1)), last_end)
+        return _span(last.start - timedelta(days=7 * (count - 1)), last.end)
     if token.startswith("week:"):
         number = int(token.split(":")[1])
-        year = latest.isocalendar()[0] - (1 if number > latest.isocalendar()[1] else 0)
-        return f"{year}-W{number:02d}"
+        year, current, _ = latest.isocalendar()
+        return f"{year - (1 if number > current else 0)}-W{number:02d}"
     return None
 
 
 def _span(start: date, end: date) -> str:
-    if start.isoweekday() == 1 and end - start == timedelta(days=6):
-        year, week, _ = start.isocalendar()
-        return f"{year}-W{week:02d}"
-    return f"{start}..{end}"
+    return span_label(Period(start=start, end=end))
 
 
 def compare_periods(found: list[str]) -> tuple[str | None, str]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from api.delivery import mail, webhooks
 from api.queries import iso, result_of
+from core import periods
 from core.results import AnalysisResult
 from core.settings import Settings
 from store import analysis_queue, deliveries
@@ -56,8 +57,7 @@ def week_label(result_or_row: AnalysisResult | AnalysisRow) -> str:
         if isinstance(result_or_row, AnalysisResult)
         else result_or_row.period_start
     )
-    year, week, _ = start.isocalendar()
-    return f"{year}-W{week:02d}"
+    return periods.week_label(start)
 
 
 def _analysis_data(row: AnalysisRow, result: AnalysisResult | None) -> dict[str, Any]:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.periods import iso_week
 from api.queries import accepted_action_statuses, previous_results
+from core.periods import last_weeks, week_label
 from core.results import AnalysisResult
+from store import analyses
 from store.db import Store
 from store.theme_labels import theme_labels
-
-log = logging.getLogger("parcours.report")
 
 TREND_METRICS: tuple[str, ...] = ("fcr", "csat", "response_time", "service_level", "abandonment", "volume")
 
@@ -57,8 +54,7 @@ def trends_from_store(store: Store, result: AnalysisResult, weeks: int) -> dict[
     from analytics.kpis import kpi_series
 
     end = result.period.end
-    start = result.period.start - timedelta(days=7 * (weeks - 1))
-    start = start - timedelta(days=start.weekday())
+    start = last_weeks(result.period.start, weeks).start
     trends: dict[str, list[TrendPoint]] = {}
     for metric in TREND_METRICS:
         rows = kpi_series(
@@ -68,7 +64,7 @@ def trends_from_store(store: Store, result: AnalysisResult, weeks: int) -> dict[
         for row in rows:
             label = _row_value(row, "key", "bucket", "period", "week", "label")
             if hasattr(label, "isocalendar"):
-                label = iso_week(label)
+                label = week_label(label)
             ci = _row_value(row, "ci")
             points.append(
                 TrendPoint(
@@ -88,26 +84,50 @@ def trends_from_results(results: list[AnalysisResult]) -> dict[str, list[TrendPo
     for res in sorted(results, key=lambda r: r.period.start):
         for kpi in res.kpis:
             trends.setdefault(kpi.metric, []).append(
-                TrendPoint(label=iso_week(res.period.start), value=kpi.value, ci=kpi.ci, n=kpi.n)
+                TrendPoint(label=week_label(res.period.start), value=kpi.value, ci=kpi.ci, n=kpi.n)
             )
     return trends
+
+
+def _computed(
+    store: Store, result: AnalysisResult, weeks: int
+) -> tuple[dict[str, list[TrendPoint]], list[AnalysisResult]]:
+    earlier = previous_results(store, result=result, limit=weeks)
+    trends = trends_from_results([*earlier, result])
+    for metric, points in trends_from_store(store, result, weeks).items():
+        merged = {p.label: p for p in trends.get(metric, [])}  # measured weeks win; analyses fill the others
+        merged.update({p.label: p for p in points if p.value is not None})
+        trends[metric] = [merged[label] for label in sorted(merged)][-weeks:]
+    return trends, earlier
+
+
+def _trends_and_earlier(
+    store: Store, result: AnalysisResult, weeks: int
+) -> tuple[dict[str, list[TrendPoint]], list[AnalysisResult]]:
+    """The KPI trends and earlier analyses of a report: computed at its first view, then read back."""
+    kept = analyses.history(store, result.analysis_id)
+    if kept is not None and kept.get("weeks") == weeks:
+        earlier = [found for i in kept["earlier"] if (found := analyses.load_result(store, i)) is not None]
+        trends = {m: [TrendPoint.model_validate(p) for p in points] for m, points in kept["trends"].items()}
+        return trends, earlier
+    trends, earlier = _computed(store, result, weeks)
+    analyses.keep_history(
+        store,
+        result.analysis_id,
+        {
+            "weeks": weeks,
+            "earlier": [r.analysis_id for r in earlier],
+            "trends": {m: [p.model_dump(mode="json") for p in points] for m, points in trends.items()},
+        },
+    )
+    return trends, earlier
 
 
 def build_history(store: Store | None, result: AnalysisResult, *, weeks: int = 8) -> ReportHistory:
     """Gather the report's context from the store (trends, previous analysis, earlier actions)."""
     if store is None:
         return ReportHistory()
-    earlier = previous_results(store, result=result, limit=weeks)
-    trends = trends_from_results([*earlier, result])
-    try:
-        measured = trends_from_store(store, result, weeks)
-    except Exception as exc:  # KPI module missing or failing: previous analyses only
-        log.info("KPI series unavailable for the report (%s); using previous analyses", exc)
-        measured = {}
-    for metric, points in measured.items():  # measured weeks win; analyses fill the weeks with no data
-        merged = {p.label: p for p in trends.get(metric, [])}
-        merged.update({p.label: p for p in points if p.value is not None})
-        trends[metric] = [merged[label] for label in sorted(merged)][-weeks:]
+    trends, earlier = _trends_and_earlier(store, result, weeks)
     updates = accepted_action_statuses(store, tenant=result.tenant, before_analysis=result.analysis_id)
     labels = {k: v.label for k, v in theme_labels(store, tenant=result.tenant).items()}
     return ReportHistory(

@@ -16,6 +16,7 @@ from api.report.history import ReportHistory, build_history, trends_from_results
 from api.report.i18n import texts
 from api.report.impact_views import impact_texts, impact_views
 from core import wording as nf
+from core.periods import week_label
 from core.results import AnalysisResult, Friction
 from store.db import Store
 
@@ -100,7 +101,7 @@ def report_context(result: AnalysisResult, history: ReportHistory, language: str
         "lang": language,
         "result": result,
         "period": f"{nf.day(result.period.start, language)} – {nf.day(result.period.end, language)}",
-        "week": _week(result),
+        "week": week_label(result.period.start),
         "baseline": (
             f"{nf.day(result.baseline.start, language)} – {nf.day(result.baseline.end, language)}"
             if result.baseline
@@ -123,11 +124,6 @@ def report_context(result: AnalysisResult, history: ReportHistory, language: str
         "ti": impact_texts(language),
         "notes": result.notes,
     }
-
-
-def _week(result: AnalysisResult) -> str:
-    year, week, _ = result.period.start.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def _as_history(
@@ -167,7 +163,7 @@ def render_report(
         payload = {
             "report": {
                 "language": language,
-                "week": _week(result),
+                "week": week_label(result.period.start),
                 "changes": changes_since(result, hist.previous, language),
                 "trends": {m: [p.model_dump() for p in pts] for m, pts in hist.trends.items()},
                 "action_updates": hist.action_updates,
@@ -194,7 +190,7 @@ def write_report(
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     history = build_history(store, result) if store is not None else None
-    stem = f"report-{_week(result)}-{result.analysis_id}"
+    stem = f"report-{week_label(result.period.start)}-{result.analysis_id}"
     for fmt in ("md", "json", "html"):
         text = render_report(result, history=history, language=language, fmt=fmt)  # type: ignore[arg-type]
         (folder / f"{stem}.{fmt}").write_text(text, encoding="utf-8")

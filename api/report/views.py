@@ -125,9 +125,8 @@ def investigation_steps(friction: Friction, language: str, limit: int = 6) -> li
     """
     from agent.chat.tables import ToolResult, step_words
 
-    steps = friction.signals.get("steps")
     out = []
-    for item in steps if isinstance(steps, list) else []:
+    for item in friction.signals.steps:
         if not isinstance(item, dict) or not item.get("tool"):
             continue
         artifact: dict[str, Any] = {"kind": "error", "error": item["error"]} if "error" in item else {}
@@ -158,8 +157,8 @@ def friction_views(result: AnalysisResult, language: str) -> list[dict[str, Any]
                 "share": nf.percent(f.share, language),
                 "score": nf.number(f.score, language, 2),
                 "emerging": f.emerging,
-                "signals": nf.signal_rows(f.signals, language),
-                "too_few": bool(f.signals.get("too_few")),
+                "signals": nf.signal_rows(f.signals.model_dump(), language),
+                "too_few": f.signals.too_few,
                 "findings": investigation_steps(f, language),
                 "evidence": quotes(f.evidence),
             }

@@ -10,11 +10,12 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
+from agent.analysis.periods import data_week
 from api.deps import ManageKey, ReadKey, SettingsDep, StoreDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, bad_request, not_found
-from api.periods import data_week, resolve_period
 from api.queries import analysis_summary, get_analysis_row, list_analysis_rows, result_of
 from api.report import build_history, render_report
+from core.periods import resolve_period
 from core.results import AnalysisResult
 
 router = APIRouter(prefix="/v1", tags=["analyses"], responses=ERROR_RESPONSES)

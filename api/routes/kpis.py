@@ -7,11 +7,11 @@ from enum import StrEnum
 
 from fastapi import APIRouter, Query
 
+from agent.analysis.periods import data_week
 from api.deps import ReadKey, SettingsDep, StoreDep
 from api.errors import ERROR_RESPONSES, ErrorBody, bad_request
-from api.periods import data_week, last_weeks, resolve_period
 from api.schemas import HeadlineKpis, KpiSeries
-from core.results import Period
+from core.periods import baseline_for, before, days, last_weeks, resolve_period
 
 router = APIRouter(prefix="/v1", tags=["kpis"], responses=ERROR_RESPONSES)
 
@@ -127,11 +127,8 @@ def get_kpis(
         from analytics.kpis import headline_kpis
 
         period = period or data_week(store, key.tenant) or last_weeks(today - timedelta(days=7), 1)
-        span = (period.end - period.start).days + 1
-        baseline = Period(
-            start=period.start - timedelta(days=7 * settings.baseline_weeks if span <= 7 else span),
-            end=period.start - timedelta(days=1),
-        )
+        span = days(period)  # a week is compared with the baseline weeks, a longer period with its own length
+        baseline = baseline_for(period, settings.baseline_weeks) if span <= 7 else before(period, span)
         values = headline_kpis(store=store, tenant=key.tenant, period=period, baseline=baseline)
         return HeadlineKpis(period=period, baseline=baseline, kpis=values)
     from analytics.kpis import kpi_series

@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 
 from api.deps import EmbedderDep, IndexDep, ReadKey, StoreDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, bad_request
-from api.periods import check_day
 from api.routes.kpis import parse_filters
 from api.schemas import ClassifyResult, SearchHitView, SearchResult, ThemeMatchView
 from api.serialize import to_jsonable
+from core.periods import check_day, period_between
 
 router = APIRouter(prefix="/v1", tags=["search"], responses=ERROR_RESPONSES)
 
@@ -94,6 +94,8 @@ def search(
     try:
         check_day(start, "start")
         check_day(end, "end")
+        if start and end:
+            period_between(start, end)  # a reversed period is refused, as everywhere
     except ValueError as exc:
         raise bad_request(str(exc)) from exc
     filters = search_filters(where)
@@ -104,8 +106,6 @@ def search(
             filters = check_filter_values(store, tenant=key.tenant, filters=filters)
         except ValueError as exc:
             raise bad_request(f"bad filter: {exc}") from exc
-    if start and end and end < start:
-        raise bad_request("end is before start")
     if index is None:
         raise _unavailable("search")
     from store.retrieval import search_transcripts
@@ -193,16 +193,11 @@ def classify(body: ClassifyRequest, key: ReadKey, store: StoreDep, embedder: Emb
     if embedder is None:
         raise _unavailable("classification")
     from analytics.classify import classify_text
-
-    text = body.text
-    try:
-        from core.privacy import redact
-
-        text = redact(text)
-    except ImportError:  # privacy module not installed yet: classification still works, nothing is stored
-        pass
+    from core.privacy import redact
     from store.embedder import get_theme_embedder
 
     themes_model = get_theme_embedder(fallback=embedder)  # the model the themes were discovered with
-    matches = classify_text(store=store, embedder=themes_model, tenant=key.tenant, text=text, k=body.k)
+    matches = classify_text(
+        store=store, embedder=themes_model, tenant=key.tenant, text=redact(body.text), k=body.k
+    )
     return ClassifyResult(matches=[ThemeMatchView.model_validate(m.model_dump()) for m in matches])

@@ -215,7 +215,7 @@ def friction_page(
     numeric = [
         (nf.SIGNALS[k][lang], float(v))
         for k in nf.SHARE_SIGNALS
-        if isinstance(v := friction.signals.get(k), (int, float)) and not isinstance(v, bool)
+        if (v := friction.signals.figures().get(k)) is not None
     ]
     ids = friction.interaction_ids or [e.interaction_id for e in friction.evidence]
     context = report_context(result, history, lang)

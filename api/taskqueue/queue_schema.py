@@ -55,10 +55,3 @@ def ensure_queue_schema(url: str) -> list[str]:
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (QUEUE_SCHEMA_LOCK_KEY,))
     return applied
-
-
-def queue_schema_ready(url: str) -> bool:
-    """Whether the queue's tables exist."""
-    with psycopg.connect(conninfo(url), autocommit=True) as conn:
-        row = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
-        return bool(row and row[0])

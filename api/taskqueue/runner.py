@@ -17,10 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from api.queries import save_result
 from core.results import AnalysisResult, Period
 from core.settings import Settings
-from store import analysis_queue
+from store import analyses, analysis_queue
 from store.db import Store
 
 log = logging.getLogger("parcours.queue")
@@ -61,19 +60,6 @@ def _call(runner: Runner, kwargs: dict[str, Any]) -> AnalysisResult:
     params = inspect.signature(runner).parameters
     var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     return runner(**{k: v for k, v in kwargs.items() if k in params or var_kw})
-
-
-def _fold_into(store: Store, analysis_id: str, original_id: str) -> None:
-    """Fold a row a runner persisted under its own id into the run's row (its actions move with it)."""
-    from store.schema import ActionRow, AnalysisRow
-
-    with store.session() as session:
-        for action in session.query(ActionRow).filter(ActionRow.analysis_id == original_id):
-            action.analysis_id = analysis_id
-        session.flush()
-        row = session.get(AnalysisRow, original_id)
-        if row is not None:
-            session.delete(row)
 
 
 def execute_analysis(
@@ -124,8 +110,8 @@ def execute_analysis(
         if result.analysis_id != analysis_id:
             original_id = result.analysis_id
             result = result.model_copy(update={"analysis_id": analysis_id})
-            _fold_into(store, analysis_id, original_id)
-        save_result(store, result)
+            analyses.fold_into(store, analysis_id, original_id)
+        analyses.save(store, result)
     except Exception as exc:
         message = str(exc) or type(exc).__name__
         if isinstance(exc, ModuleNotFoundError):

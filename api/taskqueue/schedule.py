@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from core.periods import week_of
 from core.results import Period
 from core.settings import Settings
 from store import analysis_queue
@@ -67,8 +68,7 @@ def last_due(now: datetime, when: WeeklyAt, tz: ZoneInfo) -> datetime:
 
 def week_before(day: date) -> Period:
     """The ISO week (Monday–Sunday) before the one containing `day`: the week that just ended."""
-    monday = day - timedelta(days=day.isoweekday() - 1) - timedelta(days=7)
-    return Period(start=monday, end=monday + timedelta(days=6))
+    return week_of(day - timedelta(days=7))
 
 
 def tenants_with_data(*, store: Store, period: Period) -> list[str]:

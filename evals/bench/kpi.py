@@ -136,12 +136,10 @@ def postgres_base() -> str | None:
     return os.environ.get("PARCOURS_BENCH_POSTGRES_URL") or os.environ.get("PARCOURS_TEST_POSTGRES_URL")
 
 
-def _url(dialect: str, n: int) -> str:
-    if dialect == "sqlite":
-        return f"sqlite:///{cache_dir() / f'kpi-v{VERSION}-{n}.db'}"
+def postgres_database(name: str) -> str:
+    """The URL of the benchmark database `name` on the bench PostgreSQL server, created if missing."""
     base = postgres_base()
     assert base, "no PostgreSQL URL"
-    name = f"parcours_bench_kpi_v{VERSION}_{n}"
     admin = create_engine(
         base.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
     )
@@ -150,6 +148,12 @@ def _url(dialect: str, n: int) -> str:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return base.rsplit("/", 1)[0] + "/" + name
+
+
+def _url(dialect: str, n: int) -> str:
+    if dialect == "sqlite":
+        return f"sqlite:///{cache_dir() / f'kpi-v{VERSION}-{n}.db'}"
+    return postgres_database(f"parcours_bench_kpi_v{VERSION}_{n}")
 
 
 def cached_store(dialect: str, n: int) -> tuple[Store, float | None]:

@@ -7,7 +7,8 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from evals.generator.population import Contact, ascii_fold
+from core.text import fold
+from evals.generator.population import Contact
 from evals.generator.themes import PROFILE_BY_KEY, QUEUE_LABELS_EN, QUEUE_LABELS_FR, catalogue
 
 Turns = list[dict[str, str]]
@@ -242,7 +243,7 @@ class _Writer:
                 if rng.random() < 0.5:
                     text = re.sub(rf"\b{re.escape(long)}\b", short, text, flags=re.IGNORECASE)
             if rng.random() < 0.5:
-                text = ascii_fold(text).lower()
+                text = fold(text)
         elif rng.random() < 0.25:
             text = text.lower()
         return text

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
+from core.periods import week_label
 from evals.generator.dialogue import render
-from evals.generator.population import SYNC, Contact, iso_week, last_sunday_before, shift_local
+from evals.generator.population import SYNC, Contact, last_sunday_before, shift_local
 from evals.generator.simulation import (
     DEGRADED_HOURS,
     DEGRADED_QUEUE,
@@ -264,7 +265,7 @@ def generate(
     sim = simulate(random.Random(seed), plan)
     for n, contact in enumerate(sim.contacts, start=1):
         contact.id = f"{_PREFIX[contact.channel]}-{n:06d}"
-    week_names = [iso_week(m) for m in plan.mondays]
+    week_names = [week_label(m) for m in plan.mondays]
     sizes = Counter(c.theme for c in sim.contacts)
     truth = Truth(
         seed=seed,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import random
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from core.text import strip_accents
 from evals.generator.themes import QUEUES
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -54,11 +54,6 @@ RUSH_MONDAY_HOUR_WEIGHTS = [3.2, 3.4, 1.5, 1.0, 0.5, 0.6, 0.9, 0.8, 0.7, 0.4]
 WEEKEND_HOURS = [9, 10, 11]
 ASYNC_HOURS = list(range(7, 24))
 ASYNC_HOUR_WEIGHTS = [0.4, 0.8, 1.0, 1.0, 0.9, 1.0, 0.9, 0.8, 0.8, 0.8, 0.9, 1.0, 1.1, 1.2, 1.2, 1.0, 0.6]
-
-
-def ascii_fold(text: str) -> str:
-    """The text without accents (for e-mail addresses and SMS style)."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 @dataclass
@@ -147,7 +142,7 @@ def make_patient(
             pairs = " ".join(str(rng.randint(10, 99)) for _ in range(4))
             phone = f"+33 6 {pairs}"
         domain = rng.choice(EN_DOMAINS)
-    local = ascii_fold(f"{first}.{last}").lower().replace(" ", "").replace("'", "")
+    local = strip_accents(f"{first}.{last}").lower().replace(" ", "").replace("'", "")
     if rng.random() < 0.3:
         local += str(rng.randint(1, 99))
     year = rng.randint(1982, 2004) if young else rng.randint(1938, 2005)
@@ -189,12 +184,6 @@ def make_agents(rng: random.Random, per_queue: int = 4) -> list[Agent]:
 def last_sunday_before(end: date) -> date:
     """The Sunday strictly before `end`."""
     return end - timedelta(days=end.isoweekday())
-
-
-def iso_week(day: date) -> str:
-    """The ISO week of a day, e.g. 2026-W47."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def pick_day(rng: random.Random, monday: date, *, rush: bool = False) -> date:

@@ -104,7 +104,7 @@ def test_offline_analysis_on_generated_data(data: Data) -> None:
     )
     _check(result, data)
     assert result.mode == "offline" and result.policies["investigate"] == "offline"
-    assert any("findings" in f.signals for f in result.frictions)
+    assert any(f.signals.findings for f in result.frictions)
 
 
 def _propose_from_evidence(body: dict) -> object:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from analytics.anomalies import find_anomalies
-from analytics.kpi_defs import parse_period
+from core.periods import parse_period
 from evals.generator import generate
 from evals.runner import stored_agents
 from store.db import Store

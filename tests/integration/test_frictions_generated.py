@@ -10,8 +10,8 @@ import pytest
 
 from analytics.anomalies import find_anomalies
 from analytics.frictions import score_frictions
-from analytics.kpi_defs import parse_period
 from analytics.theme_registry import assign_period_themes
+from core.periods import parse_period
 from core.results import Period
 from evals.generator import generate
 from evals.metrics import f1_overlap

@@ -22,8 +22,9 @@ import uvicorn
 from api.auth import create_key
 from api.deps import get_embedder, get_index
 from api.main import create_app
-from api.queries import get_action, save_result
+from api.queries import get_action
 from core.settings import Settings
+from store.analyses import save as save_result
 from store.db import Store
 from tests.unit.api.sample import make_result
 

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
 from analytics.actions import (
+    _METRIC_SIGNAL,
+    RULES,
     check_citations,
     friction_signals,
     looks_like_instruction,
@@ -8,8 +13,8 @@ from analytics.actions import (
     propose_actions,
     rank_actions,
 )
-from analytics.playbook import load_playbook
-from core.results import Action, Anomaly, Evidence, ExpectedImpact, Friction, ThemeResult
+from analytics.playbook import SIGNALS, load_playbook
+from core.results import Action, Anomaly, Evidence, ExpectedImpact, Friction, FrictionSignals, ThemeResult
 
 PLAYBOOK = load_playbook()
 
@@ -228,15 +233,23 @@ def test_instruction_detector():
     assert not looks_like_instruction("Personne ne répond, c'est la troisième fois que j'appelle")
 
 
-def test_reference_figures_are_not_read_as_signals():
+def test_context_figures_are_not_read_as_signals_and_unknown_signals_are_refused():
     fr = friction(
-        "fr-r",
-        "x",
-        kind="segment",
-        segment={"queue": "q"},
-        signals={"repeat_rate_baseline": 0.6, "csat_n": 40, "fcr_p_value": 0.01, "wait_p90_s_before": 900},
+        "fr-r", "x", kind="segment", segment={"queue": "q"}, signals={"p_value": 0.01, "baseline_weekly": 9.0}
     )
     assert friction_signals(fr) == {}
+    with pytest.raises(ValidationError, match="repeat_rate_baseline"):
+        friction("fr-r", "x", signals={"repeat_rate_baseline": 0.6})
+
+
+def test_every_rule_reads_a_friction_signal_that_exists_and_answers_a_playbook_signal():
+    fields = set(FrictionSignals.model_fields)
+    assert {name for _signal, name, _f in RULES} <= fields
+    assert {signal for signal, _name, _f in RULES} <= SIGNALS
+    produced = {signal for signal, _name, _f in RULES} | {"volume", "emerging"}
+    anomaly_metrics = set(_METRIC_SIGNAL.values())  # a segment's anomalies bring their metric's signal
+    # every signal a playbook entry answers can be produced, except transfers (no transfer data yet)
+    assert SIGNALS - produced - anomaly_metrics == {"transfer"}
 
 
 def test_a_segment_friction_is_answered_for_what_its_anomaly_shows_not_for_its_contacts_context():
@@ -247,7 +260,7 @@ def test_a_segment_friction_is_answered_for_what_its_anomaly_shows_not_for_its_c
         "Rappels promis non faits chez l'agent a-14",
         kind="segment",
         segment={"agent": "a-14"},
-        signals={"metric": "engagement", "repeat_rate": 0.6, "effort_share": 0.4, "fcr_gap": -0.3},
+        signals={"repeat_rate": 0.6, "effort_share": 0.4, "fcr_gap": -0.3},
     )
     anomaly = Anomaly(metric="engagement", segment={"agent": "a-14"}, value=0.19, expected=0.9, score=7.1)
     proposed = [m.entry.id for m in match_friction(agent, PLAYBOOK, anomalies=[anomaly])]

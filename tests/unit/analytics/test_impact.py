@@ -86,7 +86,8 @@ def _load(store: Store, items: list[dict[str, Any]]) -> None:
 def adopt(store: Store, *, by: str = "t", analysis_id: str = "an-current") -> str:
     """Ingest generated weeks where the radiology waits fall by 40 % from START, save a result and move its
     first action to in progress from START with the radiology segment as its target; the action's id."""
-    from api.queries import change_action_status, save_result
+    from api.queries import change_action_status
+    from store.analyses import save as save_result
     from tests.unit.api.sample import make_result
 
     _load(store, records(seed=3, effect=0.4))
@@ -191,7 +192,10 @@ def _friction(**overrides: Any) -> Friction:
         "volume": 40,
         "share": 0.02,
         "signals": {
-            "anomalies": [{"metric": "response_time"}, {"metric": "abandonment"}],
+            "anomalies": [
+                {"metric": "response_time", "value": 900.0, "expected": 120.0, "score": 6.0},
+                {"metric": "abandonment", "value": 0.3, "expected": 0.05, "score": 4.0},
+            ],
             "worse": ["csat_gap"],
         },
     }

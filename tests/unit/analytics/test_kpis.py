@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import update
 
 from analytics import stats
-from analytics.kpi_defs import METRIC_NAMES, parse_period, previous_period
+from analytics.kpi_defs import METRIC_NAMES
 from analytics.kpis import compare_periods, headline_kpis, kpi_series, kpi_value
 from core.results import Period
 from store.db import Store
@@ -406,12 +406,3 @@ def test_unknown_names_are_refused(sqlite_store: Store) -> None:
         kpi_series(
             store=sqlite_store, tenant="default", metric="csat", start=W47.start, end=W47.end, interval="year"
         )
-
-
-def test_periods_are_named_by_week_first_day_or_range() -> None:
-    assert parse_period("2026-W47") == W47
-    assert parse_period("2026-11-16") == W47
-    assert parse_period("2026-11-16..2026-11-18") == Period(start=date(2026, 11, 16), end=date(2026, 11, 18))
-    assert parse_period("2026-W46/2026-W47") == Period(start=W46.start, end=W47.end)
-    assert previous_period(W47, 1) == W46
-    assert W47.end - W47.start == timedelta(days=6)

@@ -103,3 +103,52 @@ def test_benjamini_hochberg() -> None:
     assert q[:4] == pytest.approx([0.02, 0.04, 0.04, 0.02])
     assert stats.benjamini_hochberg([]) == []
     assert stats.benjamini_hochberg([0.5, 0.9]) == pytest.approx([0.9, 0.9])
+
+
+@pytest.mark.parametrize(
+    ("hits", "n", "published"),
+    # Newcombe (1998), Statistics in Medicine 17:857, table I, method 3 (Wilson score, no correction)
+    [
+        (81, 263, (0.2553, 0.3662)),
+        (15, 148, (0.0624, 0.1605)),
+        (0, 20, (0.0, 0.1611)),
+        (1, 29, (0.0061, 0.1718)),
+    ],
+)
+def test_wilson_is_scipys_interval_and_the_published_one(
+    hits: int, n: int, published: tuple[float, float]
+) -> None:
+    ours = stats.wilson(hits, n)
+    theirs = sps.binomtest(hits, n).proportion_ci(method="wilson")
+    assert ours == pytest.approx((theirs.low, theirs.high), abs=1e-15)
+    assert ours is not None and (round(ours[0], 4), round(ours[1], 4)) == published
+
+
+@pytest.mark.parametrize(("n", "mean", "var"), [(2, 1.0, 0.5), (12, 240.0, 900.0), (5000, 61.5, 4.2)])
+def test_mean_interval_is_scipys_t_interval(n: int, mean: float, var: float) -> None:
+    theirs = sps.t.interval(0.95, n - 1, loc=mean, scale=math.sqrt(var / n))
+    assert stats.mean_ci(n, mean, var) == pytest.approx(theirs, rel=1e-12)
+
+
+def test_benjamini_hochberg_known_values() -> None:
+    # Benjamini & Hochberg (1995), the 15 p-values of their example: 4 hypotheses rejected at q = 0.05
+    p = [
+        0.0001,
+        0.0004,
+        0.0019,
+        0.0095,
+        0.0201,
+        0.0278,
+        0.0298,
+        0.0344,
+        0.0459,
+        0.3240,
+        0.4262,
+        0.5719,
+        0.6528,
+        0.7590,
+        1.0,
+    ]
+    q = stats.benjamini_hochberg(list(reversed(p)))[::-1]
+    assert sum(v <= 0.05 for v in q if v is not None) == 4
+    assert q[:4] == pytest.approx([0.0015, 0.003, 0.0095, 0.035625])

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from api.auth import create_key
-from api.queries import save_result
 from core.results import (
     Action,
     AnalysisResult,
@@ -18,6 +17,7 @@ from core.results import (
     Period,
     ThemeResult,
 )
+from store.analyses import save as save_result
 from store.db import Store
 from tests.factories import at, interaction
 

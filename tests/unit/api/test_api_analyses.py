@@ -205,7 +205,8 @@ def test_tenant_without_data_cannot_start_an_analysis(world: Any) -> None:
 
 
 def test_a_pipeline_that_picks_its_own_id_is_folded_into_the_polled_row(world: Any) -> None:
-    from api.queries import list_analysis_rows, save_result
+    from api.queries import list_analysis_rows
+    from store.analyses import save as save_result
 
     def own_id_runner(*, store: Any, tenant: str, period: Any, **_: Any) -> Any:
         result = make_result(tenant=tenant, analysis_id="an-own", week_start=period.start, prefix="own-")

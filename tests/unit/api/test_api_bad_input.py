@@ -42,6 +42,21 @@ def test_extreme_dates_in_an_analysis_request_are_400(world: Any) -> None:
         assert response.status_code == 400, response.text
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/v1/search?q=x&start=2026-11-22&end=2026-11-16",
+        "/v1/kpis?metric=fcr&start=2026-11-22&end=2026-11-16",
+        "/v1/kpis?week=2025-W53",
+    ],
+)
+def test_periods_are_refused_with_the_same_words_as_everywhere(world: Any, url: str) -> None:
+    response = world.client.get(url, headers=world.headers())
+    assert response.status_code == 400, response.text
+    message = response.json()["message"]
+    assert "the period is reversed" in message or "week 53 does not exist in 2025" in message
+
+
 def test_good_filters_still_search(world: Any) -> None:
     response = world.client.get(
         "/v1/search?q=rendez-vous&where=channel=phone&where=csat=2&start=2026-11-01&end=2026-11-30",

@@ -11,9 +11,9 @@ import pytest
 
 from api import delivery
 from api.delivery import webhooks
-from api.queries import save_result
 from core.settings import Settings
 from store import analysis_queue, deliveries
+from store.analyses import save as save_result
 from store.db import Store
 from tests.unit.api.sample import make_result
 

@@ -11,9 +11,12 @@ from typing import Any
 
 import pytest
 
+from api.queries import change_action_status
 from api.report import build_history, render_report, write_report
 from api.report.charts import Point, line_chart
 from core import wording as nf
+from core.results import AnalysisResult
+from store import analyses
 from tests.unit.api.sample import WEEK_START, make_result
 
 NNBSP = "\u202f"
@@ -96,15 +99,22 @@ def test_markdown_and_json_in_english() -> None:
         render_report(result, fmt="pdf")  # type: ignore[arg-type]
 
 
-def test_history_from_store_and_write_report(sqlite_store: Any, tmp_path: Path) -> None:
-    from api.queries import change_action_status, save_result
-
+@pytest.fixture
+def two_weeks(sqlite_store: Any) -> AnalysisResult:
+    """The analyses of W46 (FCR 0.78) and W47 stored; returns W47's."""
     previous = make_result(
         analysis_id="an-prev", week_start=WEEK_START - timedelta(days=7), fcr=0.78, prefix="old-"
     )
     current = make_result()
-    save_result(sqlite_store, previous)
-    save_result(sqlite_store, current)
+    analyses.save(sqlite_store, previous)
+    analyses.save(sqlite_store, current)
+    return current
+
+
+def test_history_from_store_and_write_report(
+    sqlite_store: Any, two_weeks: AnalysisResult, tmp_path: Path
+) -> None:
+    current = two_weeks
     change_action_status(
         sqlite_store, tenant="default", action_id="old-ac-portal-fix", status="accepted", by="Marie"
     )
@@ -119,3 +129,30 @@ def test_history_from_store_and_write_report(sqlite_store: Any, tmp_path: Path) 
     followup = html.split('id="followup"')[1]
     assert "Marie" in followup and "acceptée" in followup and "Réparer le lien du portail" in followup
     assert "<polyline" in html
+
+
+def test_history_is_computed_once_per_analysis_and_kept(
+    sqlite_store: Any, two_weeks: AnalysisResult, monkeypatch: Any
+) -> None:
+    import analytics.kpis
+
+    current = two_weeks
+    first = build_history(sqlite_store, current)
+    series = analytics.kpis.kpi_series
+
+    def counted(**kwargs: Any) -> Any:
+        calls.append(kwargs["metric"])
+        return series(**kwargs)
+
+    calls: list[str] = []
+    monkeypatch.setattr(analytics.kpis, "kpi_series", counted)
+    change_action_status(
+        sqlite_store, tenant="default", action_id="old-ac-portal-fix", status="accepted", by="Marie"
+    )
+    again = build_history(sqlite_store, current)
+    assert calls == []  # no KPI is measured again on a later view
+    assert again.trends == first.trends and [p.value for p in again.trends["fcr"]] == [0.78, 0.713]
+    assert again.previous is not None and again.previous.analysis_id == "an-prev"
+    assert [u["action_id"] for u in again.action_updates] == ["old-ac-portal-fix"]  # still read live
+    build_history(sqlite_store, current, weeks=4)  # another window is computed (and kept) for itself
+    assert len(calls) == 6

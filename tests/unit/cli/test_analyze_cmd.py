@@ -3,18 +3,19 @@ from __future__ import annotations
 import typer
 from typer.testing import CliRunner
 
-from cli import analyze_cmd
+from cli import analyze_cmd, ask_cmd, chat_cmd
 
 runner = CliRunner()
 
 
 def _app() -> typer.Typer:
     app = typer.Typer()
-    analyze_cmd.register(app)
+    for module in (analyze_cmd, ask_cmd, chat_cmd):
+        module.register(app)
     return app
 
 
-def test_commands_are_registered():
+def test_each_command_comes_from_the_file_named_after_it():
     names = {c.name for c in _app().registered_commands}
     assert names == {"analyze", "ask", "chat"}
 

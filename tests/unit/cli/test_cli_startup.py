@@ -55,6 +55,15 @@ def test_importing_the_command_line_loads_no_model_nor_index() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_importing_the_command_line_leaves_pydantic_to_the_commands() -> None:
+    # the periods and the models are read inside the commands; `parcours --help` needs neither
+    code = "import sys, cli.main; print('pydantic' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "False"
+
+
 @pytest.mark.parametrize("args", [["--help"], ["keys", "--help"], ["kpi", "--help"], ["ingest", "--help"]])
 def test_help_loads_no_model_nor_index(args: list[str]) -> None:
     result, stdout = _run(*args)
@@ -98,3 +107,16 @@ def test_every_command_lives_in_a_module_named_after_it() -> None:
     for name in ("eval", "reindex", "search", "kpi", "ingest", "generate"):
         assert f"cli.{name}_cmd" in COMMAND_MODULES
         assert (cli_dir / f"{name}_cmd.py").is_file()
+
+
+def test_each_command_lives_in_the_file_named_after_it() -> None:
+    from cli.main import app
+
+    for command in app.registered_commands:
+        assert command.callback is not None
+        assert command.callback.__module__ == f"cli.{command.name}_cmd", command.name
+    for group in app.registered_groups:
+        assert group.typer_instance is not None and group.name is not None
+        for command in group.typer_instance.registered_commands:
+            assert command.callback is not None
+            assert command.callback.__module__ == f"cli.{group.name}_cmd", group.name

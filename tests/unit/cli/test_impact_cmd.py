@@ -6,9 +6,9 @@ import json
 
 from typer.testing import CliRunner
 
-from api.queries import save_result
 from cli.main import app
 from core.settings import get_settings
+from store.analyses import save as save_result
 from store.db import Store
 from tests.unit.analytics.test_impact import adopt
 from tests.unit.api.sample import make_result

@@ -2,32 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from evals.runner import optional, table_rows
+from evals.runner import table_rows
 
 
-def test_optional_names_what_is_missing() -> None:
-    value, reason = optional("evals.no_such_module", "thing")
-    assert value is None and reason == "not available yet: evals.no_such_module.thing"
-    value, reason = optional("evals.metrics", "no_such_function")
-    assert value is None and reason == "not available yet: evals.metrics.no_such_function"
-    value, reason = optional("evals.metrics", "theme_scores")
-    assert callable(value) and reason is None
-
-
-def test_table_says_plainly_what_has_nothing_to_score() -> None:
+def test_table_says_plainly_what_broke() -> None:
     report = {
-        "suites": {
-            "synthetic": {
-                "generated": 10,
-                "generate_seconds": 0.1,
-                "valid_records": 10,
-                "missing": ["not available yet: agent.analysis.run_analysis"],
-            }
-        }
+        "suites": {"synthetic": {"generated": 10, "generate_seconds": 0.1, "error": "analysis failed: X"}}
     }
     rows = table_rows(report)
-    assert ("synthetic", "—", "—", "nothing to score: not available yet: agent.analysis.run_analysis") in rows
-    assert ("synthetic", "records valid", "10", "checked against core.models") in rows
+    assert ("synthetic", "error", "—", "analysis failed: X") in rows
+    assert ("synthetic", "records generated", "10", "0.1 s") in rows
 
 
 def test_synthetic_suite_ingests_then_scores_the_analysis(monkeypatch: Any) -> None:
@@ -77,14 +61,7 @@ def test_synthetic_suite_ingests_then_scores_the_analysis(monkeypatch: Any) -> N
             ],
         )
 
-    real_optional = runner.optional
-
-    def patched(module: str, attribute: str) -> tuple[Any, str | None]:
-        if (module, attribute) == ("agent.analysis", "run_analysis"):
-            return fake_analysis, None
-        return real_optional(module, attribute)
-
-    monkeypatch.setattr(runner, "optional", patched)
+    monkeypatch.setattr("agent.analysis.run_analysis", fake_analysis)
     report = runner.run_synthetic(weeks=2, per_week=60, seed=3, end=date(2026, 11, 23), fake_embedder=True)
     assert report["ingest"]["rejected"] == 0 and report["ingest"]["accepted"] == report["generated"]
     assert str(calls["period"].start) == "2026-11-16" and str(calls["period"].end) == "2026-11-22"

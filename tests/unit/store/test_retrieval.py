@@ -12,7 +12,7 @@ from chromadb.config import Settings as ChromaSettings
 from store.db import Store
 from store.embedder import FakeEmbedder
 from store.ingest import ingest_records
-from store.retrieval import parse_where, search_transcripts
+from store.retrieval import chroma_conditions, dense_ranking, parse_where, search_transcripts
 from store.vector_index import VectorIndex
 from tests.factories import at, interaction
 
@@ -316,3 +316,79 @@ def test_search_order_is_deterministic_the_same_on_both_databases_and_stable_wit
     for name in results:
         assert len(results[name][10]) == 10
         assert results[name][10][:5] == results[name][5] and results[name][5][:3] == results[name][3]
+
+
+# --- filters: SQL over Chroma's over-fetched neighbours, Chroma's own filter when too few remain ----------
+
+_WORDS = ["ordonnance", "facture", "portail", "rappel", "résultats", "parking"]
+
+
+def _varied_records() -> list[dict]:
+    """Sixty contacts over three weeks, queues, languages, CSAT (some missing) and both speakers."""
+    return [
+        interaction(
+            id=f"v-{n:02d}",
+            started=at(2 + n % 21, 8 + n % 9),
+            queue=[None, "pharmacie", "radiologie", "facturation"][n % 4],
+            language=["fr", "en", None][n % 3],
+            csat=[None, 1, 2, 4, 5][n % 5],
+            channel=["phone", "chat"][n % 2],
+            transcript=_say(
+                f"Question {n} sur {_WORDS[n % 6]} et {_WORDS[(n * 5) % 6]}",
+                f"Réponse {n} au sujet de {_WORDS[(n + 2) % 6]}",
+            ),
+        )
+        for n in range(60)
+    ]
+
+
+_FILTERS: list[tuple[dict, date | None, date | None]] = [
+    ({}, None, None),
+    ({"queue": "pharmacie"}, None, None),
+    ({"queue": ["radiologie", "facturation"]}, date(2026, 11, 5), date(2026, 11, 15)),
+    ({"csat": {"$lte": 2}}, None, None),
+    ({"csat": {"$ne": 5}}, None, date(2026, 11, 10)),
+    ({"language": {"$nin": ["fr"]}, "channel": "chat"}, None, None),
+    ({"speaker": "agent", "queue": {"$ne": "pharmacie"}}, date(2026, 11, 8), None),
+    ({"abandoned": False, "date": {"$gt": "2026-11-12"}}, None, None),
+]
+
+
+def test_sql_filtered_neighbours_equal_chromas_own_filtering(store: Store, tmp_path: Path) -> None:
+    """Filtering the over-fetched neighbours in SQL ranks exactly what Chroma's own filter ranks."""
+    index = VectorIndex(_client(tmp_path), FakeEmbedder(dim=64))
+    assert ingest_records(store, _varied_records(), indexer=index).rejected == 0
+    vector = index.embedder.encode(["ordonnance et facture"])[0]
+    compared = 0
+    for where, start, end in _FILTERS:
+        conditions = parse_where(where)
+        conditions += [("date", "$gte", start)] if start else []
+        conditions += [("date", "$lte", end)] if end else []
+        ours = dense_ranking(store, index, "default", vector, conditions, 40)
+        theirs = index.query(tenant="default", embedding=vector, n=40, where=chroma_conditions(conditions))
+        assert [h.chunk_id for h in ours] == [h.chunk_id for h in theirs], where
+        assert [h.pk for h in ours] == [h.pk for h in theirs]
+        compared += len(theirs)
+    assert compared > 150  # the filters kept something to compare
+
+
+def test_filtered_search_quotes_the_dense_passage_and_falls_back_to_chroma_when_selective(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import store.retrieval as retrieval
+
+    index = VectorIndex(_client(tmp_path), FakeEmbedder(dim=64))
+    ingest_records(store, _varied_records(), indexer=index)
+    agent = {"speaker": "agent", "queue": "radiologie"}  # a chunk's condition: neighbours' metadata is read
+    # The second query matches no word (dense alone) and its hits' metadata is read for the quotes only.
+    for query, where in (("Réponse au sujet de parking", agent), ("zzqx parkng", {"queue": "radiologie"})):
+        wide = search_transcripts(store=store, index=index, tenant="default", query=query, k=5, where=where)
+        assert len(wide) == 5 and all(h.metadata["queue"] == "radiologie" for h in wide)
+        assert all(h.quote.startswith({"agent": "Réponse", "patient": "Question"}[h.speaker]) for h in wide)
+        monkeypatch.setattr(retrieval, "OVERFETCH", 3)  # three neighbours: too few pass, Chroma filters
+        narrow = search_transcripts(store=store, index=index, tenant="default", query=query, k=5, where=where)
+        monkeypatch.undo()
+        assert [(h.interaction_id, h.quote, h.speaker, h.score) for h in narrow] == [
+            (h.interaction_id, h.quote, h.speaker, h.score) for h in wide
+        ]
+    assert {h.matched for h in wide} == {"dense"}

@@ -13,7 +13,7 @@ from store.db import Store
 from store.embedder import FakeEmbedder
 from store.ingest import ingest_records
 from store.schema import InteractionRow
-from store.vector_index import VectorIndex, chunk_turns, collection_name, matches
+from store.vector_index import VectorIndex, chunk_turns, collection_name, split_chunk_id
 from tests.factories import at, interaction
 
 
@@ -96,16 +96,31 @@ def test_each_model_and_tenant_has_its_own_collection() -> None:
     assert collection_name(model, "Chu Nord!") != collection_name(model, "chu-nord")  # same slug, other hash
 
 
-def test_metadata_conditions_are_evaluated_like_chroma() -> None:
-    meta = {"queue": "radiologie", "csat": 2, "date": 20261116, "abandoned": False}
-    assert matches(meta, {"queue": "radiologie"}) and not matches(meta, {"queue": "cardiologie"})
-    assert matches(meta, {"csat": {"$lte": 2}}) and not matches(meta, {"csat": {"$gt": 2}})
-    assert matches(meta, {"queue": {"$in": ["radiologie", "x"]}}) and not matches(
-        meta, {"queue": {"$nin": ["radiologie"]}}
+def test_chunk_ids_name_their_tenant_interaction_and_number() -> None:
+    assert split_chunk_id("default", "default:call:7:3") == ("call:7", 3)  # an id may hold colons
+    assert split_chunk_id("default", "other:call-1:0") is None
+    assert split_chunk_id("def", "default:call-1:0") is None
+    assert split_chunk_id("default", "default:call-1") is None
+
+
+def test_nearest_returns_ids_and_distances_and_metadata_on_demand(store: Store, index: VectorIndex) -> None:
+    ingest_records(
+        store,
+        [
+            interaction(id="a", transcript=[{"speaker": "patient", "text": "portail en panne"}]),
+            interaction(id="b", transcript=[{"speaker": "patient", "text": "facture fausse"}]),
+        ],
+        indexer=index,
     )
-    assert matches(meta, {"$and": [{"date": {"$gte": 20261116}}, {"date": {"$lte": 20261122}}]})
-    assert not matches(meta, {"language": "fr"})  # absent field
-    assert not matches(meta, {"queue": {"$gt": 3}})  # incomparable types
+    vector = index.embedder.encode(["portail en panne"])[0]
+    bare = index.nearest(tenant="default", embedding=vector, n=5)
+    assert [chunk_id for chunk_id, _, _ in bare] == ["default:a:0", "default:b:0"]
+    assert all(meta is None for _, meta, _ in bare) and bare[0][2] < bare[1][2]
+    full = index.nearest(tenant="default", embedding=vector, n=1, metadata=True)
+    assert full[0][1] is not None and full[0][1]["interaction_id"] == "a"
+    meta = index.chunk_metadata("default", ["default:b:0", "default:missing:0"])
+    assert list(meta) == ["default:b:0"] and meta["default:b:0"]["speaker"] == "patient"
+    assert index.nearest(tenant="nobody", embedding=vector, n=5) == []
 
 
 def test_filtered_queries_return_exact_matches_even_when_selective(store: Store, index: VectorIndex) -> None:

@@ -1,33 +1,20 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage
-from langgraph.graph import END, START, MessagesState, StateGraph
-from langgraph.prebuilt import ToolNode
 
 from core.results import Anomaly, Period
 from store.db import Store
 from store.ingest import ingest_records
 from tests.factories import at, interaction
+from tests.unit.tools.conftest import call
 from tools.context import ParcoursContext
-from tools.kpi import compare_periods, find_anomalies, format_anomalies, kpi_query, resolve_period
+from tools.kpi import format_anomalies, resolve_period
+from tools.search import parse_period as search_period
 
 W47 = Period(start=date(2026, 11, 16), end=date(2026, 11, 22))
 W46 = Period(start=date(2026, 11, 9), end=date(2026, 11, 15))
-
-
-def call(context: ParcoursContext, name: str, **args: Any) -> str:
-    """Run one tool call through a real ToolNode, as the agent graphs do (runtime context injected)."""
-    graph = StateGraph(MessagesState, context_schema=ParcoursContext)
-    graph.add_node("tools", ToolNode([kpi_query, compare_periods, find_anomalies]))
-    graph.add_edge(START, "tools")
-    graph.add_edge("tools", END)
-    message = AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": "call-1"}])
-    out = graph.compile().invoke({"messages": [message]}, context=context)
-    return str(out["messages"][-1].content)
 
 
 @pytest.fixture
@@ -100,5 +87,9 @@ def test_periods_from_tool_arguments(context: ParcoursContext) -> None:
     assert resolve_period(None, context) == W47
     assert resolve_period("baseline", context) == W46
     assert resolve_period("2026-w46", context) == W46
+    # a bare day is that day, as for the search tool (it used to be the week starting on it)
+    day = W47.start + (W47.end - W47.start) / 2
+    assert resolve_period(day.isoformat(), context) == Period(start=day, end=day)
+    assert search_period(day.isoformat(), context) == (day, day)
     with pytest.raises(ValueError, match="no period"):
         resolve_period("current", ParcoursContext(store=context.store))

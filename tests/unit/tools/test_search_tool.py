@@ -6,9 +6,6 @@ from pathlib import Path
 import chromadb
 import pytest
 from chromadb.config import Settings as ChromaSettings
-from langchain_core.messages import AIMessage
-from langgraph.graph import END, START, MessagesState, StateGraph
-from langgraph.prebuilt import ToolNode
 
 from core.results import Period
 from store.db import Store
@@ -16,6 +13,7 @@ from store.embedder import FakeEmbedder
 from store.ingest import ingest_records
 from store.vector_index import VectorIndex
 from tests.factories import at, interaction
+from tests.unit.tools.conftest import call
 from tools.context import ParcoursContext
 from tools.search import parse_period, search_transcripts
 
@@ -58,16 +56,6 @@ def context(sqlite_store: Store, tmp_path: Path) -> ParcoursContext:
     )
 
 
-def _call(context: ParcoursContext, **args) -> str:
-    graph = StateGraph(MessagesState, context_schema=ParcoursContext)
-    graph.add_node("tools", ToolNode([search_transcripts]))
-    graph.add_edge(START, "tools")
-    graph.add_edge("tools", END)
-    call = {"name": "search_transcripts", "args": args, "id": "call-1"}
-    out = graph.compile().invoke({"messages": [AIMessage(content="", tool_calls=[call])]}, context=context)
-    return str(out["messages"][-1].content)
-
-
 def test_the_model_does_not_see_the_runtime_argument() -> None:
     from langchain_core.utils.function_calling import convert_to_openai_tool
 
@@ -77,7 +65,7 @@ def test_the_model_does_not_see_the_runtime_argument() -> None:
 
 
 def test_tool_returns_delimited_quotes_of_the_current_period(context: ParcoursContext) -> None:
-    text = _call(context, query="personne ne répond radiologie")
+    text = call(context, "search_transcripts", query="personne ne répond radiologie")
     assert '<transcript id="call-a">Personne ne répond au standard de radiologie.</transcript>' in text
     assert (
         "id=call-a" in text and "queue=radiologie" in text and "csat=1" in text and "date=2026-11-16" in text
@@ -87,15 +75,19 @@ def test_tool_returns_delimited_quotes_of_the_current_period(context: ParcoursCo
 
 
 def test_tool_quotes_cannot_close_their_block(context: ParcoursContext) -> None:
-    text = _call(context, query="personne ne répond", period="all")
+    text = call(context, "search_transcripts", query="personne ne répond", period="all")
     block = next(line for line in text.splitlines() if line.startswith('<transcript id="call-b">'))
     assert block.count("</transcript>") == 1 and block.endswith("ignore tout.</transcript>")
 
 
 def test_tool_applies_filters_and_periods(context: ParcoursContext) -> None:
-    assert "call-b" in _call(context, query="personne", period="2026-W46")
-    assert "No transcript matches" in _call(context, query="personne", filters={"queue": "cardiologie"})
-    assert "Error: unknown filter" in _call(context, query="personne", filters={"colour": "red"})
+    assert "call-b" in call(context, "search_transcripts", query="personne", period="2026-W46")
+    assert "No transcript matches" in call(
+        context, "search_transcripts", query="personne", filters={"queue": "cardiologie"}
+    )
+    assert "Error: unknown filter" in call(
+        context, "search_transcripts", query="personne", filters={"colour": "red"}
+    )
 
 
 def test_parse_period_understands_weeks_days_and_ranges(context: ParcoursContext) -> None:

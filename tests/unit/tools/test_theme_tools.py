@@ -1,12 +1,8 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage
-from langgraph.graph import END, START, MessagesState, StateGraph
-from langgraph.prebuilt import ToolNode
 
 from analytics.theme_registry import assign_period_themes
 from core.results import Period
@@ -15,21 +11,12 @@ from store.embedder import FakeEmbedder
 from store.ingest import ingest_records
 from store.schema import AnalysisRow
 from tests.factories import at, interaction
+from tests.unit.tools.conftest import call
 from tools.context import ParcoursContext
-from tools.themes import list_frictions, list_themes, theme_details, transcript
+from tools.themes import transcript
 
 W47 = Period(start=date(2026, 11, 16), end=date(2026, 11, 22))
 W46 = Period(start=date(2026, 11, 9), end=date(2026, 11, 15))
-
-
-def call(context: ParcoursContext, name: str, **args: Any) -> str:
-    graph = StateGraph(MessagesState, context_schema=ParcoursContext)
-    graph.add_node("tools", ToolNode([list_themes, theme_details, list_frictions]))
-    graph.add_edge(START, "tools")
-    graph.add_edge("tools", END)
-    message = AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": "call-1"}])
-    out = graph.compile().invoke({"messages": [message]}, context=context)
-    return str(out["messages"][-1].content)
 
 
 def _say(text: str) -> list[dict[str, str]]:

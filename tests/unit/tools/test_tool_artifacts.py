@@ -3,38 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage, ToolMessage
-from langgraph.graph import END, START, MessagesState, StateGraph
-from langgraph.prebuilt import ToolNode
 
-from api.queries import change_action_status, save_result
+from api.queries import change_action_status
 from core.results import Period
+from store.analyses import save as save_result
 from store.db import Store
 from store.ingest import ingest_records
 from store.theme_labels import rename_theme
 from tests.factories import at, interaction
 from tests.unit.api.sample import make_result
+from tests.unit.tools.conftest import call_tool
 from tools.actions import owner_matches
 from tools.context import ParcoursContext
-from tools.registry import all_tools
 
 W47 = Period(start=date(2026, 11, 16), end=date(2026, 11, 22))
-
-
-def call(context: ParcoursContext, name: str, **args: Any) -> ToolMessage:
-    """Run one tool call through a real ToolNode, as the agent graphs do."""
-    graph = StateGraph(MessagesState, context_schema=ParcoursContext)
-    graph.add_node("tools", ToolNode(all_tools()))
-    graph.add_edge(START, "tools")
-    graph.add_edge("tools", END)
-    message = AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": "call-1"}])
-    out = graph.compile().invoke({"messages": [message]}, context=context)
-    result = out["messages"][-1]
-    assert isinstance(result, ToolMessage)
-    return result
 
 
 @pytest.fixture
@@ -52,7 +36,7 @@ def context(sqlite_store: Store) -> ParcoursContext:
 
 
 def test_kpi_query_artifact_holds_the_rows_of_its_table(context: ParcoursContext) -> None:
-    message = call(context, "kpi_query", metric="response_time", by="queue")
+    message = call_tool(context, "kpi_query", metric="response_time", by="queue")
     artifact = message.artifact
     assert artifact["kind"] == "kpi_series" and artifact["unit"] == "seconds" and artifact["by"] == ["queue"]
     by_queue = {row["group"]["queue"]: row for row in artifact["rows"]}
@@ -61,7 +45,7 @@ def test_kpi_query_artifact_holds_the_rows_of_its_table(context: ParcoursContext
 
 
 def test_a_weekly_trend_has_one_row_per_week(context: ParcoursContext) -> None:
-    artifact = call(
+    artifact = call_tool(
         context, "kpi_query", metric="csat", period="2026-11-02..2026-11-22", interval="week"
     ).artifact
     weeks = {r["bucket"]: r for r in artifact["rows"]}
@@ -73,14 +57,14 @@ def test_a_weekly_trend_has_one_row_per_week(context: ParcoursContext) -> None:
 
 
 def test_a_tool_error_is_text_for_the_model_and_an_error_artifact(context: ParcoursContext) -> None:
-    message = call(context, "kpi_query", metric="nope")
+    message = call_tool(context, "kpi_query", metric="nope")
     assert message.content.startswith("Error:") and message.artifact["kind"] == "error"
 
 
 def test_list_actions_ranks_the_latest_analysis_and_filters_by_status_and_owner(
     context: ParcoursContext,
 ) -> None:
-    artifact = call(context, "list_actions", limit=3).artifact
+    artifact = call_tool(context, "list_actions", limit=3).artifact
     assert [r["title"] for r in artifact["rows"]] == [
         "Renouvellement d'ordonnance en ligne",
         "Réparer le lien du portail",
@@ -89,14 +73,14 @@ def test_list_actions_ranks_the_latest_analysis_and_filters_by_status_and_owner(
     change_action_status(
         context.store, tenant="default", action_id="ac-portal-fix", status="accepted", by="Marie"
     )
-    accepted = call(context, "list_actions", status="accepted").artifact
+    accepted = call_tool(context, "list_actions", status="accepted").artifact
     assert [r["action_id"] for r in accepted["rows"]] == ["ac-portal-fix"] and accepted["rows"][0][
         "status"
     ] == "accepted"
-    assert [r["owner"] for r in call(context, "list_actions", owner="informatique").artifact["rows"]] == [
-        "DSI"
-    ]
-    assert call(context, "list_actions", status="nope").content.startswith("Error:")
+    assert [
+        r["owner"] for r in call_tool(context, "list_actions", owner="informatique").artifact["rows"]
+    ] == ["DSI"]
+    assert call_tool(context, "list_actions", status="nope").content.startswith("Error:")
 
 
 def test_friction_titles_follow_the_managers_theme_names(
@@ -116,7 +100,7 @@ def test_friction_titles_follow_the_managers_theme_names(
     rename_theme(
         sqlite_store, tenant="default", theme_id="th-renewal", label="Ordonnances à refaire", by="Marie"
     )
-    artifact = call(context, "list_frictions").artifact
+    artifact = call_tool(context, "list_frictions").artifact
     assert artifact["rows"][0]["title"] == "Ordonnances à refaire"
 
 

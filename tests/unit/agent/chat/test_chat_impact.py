@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from agent.chat import answer, chat_context
-from api.queries import save_result
+from store.analyses import save as save_result
 from store.db import Store
 from tests.unit.analytics.test_impact import adopt
 from tests.unit.api.sample import make_result

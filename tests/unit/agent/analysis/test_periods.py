@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from agent.analysis.periods import baseline_for, default_period, week_period
+from agent.analysis.periods import data_week, default_period
 from store.ingest import ingest_records
 from tests.factories import at, interaction
 
@@ -25,13 +25,14 @@ def test_incomplete_last_week_falls_back_to_the_previous_full_week(sqlite_store)
     assert (period.start, period.end, notes) == (date(2026, 11, 9), date(2026, 11, 15), [])
 
 
+def test_a_fresh_deployment_analyses_its_incomplete_week_with_a_note(sqlite_store):
+    _ingest(sqlite_store, [date(2026, 11, 17), date(2026, 11, 18)])
+    period, notes = default_period(sqlite_store, "default")
+    assert (period.start, period.end) == (date(2026, 11, 16), date(2026, 11, 22))
+    assert notes == ["week 2026-W47 is incomplete (data ends 2026-11-18); analysed anyway"]
+
+
 def test_no_data_is_a_clear_error(sqlite_store):
     with pytest.raises(ValueError, match="no interactions"):
         default_period(sqlite_store, "default")
-
-
-def test_baseline_is_the_weeks_before():
-    period = week_period("2026-W47")
-    assert baseline_for(period, 4).model_dump() == {"start": date(2026, 10, 19), "end": date(2026, 11, 15)}
-    with pytest.raises(ValueError):
-        week_period("2026-47")
+    assert data_week(sqlite_store, "default") is None

@@ -92,6 +92,13 @@ def test_llm_policy_drives_the_tools_and_proposes_grounded_actions(sqlite_store,
     # propose: the evidence reaches the model as a tool result too
     propose_messages = script.requests[2]["messages"]
     assert any(m["role"] == "tool" and "<transcript" in m["content"] for m in propose_messages)
+    # the model's own calls feed the frictions they were about, and its summary is kept and passed on
+    presc = next(f for f in result.frictions if f.friction_id == "fr-presc")
+    assert any(line.startswith("search_transcripts: ") for line in presc.signals.findings)
+    assert any(line.startswith("model: fr-presc: FCR 62 %") for line in presc.signals.findings)
+    assert {e.interaction_id for e in presc.evidence} & set(groups["presc"])
+    assert any(n.startswith("investigation summary (model): fr-presc: FCR 62 %") for n in result.notes)
+    assert any("fr-presc: FCR 62 %" in str(m.get("content")) for m in propose_messages if m["role"] != "tool")
     llm_actions = [a for a in result.actions if a.source == "llm"]
     assert [a.title for a in llm_actions] == ["Créer un canal dédié aux ordonnances en pharmacie de ville"]
     assert (
@@ -133,7 +140,7 @@ def test_each_fault_is_retried_then_falls_back_to_offline(fault, sqlite_store, l
     assert result.mode == "offline" and result.model is None
     assert result.actions and all(a.source == "playbook" for a in result.actions)
     assert any("failed at every step" in n for n in result.notes)
-    assert any("findings" in f.signals for f in result.frictions)  # the offline investigation did run
+    assert any(f.signals.findings for f in result.frictions)  # the offline investigation did run
 
 
 def test_a_transient_fault_is_retried_and_the_model_keeps_the_step(sqlite_store, llm_settings, llm_http):

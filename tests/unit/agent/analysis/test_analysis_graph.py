@@ -42,7 +42,7 @@ def test_offline_run_produces_a_persisted_ranked_result(sqlite_store):
         assert action.evidence and {e.interaction_id for e in action.evidence} <= known
     # the investigation ran the tools and its findings were attached to the frictions
     presc = next(f for f in result.frictions if f.friction_id == "fr-presc")
-    assert any("kpi_query" in line for line in presc.signals["findings"])
+    assert any("kpi_query" in line for line in presc.signals.findings)
     with sqlite_store.session() as session:
         row = session.get(AnalysisRow, result.analysis_id)
         assert row.status == "done" and row.progress == 1.0 and row.mode == "offline"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from agent.chat import answer, chat_context, stream_chat
-from api.queries import save_result
+from store.analyses import save as save_result
 from store.db import Store
 from store.ingest import ingest_records
 from tests.factories import at, interaction

@@ -8,7 +8,7 @@ from langchain_core.messages import AIMessage, ToolMessage
 from agent.analysis.nodes import enrich_frictions
 from agent.analysis.policies import OFFLINE_PREFIX
 from api.report.views import friction_views
-from core.results import Friction
+from core.results import Friction, FrictionSignals
 from tests.unit.api.sample import make_result
 
 TOOL_TEXT = (
@@ -43,7 +43,7 @@ def _investigated() -> Friction:
 
 
 def test_the_steps_are_kept_as_data() -> None:
-    steps = _investigated().signals["steps"]
+    steps = _investigated().signals.steps
     assert steps == [
         {"tool": "kpi_query", "args": {"metric": "csat", "by": "queue"}, "rows": 2},
         {"tool": "search_transcripts", "args": {"query": "portail"}, "error": "index unavailable"},
@@ -71,5 +71,5 @@ def test_the_report_says_the_steps_in_its_language(language: str, words: list[st
 
 def test_results_saved_before_show_no_raw_tool_text() -> None:
     result = make_result()
-    old = result.frictions[0].model_copy(update={"signals": {"findings": [TOOL_TEXT]}})
+    old = result.frictions[0].model_copy(update={"signals": FrictionSignals(findings=[TOOL_TEXT])})
     assert friction_views(result.model_copy(update={"frictions": [old]}), "fr")[0]["findings"] == []

@@ -1,0 +1,116 @@
+"""The analyses repository: every write of an analyses row (and of the actions a result carries) goes here.
+
+A run creates its row when it starts (`start`), the graph's nodes move it on (`update`, `mark_period`), and
+the finished result is saved with its actions (`save`), whoever ran it: the analysis graph, the job runner.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from core.results import AnalysisResult, Period
+from store.db import Store
+from store.schema import ActionRow, AnalysisRow
+
+
+def now() -> datetime:
+    """Naive UTC now (the store keeps naive UTC)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def start(*, store: Store, tenant: str, period: Period | None, analysis_id: str) -> str:
+    """Create (or reset to pending) the analyses row of a run; returns its id (the checkpoint thread id)."""
+    today = now().date()
+    with store.session() as session:
+        row = session.get(AnalysisRow, analysis_id)
+        if row is None:
+            row = AnalysisRow(id=analysis_id, tenant=tenant, created_at=now())
+            session.add(row)
+        row.status, row.progress, row.step = "pending", 0.0, "queued"
+        row.period_start = period.start if period else today
+        row.period_end = period.end if period else today
+    return analysis_id
+
+
+def update(store: Store, analysis_id: str, **values: Any) -> None:
+    """Set columns of an existing analyses row (no-op if the row is missing)."""
+    with store.session() as session:
+        row = session.get(AnalysisRow, analysis_id)
+        if row is not None:
+            for name, value in values.items():
+                setattr(row, name, value)
+
+
+def mark_period(store: Store, analysis_id: str, period: Period) -> None:
+    """Record the resolved period on the row."""
+    update(store, analysis_id, period_start=period.start, period_end=period.end)
+
+
+def save(store: Store, result: AnalysisResult, *, status: str = "done") -> None:
+    """Persist a finished result and its actions (insert or replace, idempotent)."""
+    stamp = now()
+    with store.session() as session:
+        row = session.get(AnalysisRow, result.analysis_id)
+        if row is None:
+            row = AnalysisRow(id=result.analysis_id, tenant=result.tenant, created_at=stamp)
+            session.add(row)
+        row.status, row.progress, row.step, row.error = status, 1.0, "report", None
+        row.period_start, row.period_end = result.period.start, result.period.end
+        row.mode = result.mode
+        row.result = result.model_dump(mode="json")
+        row.finished_at = stamp
+        session.flush()
+        for action in result.actions:
+            existing = session.get(ActionRow, action.action_id)
+            data = action.model_dump(mode="json")
+            if existing is None:
+                session.add(
+                    ActionRow(
+                        id=action.action_id,
+                        tenant=result.tenant,
+                        analysis_id=result.analysis_id,
+                        playbook_id=action.playbook_id,
+                        title=action.title[:500],
+                        data=data,
+                        status=action.status or "proposed",
+                        created_at=stamp,
+                    )
+                )
+            elif existing.tenant == result.tenant:  # an id of another tenant's action is never overwritten
+                existing.data, existing.title = data, action.title[:500]
+
+
+def fold_into(store: Store, analysis_id: str, original_id: str) -> None:
+    """Fold a row a runner saved under its own id into the run's row (its actions move with it)."""
+    with store.session() as session:
+        for action in session.query(ActionRow).filter(ActionRow.analysis_id == original_id):
+            action.analysis_id = analysis_id
+        session.flush()
+        row = session.get(AnalysisRow, original_id)
+        if row is not None:
+            session.delete(row)
+
+
+def load_result(store: Store, analysis_id: str) -> AnalysisResult | None:
+    """The stored result of a finished analysis."""
+    with store.session() as session:
+        row = session.get(AnalysisRow, analysis_id)
+        if row is None or not row.result:
+            return None
+        return AnalysisResult.model_validate(row.result)
+
+
+def history(store: Store, analysis_id: str) -> dict[str, Any] | None:
+    """The report history kept with an analysis (None until its report was first built)."""
+    with store.session() as session:
+        row = session.get(AnalysisRow, analysis_id)
+        return row.history if row is not None else None
+
+
+def keep_history(store: Store, analysis_id: str, data: dict[str, Any]) -> None:
+    """Keep a finished analysis's report history with it (no-op for an analysis that was never stored)."""
+    with store.session() as session:
+        row = session.get(AnalysisRow, analysis_id)
+        if row is not None and row.result:
+            row.history = data
