@@ -133,7 +133,7 @@ class FrictionSignals(BaseModel):
         return {
             name: float(value)
             for name, value in self
-            if isinstance(value, int | float) and not isinstance(value, bool) and value is not None
+            if isinstance(value, int | float) and not isinstance(value, bool)
         }
 
 

@@ -31,11 +31,7 @@ def strongest_signal(friction: Friction) -> str | None:
         return "anomaly"
     if friction.emerging:
         return "growth"
-    scored = [
-        (weight * float(signals[name]), name)
-        for name, weight in _SEVERITY_WEIGHTS.items()
-        if isinstance(signals.get(name), (int, float)) and not isinstance(signals.get(name), bool)
-    ]
+    scored = [(weight * signals[name], name) for name, weight in _SEVERITY_WEIGHTS.items() if name in signals]
     best = max(scored, default=(0.0, ""))
     return best[1] if best[0] > 0 else None
 

@@ -348,8 +348,8 @@ def model_summary(messages: list[Any]) -> str | None:
         if isinstance(message, ToolMessage):
             return None
         if isinstance(message, AIMessage) and not message.tool_calls:
-            text = message.content if isinstance(message.content, str) else ""
-            return text.strip() or None if text.strip() not in PLACEHOLDERS else None
+            text = message.content.strip() if isinstance(message.content, str) else ""
+            return None if text in PLACEHOLDERS else text or None
     return None
 
 
