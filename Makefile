@@ -24,8 +24,8 @@ setup: $(STAMP) ## create .venv: CPU torch first, then Parcours in editable mode
 demo: setup ## generate 8 weeks of sample data, ingest, analyse the last week, write the report
 	$(BIN)/parcours demo
 
-test: setup ## run the whole test suite (PostgreSQL tests run when PARCOURS_TEST_POSTGRES_URL is set)
-	$(BIN)/python -m pytest
+test: setup ## run the whole test suite on every core (PostgreSQL tests run when PARCOURS_TEST_POSTGRES_URL is set)
+	$(BIN)/python -m pytest --numprocesses=auto --maxprocesses=4 --dist=loadfile
 
 test-fast: setup ## run the unit tests only
 	$(BIN)/python -m pytest tests/unit

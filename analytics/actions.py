@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from typing import Any
 from analytics.playbook import EFFORT_WEIGHTS, Playbook, PlaybookEntry
 from core import wording
 from core.results import Action, Anomaly, Evidence, ExpectedImpact, Friction, ThemeResult
+from core.text import fold_words
 
 LLM_PRIOR = {"impact": 0.25, "confidence": 0.4, "effort_weight": EFFORT_WEIGHTS["M"]}
 """The fixed prior of a model-proposed action (its own claims never enter the score)."""
@@ -39,7 +39,6 @@ MAX_PER_FRICTION = 4
 MAX_EVIDENCE = 3
 """Quotes kept per action."""
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 _OBJECT = (
     r"(?:(?:this|that|the|ceci|cela|cette|cet|ce|l')\s*(?:\w+\s+){0,2}?"
     r"(?:actions?|recommandations?|recommendations?|propositions?|proposals?|items?|mesures?|measures?)"
@@ -119,14 +118,6 @@ class Match:
     rule_fit: float
 
 
-def fold(text: str) -> list[str]:
-    """Lower-cased, accent-free words with a final plural s/x removed."""
-    plain = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
-    words = _WORD.findall(plain.replace("'", " ").replace("’", " "))
-    return [w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in words]
-
-
 def looks_like_instruction(text: str) -> bool:
     """Whether a quote addresses the system (a prompt injection) rather than the centre."""
     return bool(_INSTRUCTION.search(text.replace("’", "'")))
@@ -181,13 +172,13 @@ def _friction_text(friction: Friction, theme: ThemeResult | None) -> str:
     if theme is not None:
         parts += [theme.label, *theme.keywords]
     parts += [str(v) for v in friction.segment.values() if isinstance(v, str)]
-    return " " + " ".join(fold(" ".join(parts))) + " "
+    return " " + " ".join(fold_words(" ".join(parts))) + " "
 
 
 def _keyword_weights(playbook: Playbook) -> dict[str, float]:
     counts: dict[str, int] = {}
     for entry in playbook.actions:
-        for phrase in {" ".join(fold(k)) for k in entry.theme_keywords}:
+        for phrase in {" ".join(fold_words(k)) for k in entry.theme_keywords}:
             counts[phrase] = counts.get(phrase, 0) + 1
     return {phrase: 1.0 / n for phrase, n in counts.items() if phrase}
 
@@ -212,7 +203,7 @@ def match_friction(
         signals = {k: v for k, v in signals.items() if k in defining}
     scored: list[tuple[PlaybookEntry, float, float]] = []
     for entry in playbook.actions:
-        phrases = {" ".join(fold(k)) for k in entry.theme_keywords}
+        phrases = {" ".join(fold_words(k)) for k in entry.theme_keywords}
         text_fit = min(1.0, sum(weights.get(p, 0.0) for p in phrases if p and f" {p} " in text))
         rule_fit = 1.0 - math.prod(
             1.0 - 0.85 * signals[s] * _POSITION_WEIGHTS[min(i, 2)]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def strip_accents(text: str) -> str:
@@ -13,3 +16,9 @@ def strip_accents(text: str) -> str:
 def fold(text: str) -> str:
     """Lower-case text without accents ("Rendez-Vous prévu" → "rendez-vous prevu")."""
     return strip_accents(text.lower())
+
+
+def fold_words(text: str) -> list[str]:
+    """The folded words of a text, a final plural s/x removed ("Rendez-vous prévus" → rendez, vous, prevu)."""
+    words = _WORD.findall(fold(text).replace("'", " ").replace("’", " "))
+    return [w[:-1] if len(w) > 3 and w[-1] in "sx" else w for w in words]

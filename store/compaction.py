@@ -6,7 +6,9 @@
 - PostgreSQL: `VACUUM (FULL, ANALYZE)` rewrites the touched tables, their TOAST tables and their indexes
   (the GIN full-text index included) into new files, without the dead row versions, and refreshes their
   statistics (so no erased value stays among a column's most common values). It takes an exclusive lock on
-  each table while it runs.
+  each table while it runs. A row version that an open snapshot may still see is copied into the new file, so
+  compaction first waits (up to `SNAPSHOT_WAIT_S`) for this database's older transactions to end, and says so
+  when one outlives the wait.
 - Embedded Chroma: a delete is first written to Chroma's log and the vector index is persisted in batches;
   enough no-op writes are pushed through the collection to persist it and purge the log (Chroma keeps only
   its latest log entry, one of those no-ops), then `chroma.sqlite3` is vacuumed.
@@ -64,10 +66,45 @@ def _truncate_wal(cursor: Any, what: str) -> list[str]:
     ]
 
 
-def vacuum_postgres(store: Store, tables: Iterable[str]) -> list[str]:
-    """VACUUM FULL the tables (those that exist); returns problems."""
+SNAPSHOT_WAIT_S = 30.0
+"""How long compaction waits for older transactions of the same database to end (see `_older_snapshots`)."""
+LOCK_WAIT_S = 120.0
+"""How long VACUUM FULL waits for a table's lock (a transaction reading it) before that table is reported."""
+
+
+def _older_snapshots(conn: Any, xid: int) -> list[str]:
+    """Other sessions of this database whose snapshot is older than transaction `xid` ("pid (application)").
+
+    VACUUM FULL copies a deleted row version into the new file while any such snapshot may still see it, so
+    the erased bytes would stay on disk: compaction waits for them first.
+    """
+    rows = conn.execute(
+        text(
+            "SELECT pid, application_name FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
+            "AND age(backend_xmin) > age(CAST(CAST(:xid AS text) AS xid))"
+        ),
+        {"xid": xid % 2**32},
+    ).all()
+    return [f"{pid} ({name or 'unnamed'})" for pid, name in rows]
+
+
+def vacuum_postgres(store: Store, tables: Iterable[str], *, wait_s: float | None = None) -> list[str]:
+    """VACUUM FULL the tables (those that exist), once older snapshots have ended; returns problems."""
+    wait_s = SNAPSHOT_WAIT_S if wait_s is None else wait_s
     problems: list[str] = []
     with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        xid = int(conn.execute(text("SELECT txid_current()")).scalar_one())
+        deadline = time.monotonic() + wait_s
+        while (older := _older_snapshots(conn, xid)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if older:
+            problems.append(
+                "sessions holding a snapshot older than the erasure were still open after "
+                f"{wait_s:.0f} s ({', '.join(older)}): the erased rows' bytes may stay in the table files "
+                "until they end and the tables are compacted again"
+            )
+        conn.execute(text(f"SET lock_timeout = '{int(LOCK_WAIT_S * 1000)}ms'"))
         for table in sorted(set(tables)):
             if not conn.execute(text("SELECT to_regclass(:t)"), {"t": table}).scalar():
                 continue

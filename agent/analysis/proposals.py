@@ -10,9 +10,10 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from pydantic import BaseModel, Field
 
 from agent.analysis.policies import call_with_retries
-from analytics.actions import fold, looks_like_instruction, propose_actions
+from analytics.actions import looks_like_instruction, propose_actions
 from analytics.playbook import Playbook
 from core.results import Action, Evidence, ExpectedImpact, Friction
+from core.text import fold_words
 from prompts.analysis import EVIDENCE_LINE, FRICTION_LINE, LANGUAGE_NAMES, PROPOSE_SYSTEM, PROPOSE_TASK
 from tools.evidence import transcript_block
 
@@ -84,7 +85,7 @@ def playbook_actions(
 
 
 def _shingles(text: str, size: int = 6) -> set[tuple[str, ...]]:
-    words = fold(text)
+    words = fold_words(text)
     return {tuple(words[i : i + size]) for i in range(max(0, len(words) - size + 1))}
 
 

@@ -244,3 +244,60 @@ def test_vector_store_failure_erases_nothing(sqlite_store, settings) -> None:
     with sqlite_store.session() as s:
         assert len(s.scalars(select(InteractionRow).where(InteractionRow.ext_id.in_(SECRET_IDS))).all()) == 2
         assert s.scalars(select(ErasureRow.status)).one() == "failed"
+
+
+def _other_session(store: Any) -> Any:
+    """A PostgreSQL session outside the store's pool; it takes a snapshot with its first statement."""
+    import psycopg
+
+    url = store.engine.url.render_as_string(hide_password=False).replace("+psycopg", "")
+    conn = psycopg.connect(url)
+    conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    return conn
+
+
+def _erase(store: Any, settings: Any, index: VectorIndex) -> Any:
+    return erase_patient(
+        store=store,
+        settings=settings,
+        tenant="default",
+        patient_ref=REF,
+        requested_by="x",
+        chroma=index.client,
+    )
+
+
+@pytest.mark.postgres
+def test_an_older_snapshot_is_waited_for_before_the_tables_are_rewritten(pg_store, settings) -> None:
+    """A transaction that may still see the erased rows would make VACUUM FULL copy them into new files."""
+    import threading
+
+    index, seeded = _seed(pg_store, settings)
+    reader = _other_session(pg_store)
+    assert reader.execute("SELECT count(*) FROM interactions").fetchone()[0] > 0  # the snapshot is taken
+    closer = threading.Timer(1.0, reader.rollback)
+    closer.start()
+    try:
+        report = _erase(pg_store, settings, index)
+    finally:
+        closer.join()
+        reader.close()
+    assert report.complete, report.problems
+    assert relation_files_holding(pg_store, seeded["needles"]) in ({}, None)
+
+
+@pytest.mark.postgres
+def test_a_snapshot_that_outlives_the_wait_is_said(pg_store, settings, monkeypatch) -> None:
+    from store import compaction
+
+    index, _ = _seed(pg_store, settings)
+    monkeypatch.setattr(compaction, "SNAPSHOT_WAIT_S", 0.5)
+    held = _other_session(pg_store)
+    try:
+        held.execute("SELECT 1").fetchone()  # a snapshot, and no lock on the tables VACUUM FULL rewrites
+        report = _erase(pg_store, settings, index)
+    finally:
+        held.rollback()
+        held.close()
+    assert report.interactions == 2 and not report.complete
+    assert any("older than the erasure" in p for p in report.problems), report.problems
