@@ -144,22 +144,21 @@ def friction_signals(friction: Friction, anomalies: Sequence[Anomaly] = ()) -> d
         add("emerging", 1.0)
     if friction.share > 0 and friction.theme_id is not None:
         add("volume", min(0.25, friction.share / 0.25))  # demand a change could deflect, never decisive
-    for anomaly in anomalies:
-        if friction.segment and _same_segment(anomaly.segment, friction.segment):
-            mapped = _METRIC_SIGNAL.get(anomaly.metric)
-            if mapped:
-                add(mapped, 0.5 + anomaly.score / 10.0)
+    for anomaly in _segment_anomalies(friction, anomalies):
+        add(_METRIC_SIGNAL[anomaly.metric], 0.5 + anomaly.score / 10.0)
     return found
+
+
+def _segment_anomalies(friction: Friction, anomalies: Sequence[Anomaly]) -> list[Anomaly]:
+    """The anomalies on a segment friction's segment whose metric names a playbook signal."""
+    if not friction.segment:
+        return []
+    return [a for a in anomalies if a.metric in _METRIC_SIGNAL and _same_segment(a.segment, friction.segment)]
 
 
 def _segment_pattern(friction: Friction, anomalies: Sequence[Anomaly]) -> set[str]:
     """The signals a segment friction stands for: its own metric and the anomalies found on its segment."""
-    pattern = set()
-    for anomaly in anomalies:
-        if friction.segment and _same_segment(anomaly.segment, friction.segment):
-            if anomaly.metric in _METRIC_SIGNAL:
-                pattern.add(_METRIC_SIGNAL[anomaly.metric])
-    return pattern
+    return {_METRIC_SIGNAL[a.metric] for a in _segment_anomalies(friction, anomalies)}
 
 
 def _same_segment(anomaly_segment: dict[str, Any], segment: dict[str, Any]) -> bool:

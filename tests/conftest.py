@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,15 @@ from store.schema import Base
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# Module-scoped fixtures run before the per-test environment below: give them the same model choice and a
+# home of their own, never the user's ~/.parcours.
+os.environ.setdefault("PARCOURS_THEME_EMBEDDING_MODEL", "same")
+os.environ.setdefault("PARCOURS_HOME", tempfile.mkdtemp(prefix="parcours-tests-"))
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # One worker a core (`make test`): a model run spreading over every core in each worker makes the
+    # workers' threads wait on one another (OpenMP spins), many times slower than one thread each.
+    for _threads in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_threads, "1")
 
 PG_ENV = "PARCOURS_TEST_POSTGRES_URL"
 
