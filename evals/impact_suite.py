@@ -61,15 +61,21 @@ def run_impact_seed(
     per_week: int = IMPACT_PER_WEEK,
     fake_embedder: bool = True,
     isolated: bool = True,
+    fall: float | None = None,
 ) -> dict[str, Any]:
-    """One seed through the product path; the fixed and placebo targets as the later analysis reports them."""
+    """One seed through the product path; the fixed and placebo targets as the later analysis reports them.
+
+    `fall` replaces the action's planted fall of waits (0.0: an adopted action that changes nothing, a
+    placebo that goes through the friction's own target and windows).
+    """
     from agent.analysis import run_analysis
     from api.queries import change_action_status
     from evals.runner import _embedder, temporary_home
     from store.db import Store
     from store.ingest import ingest_records
 
-    adoption = Adoption(**ADOPTION, isolated=isolated)  # type: ignore[arg-type]
+    planned = {**ADOPTION, **({"effect": fall} if fall is not None else {})}
+    adoption = Adoption(**planned, isolated=isolated)  # type: ignore[arg-type]
     iterator, truth = generate(weeks=weeks, per_week=per_week, seed=seed, adoption=adoption)
     records = list(iterator)
     out: dict[str, Any] = {"seed": seed, "generated": len(records)}
@@ -185,19 +191,26 @@ def run_impact(
     fake_embedder: bool = True,
     isolated: bool = True,
     progress: Path | None = None,
+    fall: float | None = None,
 ) -> dict[str, Any]:
     """The impact suite over `seeds` seeds: coverage of the true effect, placebo false-positive rate.
 
     `isolated=False` keeps the generator's other planted changes over time (callbacks failing in two queues
     over the last two weeks, a theme emerging in the last one): comparison segments then move for other
-    reasons. With `progress`, each seed's run is appended to that JSON-lines file as soon as it is done
-    (`score_impact` scores the runs read back).
+    reasons. `fall` replaces the action's planted fall (0.0: it changes nothing). With `progress`, each
+    seed's run is appended to that JSON-lines file as soon as it is done (`score_impact` scores the runs read
+    back).
     """
     started = time.perf_counter()
     runs = []
     for s in range(first_seed, first_seed + seeds):
         run = run_impact_seed(
-            seed=s, weeks=weeks, per_week=per_week, fake_embedder=fake_embedder, isolated=isolated
+            seed=s,
+            weeks=weeks,
+            per_week=per_week,
+            fake_embedder=fake_embedder,
+            isolated=isolated,
+            fall=fall,
         )
         runs.append(run)
         if progress is not None:
