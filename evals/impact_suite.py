@@ -61,12 +61,13 @@ def run_impact_seed(
     per_week: int = IMPACT_PER_WEEK,
     fake_embedder: bool = True,
     isolated: bool = True,
-    fall: float | None = None,
+    plan: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """One seed through the product path; the fixed and placebo targets as the later analysis reports them.
 
-    `fall` replaces the action's planted fall of waits (0.0: an adopted action that changes nothing, a
-    placebo that goes through the friction's own target and windows).
+    `plan` replaces fields of the planted adoption (ADOPTION): e.g. {"effect": 0.0}, an adopted action that
+    changes nothing (a placebo that goes through the friction's own target and windows), or
+    {"start_week": 6} with more weeks, a friction present longer before the action starts.
     """
     from agent.analysis import run_analysis
     from api.queries import change_action_status
@@ -74,7 +75,7 @@ def run_impact_seed(
     from store.db import Store
     from store.ingest import ingest_records
 
-    planned = {**ADOPTION, **({"effect": fall} if fall is not None else {})}
+    planned = {**ADOPTION, **(plan or {})}
     adoption = Adoption(**planned, isolated=isolated)  # type: ignore[arg-type]
     iterator, truth = generate(weeks=weeks, per_week=per_week, seed=seed, adoption=adoption)
     records = list(iterator)
@@ -191,13 +192,13 @@ def run_impact(
     fake_embedder: bool = True,
     isolated: bool = True,
     progress: Path | None = None,
-    fall: float | None = None,
+    plan: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """The impact suite over `seeds` seeds: coverage of the true effect, placebo false-positive rate.
 
     `isolated=False` keeps the generator's other planted changes over time (callbacks failing in two queues
     over the last two weeks, a theme emerging in the last one): comparison segments then move for other
-    reasons. `fall` replaces the action's planted fall (0.0: it changes nothing). With `progress`, each
+    reasons. `plan` replaces fields of the planted adoption (`run_impact_seed`). With `progress`, each
     seed's run is appended to that JSON-lines file as soon as it is done (`score_impact` scores the runs read
     back).
     """
@@ -210,7 +211,7 @@ def run_impact(
             per_week=per_week,
             fake_embedder=fake_embedder,
             isolated=isolated,
-            fall=fall,
+            plan=plan,
         )
         runs.append(run)
         if progress is not None:
