@@ -336,3 +336,115 @@ def explain(candidate: _Candidate) -> str:
         f"{c.weeks} previous weeks), "
         f"over {c.volume} contacts: {c.score:.1f} times the usual variation."
     )
+
+
+NEIGHBOUR_MIN_VOLUME = 3
+"""Contacts an hour needs in the period to be tested as a friction's neighbour (as a baseline week needs)."""
+
+
+def _queue_segment(segment: dict[str, Any], metrics: list[str]) -> tuple[dict[str, Any], list[Spec]] | None:
+    """A queue segment's filters without its hours, and the specs of `metrics` (None: not a queue segment)."""
+    fixed = {k: v for k, v in segment.items() if k != "hour"}
+    specs = [s for s in QUEUE_SPECS if s.metric in metrics]
+    if not specs or "queue" not in fixed or set(fixed) - {"queue", "weekday", "channel"}:
+        return None
+    return fixed, specs
+
+
+def _by_hour(
+    store: Store, tenant: str, period: Period, fixed: dict[str, Any], baseline_weeks: int
+) -> dict[int, dict[int, np.ndarray]]:
+    """The segment's summed fields per hour and block (0: the period, k: the k-th block before)."""
+    plain = {k: v for k, v in fixed.items() if k != "weekday"}
+    by_hour: dict[int, dict[int, np.ndarray]] = defaultdict(dict)
+    for block, attrs, values in _cells(store, tenant, period, baseline_weeks, by_agent=False):
+        if not _matches(attrs, plain):
+            continue
+        if "weekday" in fixed and int(attrs["weekday"]) != int(fixed["weekday"]):
+            continue
+        blocks = by_hour[int(attrs["hour"])]
+        blocks[block] = blocks[block] + values if block in blocks else values.copy()
+    return by_hour
+
+
+def neighbour_hours(
+    *,
+    store: Store,
+    tenant: str,
+    period: Period,
+    segment: dict[str, Any],
+    metrics: list[str],
+    baseline_weeks: int = 4,
+    alpha: float = 0.05,
+) -> list[int]:
+    """A segment friction's hours, widened to the adjacent hours that show the same degradation.
+
+    `segment` is a queue segment with its hours (queue, and weekday or channel, and `hour`: a list). Starting
+    from its hours, the hours just before and after are tested, one step outward at a time, with the
+    detection's own test (each hour against its own weeks before, blocks already degraded left out,
+    one-sided in the worse direction) on the friction's anomaly `metrics`; an hour joins when that test is
+    significant at `alpha` after Benjamini–Hochberg over the hours tested in that step. The ranking's size
+    floors (`min_volume`, `min_score`) are not asked of a neighbour, which is not ranked on its own; it needs
+    NEIGHBOUR_MIN_VOLUME contacts. The hours of a segment without hours, or of an agent, are returned as
+    they are.
+    """
+    hours = sorted({int(h) for h in (segment.get("hour") or [])})
+    queue_segment = _queue_segment(segment, metrics)
+    if not hours or queue_segment is None:
+        return hours
+    fixed, specs = queue_segment
+    by_hour = _by_hour(store, tenant, period, fixed, baseline_weeks)
+    tested: set[int] = set(hours)
+    while True:
+        step = [h for h in (min(hours) - 1, max(hours) + 1) if 0 <= h <= 23 and h not in tested]
+        tested.update(step)
+        found: list[tuple[int, float]] = []
+        for hour in step:
+            for spec in specs:
+                candidate = _test(spec, {"hour": hour}, by_hour.get(hour, {}), NEIGHBOUR_MIN_VOLUME)
+                if candidate is not None and candidate.p is not None:
+                    found.append((hour, candidate.p))
+        q_values = stats.benjamini_hochberg([p for _, p in found])
+        joined = {h for (h, _), q in zip(found, q_values, strict=True) if q is not None and q <= alpha}
+        if not joined:
+            return hours
+        hours = sorted(set(hours) | joined)
+
+
+def segment_degraded(
+    *,
+    store: Store,
+    tenant: str,
+    period: Period,
+    segment: dict[str, Any],
+    metrics: list[str],
+    baseline_weeks: int = 4,
+    min_volume: int = 10,
+    alpha: float = 0.05,
+    min_score: float = 3.0,
+) -> bool:
+    """Whether a queue segment (its hours pooled) shows a degradation of `metrics` in `period`.
+
+    The detection's rule, on the segment as a whole: its value against the same segment in the blocks
+    before (degraded blocks left out), one-sided, with `min_volume` contacts, a score of `min_score`
+    spreads and p ≤ `alpha` after Benjamini–Hochberg over the metrics tested. False for a segment that is
+    not a queue segment (a theme, an agent).
+    """
+    queue_segment = _queue_segment(segment, metrics)
+    if queue_segment is None:
+        return False
+    fixed, specs = queue_segment
+    hours = {int(h) for h in (segment.get("hour") or [])}
+    pooled: dict[int, np.ndarray] = {}
+    for hour, blocks in _by_hour(store, tenant, period, fixed, baseline_weeks).items():
+        if hours and hour not in hours:
+            continue
+        for block, values in blocks.items():
+            pooled[block] = pooled[block] + values if block in pooled else values.copy()
+    found = [_test(spec, fixed, pooled, min_volume) for spec in specs]
+    candidates = [c for c in found if c is not None and c.p is not None]
+    q_values = stats.benjamini_hochberg([c.p for c in candidates])
+    return any(
+        q is not None and q <= alpha and c.score >= min_score
+        for c, q in zip(candidates, q_values, strict=True)
+    )

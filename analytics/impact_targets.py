@@ -7,11 +7,12 @@ its patients do worse), the action's own KPIs first.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
-from core.results import Action, Friction, Period
+from core.results import Action, AnalysisResult, Friction, Period
 from store.action_targets import Target
 
 MAX_METRICS = 3
@@ -93,6 +94,49 @@ def friction_metrics(friction: Friction, action: Action | None = None) -> list[s
     return found[:MAX_METRICS]
 
 
+EarlierResult = Callable[[date], AnalysisResult | None]
+"""The stored result of the analysed period ending on a given day (None when that period was not analysed)."""
+SegmentShows = Callable[[dict[str, Any], list[str], Period], bool]
+"""Whether a segment's data show a degradation of the given metrics in a period
+(`analytics.anomalies.segment_degraded`: the detection's rule on the segment as a whole)."""
+NeighbourHours = Callable[[dict[str, Any], list[str]], list[int]]
+"""A segment's hours widened to the adjacent hours showing the same degradation of the given metrics
+(`analytics.anomalies.neighbour_hours` on the analysed period)."""
+
+
+def friction_since(
+    segment: dict[str, Any],
+    *,
+    found_in: Period,
+    earliest: date,
+    earlier: EarlierResult,
+    shows: Callable[[Period], bool] | None = None,
+) -> date:
+    """The first day of a friction: where `found_in` starts, or earlier if the periods before it hold it.
+
+    Walks back one period of `found_in`'s length at a time: a period extends the friction when its stored
+    analysis (consecutive: ending the day before the next starts) holds the same friction, or — with
+    `shows` — when its data show the segment's degradation; the walk stops at the first that does neither,
+    and at `earliest`.
+    """
+    first = found_in.start
+    length = timedelta(days=(found_in.end - found_in.start).days + 1)
+    while first > earliest:
+        result = earlier(first - timedelta(days=1))
+        if (
+            result is not None
+            and result.period.start < first
+            and any(same_target(segment, f) for f in result.frictions)
+        ):
+            first = result.period.start
+            continue
+        if shows is not None and shows(Period(start=first - length, end=first - timedelta(days=1))):
+            first = first - length
+            continue
+        break
+    return max(first, earliest)
+
+
 def adoption_targets(
     *,
     action: Action,
@@ -100,15 +144,22 @@ def adoption_targets(
     period: Period,
     start: date,
     baseline_weeks: int,
+    earlier: EarlierResult | None = None,
+    neighbours: NeighbourHours | None = None,
+    shows: SegmentShows | None = None,
 ) -> list[dict[str, Any]]:
     """The targets to record when an action starts on `start`: one per cited friction with a segment.
 
     The window compared before the start is the `baseline_weeks` weeks before it, but not earlier than the
-    analysed period in which the friction was found (what came before may not have had the friction).
+    friction: the analysed period in which it was found, or — with `earlier`, the stored analyses of the
+    periods before — the first of the consecutive analysed periods just before it that hold the same
+    friction, or — with `shows` — whose data show the segment's degradation by the detection's rule (what
+    came before the friction is not the level the action changes). With `neighbours`, a
+    segment friction's hours are widened to the adjacent hours that show the same degradation in the
+    analysed period (the segment the action addresses, not the hours that happened to pass the ranking).
     """
     by_id = {f.friction_id: f for f in frictions}
     earliest = start - timedelta(days=7 * baseline_weeks)
-    before_start = max(earliest, period.start) if period.start < start else earliest
     targets = []
     for friction_id in action.friction_ids:
         friction = by_id.get(friction_id)
@@ -116,16 +167,31 @@ def adoption_targets(
             continue
         segment = friction_segment(friction)
         metrics = friction_metrics(friction, action)
-        if segment and metrics:
-            targets.append(
-                {
-                    "friction_id": friction_id,
-                    "segment": segment,
-                    "metrics": metrics,
-                    "start": start,
-                    "before_start": before_start,
-                }
-            )
+        if not (segment and metrics):
+            continue
+        shown = [a.metric for a in friction.signals.anomalies]
+        if neighbours is not None and "hour" in segment and shown:
+            segment["hour"] = neighbours(segment, shown)
+        before_start = earliest
+        if period.start < start:
+            before_start = max(earliest, period.start)
+            if earlier is not None:
+                before_start = friction_since(
+                    segment,
+                    found_in=period,
+                    earliest=earliest,
+                    earlier=earlier,
+                    shows=partial(shows, segment, shown) if shows is not None and shown else None,
+                )
+        targets.append(
+            {
+                "friction_id": friction_id,
+                "segment": segment,
+                "metrics": metrics,
+                "start": start,
+                "before_start": before_start,
+            }
+        )
     return targets
 
 

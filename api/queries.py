@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from analytics.anomalies import neighbour_hours, segment_degraded
 from analytics.impact import measure_actions
 from analytics.impact_targets import adoption_targets
 from analytics.kpi_queries import latest_data
 from core.results import Action, ActionImpact, AnalysisResult
 from store.action_targets import OPEN_STATUSES, record_targets
 from store.actions import action_view, iso, read_actions
+from store.analyses import result_ending
 from store.db import Store
 from store.schema import ActionEventRow, ActionRow, AnalysisRow
 
@@ -205,6 +207,23 @@ def _record_target(
         period=analysed.period,
         start=start,
         baseline_weeks=store.settings.baseline_weeks,
+        earlier=lambda end: result_ending(store, tenant=tenant, end=end),
+        neighbours=lambda segment, metrics: neighbour_hours(
+            store=store,
+            tenant=tenant,
+            period=analysed.period,
+            segment=segment,
+            metrics=metrics,
+            baseline_weeks=store.settings.baseline_weeks,
+        ),
+        shows=lambda segment, metrics, week: segment_degraded(
+            store=store,
+            tenant=tenant,
+            period=week,
+            segment=segment,
+            metrics=metrics,
+            baseline_weeks=store.settings.baseline_weeks,
+        ),
     )
     if stated is not None:
         before_start = start - timedelta(days=7 * store.settings.baseline_weeks)

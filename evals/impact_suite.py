@@ -2,10 +2,11 @@
 
 Per seed, through the product path: generate data with an adopted action (Monday 8–10 h radiology waits fall
 by 40 % from week k) and a placebo segment (Monday 8–12 h in rendez-vous, where nothing changes) → ingest (no
-vector index) → analyse the second degraded week → move to in_progress from week k, through the store as the
-API does, the top action citing the radiology friction (its target is recorded from that friction) and
-another action whose manager-stated target is the placebo segment → analyse the last week → read the impact
-from that analysis's result. Scored: the
+vector index) → analyse each week from the first degraded one up to week k, as a weekly schedule would →
+move to in_progress from week k, through the store as the API does, the top action citing the radiology
+friction in the latest analysis that has it (its target is recorded from that friction, the stored earlier
+analyses and the data) and another action whose manager-stated target is the placebo segment → analyse the
+last week → read the impact from that analysis's result. Scored: the
 true effect (factual against counterfactual of the same draws, from the truth file) lies inside the reported
 95 % interval; the placebo reports `no_effect_detected`; over the seeds, the placebo's false-positive rate.
 """
@@ -60,15 +61,22 @@ def run_impact_seed(
     per_week: int = IMPACT_PER_WEEK,
     fake_embedder: bool = True,
     isolated: bool = True,
+    plan: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """One seed through the product path; the fixed and placebo targets as the later analysis reports them."""
+    """One seed through the product path; the fixed and placebo targets as the later analysis reports them.
+
+    `plan` replaces fields of the planted adoption (ADOPTION): e.g. {"effect": 0.0}, an adopted action that
+    changes nothing (a placebo that goes through the friction's own target and windows), or
+    {"start_week": 6} with more weeks, a friction present longer before the action starts.
+    """
     from agent.analysis import run_analysis
     from api.queries import change_action_status
     from evals.runner import _embedder, temporary_home
     from store.db import Store
     from store.ingest import ingest_records
 
-    adoption = Adoption(**ADOPTION, isolated=isolated)  # type: ignore[arg-type]
+    planned = {**ADOPTION, **(plan or {})}
+    adoption = Adoption(**planned, isolated=isolated)  # type: ignore[arg-type]
     iterator, truth = generate(weeks=weeks, per_week=per_week, seed=seed, adoption=adoption)
     records = list(iterator)
     out: dict[str, Any] = {"seed": seed, "generated": len(records)}
@@ -76,14 +84,16 @@ def run_impact_seed(
     with temporary_home() as settings:
         store = Store.from_settings(settings)
         try:
-            embedder = _embedder(fake_embedder, settings)[0]
+            embedder = _embedder(fake_embedder, settings)
             ingest_records(store, records, source="eval", indexer=None)
             fixed, placebo = planted["fixed"], planted["placebo"]
-            # the second degraded week is analysed, then the first if the friction was not found there
-            first, friction = None, None
-            for week in (adoption.degraded_from + 1, adoption.degraded_from):
+            # the weekly schedule: each week from the first degraded one up to the adoption is analysed and
+            # stored (the weeks before cannot hold a segment friction: its test needs two earlier weeks);
+            # the action is taken from the latest analysis that cites the radiology friction
+            first, friction, seen = None, None, []
+            for week in range(adoption.degraded_from, adoption.start_week):
                 monday = truth.start + timedelta(days=7 * week)
-                first = run_analysis(
+                analysed = run_analysis(
                     store=store,
                     tenant=truth.tenant,
                     period=Period(start=monday, end=monday + timedelta(days=6)),
@@ -91,10 +101,15 @@ def run_impact_seed(
                     embedder=embedder,
                     model=None,
                 )
-                friction = _friction_for(first, fixed)
-                if friction and any(friction.friction_id in a.friction_ids for a in first.actions):
+                found = _friction_for(analysed, fixed)
+                if found is not None:
+                    seen.append(week + 1)
+                if found and any(found.friction_id in a.friction_ids for a in analysed.actions):
+                    first, friction = analysed, found
                     out["found_in_week"] = week + 1
-                    break
+                elif first is None:
+                    first = analysed
+            out["weeks_with_friction"] = seen
             assert first is not None
             action = next(
                 (a for a in first.actions if friction and friction.friction_id in a.friction_ids), None
@@ -141,7 +156,11 @@ def run_impact_seed(
                     "found": measured is not None,
                 }
                 if measured is not None:
-                    entry.update(segment=measured.segment, before_start=measured.before.start.isoformat())
+                    entry.update(
+                        segment=measured.segment,
+                        before_start=measured.before.start.isoformat(),
+                        before_weeks=((measured.start - measured.before.start).days + 6) // 7,
+                    )
                     effect = next((e for e in measured.effects if e.metric == item.metric), None)
                     if effect is not None:
                         entry.update(
@@ -173,19 +192,26 @@ def run_impact(
     fake_embedder: bool = True,
     isolated: bool = True,
     progress: Path | None = None,
+    plan: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """The impact suite over `seeds` seeds: coverage of the true effect, placebo false-positive rate.
 
     `isolated=False` keeps the generator's other planted changes over time (callbacks failing in two queues
     over the last two weeks, a theme emerging in the last one): comparison segments then move for other
-    reasons. With `progress`, each seed's run is appended to that JSON-lines file as soon as it is done
-    (`score_impact` scores the runs read back).
+    reasons. `plan` replaces fields of the planted adoption (`run_impact_seed`). With `progress`, each
+    seed's run is appended to that JSON-lines file as soon as it is done (`score_impact` scores the runs read
+    back).
     """
     started = time.perf_counter()
     runs = []
     for s in range(first_seed, first_seed + seeds):
         run = run_impact_seed(
-            seed=s, weeks=weeks, per_week=per_week, fake_embedder=fake_embedder, isolated=isolated
+            seed=s,
+            weeks=weeks,
+            per_week=per_week,
+            fake_embedder=fake_embedder,
+            isolated=isolated,
+            plan=plan,
         )
         runs.append(run)
         if progress is not None:

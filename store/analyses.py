@@ -6,8 +6,10 @@ the finished result is saved with its actions (`save`), whoever ran it: the anal
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+
+from sqlalchemy import select
 
 from core.results import AnalysisResult, Period
 from store.db import Store
@@ -99,6 +101,22 @@ def load_result(store: Store, analysis_id: str) -> AnalysisResult | None:
         if row is None or not row.result:
             return None
         return AnalysisResult.model_validate(row.result)
+
+
+def result_ending(store: Store, *, tenant: str, end: date) -> AnalysisResult | None:
+    """The latest finished result of the tenant whose analysed period ends on `end` (None if there is none).
+
+    When a period was analysed more than once, the last run to finish speaks for it.
+    """
+    stmt = select(AnalysisRow.result, AnalysisRow.finished_at, AnalysisRow.created_at).where(
+        AnalysisRow.tenant == tenant, AnalysisRow.status == "done", AnalysisRow.period_end == end
+    )
+    with store.session() as session:
+        rows = [r for r in session.execute(stmt) if r.result]
+    if not rows:
+        return None
+    latest = max(rows, key=lambda r: (r.finished_at or r.created_at, r.created_at))
+    return AnalysisResult.model_validate(latest.result)
 
 
 def history(store: Store, analysis_id: str) -> dict[str, Any] | None:
