@@ -27,6 +27,7 @@ import numpy as np
 from sqlalchemy import and_, case, func, select
 
 from analytics import stats
+from analytics.dataset import NA, PeriodDataset
 from analytics.kpi_defs import SYNC, T
 from core.results import Anomaly, Period
 from store.db import Store
@@ -144,6 +145,64 @@ def _cells(store: Store, tenant: str, period: Period, blocks: int, by_agent: boo
             else:
                 attrs = {"queue": row[1], "channel": row[2], "weekday": day.isoweekday(), "hour": int(row[3])}
             out.append((block, attrs, values))
+    return out
+
+
+def _fields(data: PeriodDataset, sl: float) -> np.ndarray:
+    """The FIELDS of each interaction of the dataset (the terms `_aggregates` sums), one row each."""
+    c = data.cols
+    wait, handle = np.nan_to_num(c["wait"]), np.nan_to_num(c["handle"])
+    queued = c["queued"]
+    waited = queued & c["answered"] & ~np.isnan(c["wait"])
+    handled = c["answered"] & ~np.isnan(c["handle"])
+    promised = c["follow_up"] & (c["due"] != NA)
+    kept = promised & (c["done"] != NA) & (c["done"] <= c["due"])
+    columns = [
+        np.ones(len(data)),
+        waited,
+        np.where(waited, wait, 0.0),
+        np.where(waited, wait * wait, 0.0),
+        queued & (c["abandoned"] | ~np.isnan(c["wait"])),
+        waited & (wait <= sl),
+        queued,
+        queued & c["abandoned"],
+        ~np.isnan(c["csat"]),
+        np.nan_to_num(c["csat"]) >= 4,
+        handled,
+        np.where(handled, handle, 0.0),
+        np.where(handled, handle * handle, 0.0),
+        promised,
+        kept,
+    ]
+    return np.stack([np.asarray(col, dtype=float) for col in columns], axis=1)
+
+
+def _frame_cells(data: PeriodDataset, period: Period, blocks: int, by_agent: bool) -> list[Cell]:
+    """`_cells` from the analysis's dataset: the same sums per day and segment."""
+    length = (period.end - period.start).days + 1
+    mask = data.between(period.start - timedelta(days=length * blocks), period.end)
+    names = ["agent"] if by_agent else ["queue", "channel"]
+    if by_agent:
+        mask &= data.cols["agent"] != None  # noqa: E711 (elementwise over an object column)
+    index = np.flatnonzero(mask)
+    codes = [data.cols["day"][index]] + [data.codes(n)[0][index] for n in names]
+    if not by_agent:
+        codes.append(data.cols["hour"][index])
+    if not len(index):
+        return []
+    unique, inverse = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
+    sums = np.zeros((len(unique), len(FIELDS)))
+    np.add.at(sums, inverse.reshape(-1), _fields(data, data.settings.service_level_seconds)[index])
+    out: list[Cell] = []
+    for row, values in zip(unique.tolist(), sums, strict=True):
+        day = date.fromordinal(row[0])
+        block = 0 if day >= period.start else ((period.start - day).days - 1) // length + 1
+        decoded = [data.codes(n)[1][code] for n, code in zip(names, row[1:], strict=False)]
+        if by_agent:
+            attrs: dict[str, Any] = {"agent": decoded[0]}
+        else:
+            attrs = {"queue": decoded[0], "channel": decoded[1], "weekday": day.isoweekday(), "hour": row[3]}
+        out.append((block, attrs, values))
     return out
 
 
@@ -277,11 +336,19 @@ def find_anomalies(
     min_volume: int = 10,
     alpha: float = 0.05,
     min_score: float = 3.0,
+    data: PeriodDataset | None = None,
 ) -> list[Anomaly]:
     """Significant, sizeable KPI degradations by segment in the period, worst first, each explained."""
     options = {"min_volume": min_volume, "alpha": alpha, "min_score": min_score}
     found: list[tuple[_Candidate, float]] = []
-    cells = _cells(store, tenant, period, baseline_weeks, by_agent=False)
+    length = (period.end - period.start).days + 1
+    first = period.start - timedelta(days=length * baseline_weeks)
+    if data is not None and data.tenant == tenant and data.answers(first, period.end):
+        cells = _frame_cells(data, period, baseline_weeks, by_agent=False)
+        agent_cells = _frame_cells(data, period, baseline_weeks, by_agent=True)
+    else:
+        cells = _cells(store, tenant, period, baseline_weeks, by_agent=False)
+        agent_cells = _cells(store, tenant, period, baseline_weeks, by_agent=True)
     excluded: dict[str, set[tuple[Any, ...]]] = {s.metric: set() for s in SPECS}
     for dims in QUEUE_LEVELS:
         flagged = _run_level(cells, dims, QUEUE_SPECS, excluded, **options)  # type: ignore[arg-type]
@@ -290,7 +357,6 @@ def find_anomalies(
                 _cell_key(attrs) for _b, attrs, _v in cells if _matches(attrs, candidate.segment)
             )
         found += flagged
-    agent_cells = _cells(store, tenant, period, baseline_weeks, by_agent=True)
     agent_specs = [s for s in SPECS if s.metric in AGENT_METRICS]
     no_exclusion: dict[str, set[tuple[Any, ...]]] = {s.metric: set() for s in SPECS}
     found += _run_level(agent_cells, ("agent",), agent_specs, no_exclusion, **options)  # type: ignore[arg-type]

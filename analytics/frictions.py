@@ -26,6 +26,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from analytics.dataset import PeriodDataset
+from analytics.kpi_frame import theme_counts
 from analytics.kpis import kpi_series, kpi_value
 from analytics.quotes import clip_quote
 from analytics.theme_lexical import fold
@@ -112,8 +114,27 @@ class _Row:
     attrs: dict[str, Any]
 
 
-def _load(store: Store, tenant: str, period: Period) -> list[_Row]:
+_DATA_COLUMNS = (
+    "pk",
+    "ext_id",
+    "patient",
+    "csat",
+    "patient_text",
+    "full_text",
+    "queue",
+    "channel",
+    "weekday",
+    "hour",
+    "agent",
+    "language",
+)
+
+
+def _load(store: Store, tenant: str, period: Period, data: PeriodDataset | None = None) -> list[_Row]:
     """The period's interactions: who, what they said, and their segment (the figures come from the KPIs)."""
+    if data is not None and data.tenant == tenant and data.answers(period.start, period.end):
+        found = data.rows(data.between(period.start, period.end), _DATA_COLUMNS)
+        return [_row((*r[:3], None if r[3] != r[3] else int(r[3]), *r[4:])) for r in found]
     i = InteractionRow
     with store.session() as session:
         rows = session.execute(
@@ -130,26 +151,16 @@ def _load(store: Store, tenant: str, period: Period) -> list[_Row]:
                 i.local_hour,
                 i.agent_ref,
                 i.language,
-            ).where(i.tenant == tenant, i.local_date.between(period.start, period.end))
+            )
+            .where(i.tenant == tenant, i.local_date.between(period.start, period.end))
+            .order_by(i.pk)
         ).all()
-    return [
-        _Row(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            (r[4] or "").strip() or (r[5] or ""),
-            {
-                "queue": r[6],
-                "channel": r[7],
-                "weekday": r[8],
-                "hour": r[9],
-                "agent": r[10],
-                "language": r[11],
-            },
-        )
-        for r in rows
-    ]
+    return [_row(tuple(r)) for r in rows]
+
+
+def _row(r: tuple[Any, ...]) -> _Row:
+    attrs = {"queue": r[6], "channel": r[7], "weekday": r[8], "hour": r[9], "agent": r[10], "language": r[11]}
+    return _Row(r[0], r[1], r[2], r[3], (r[4] or "").strip() or (r[5] or ""), attrs)
 
 
 def effort_phrase(text: str) -> str | None:
@@ -177,23 +188,37 @@ def _figures(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _measured(
-    store: Store, tenant: str, period: Period, filters: dict[str, Any] | None = None
+    store: Store,
+    tenant: str,
+    period: Period,
+    filters: dict[str, Any] | None = None,
+    data: PeriodDataset | None = None,
 ) -> dict[str, Any]:
     """The friction statistics of the period, or of one segment of it."""
     return _figures(
         {
-            m: kpi_value(store=store, tenant=tenant, metric=m, period=period, filters=filters).model_dump()
+            m: kpi_value(
+                store=store, tenant=tenant, metric=m, period=period, filters=filters, data=data
+            ).model_dump()
             for m in FIGURES
         }
     )
 
 
-def _by_theme(store: Store, tenant: str, period: Period) -> dict[str, dict[str, Any]]:
+def _by_theme(
+    store: Store, tenant: str, period: Period, data: PeriodDataset | None
+) -> dict[str, dict[str, Any]]:
     """The friction statistics of each theme of the period, as `parcours kpi … --by theme` gives them."""
     values: dict[str, dict[str, Any]] = defaultdict(dict)
     for metric in FIGURES:
         for row in kpi_series(
-            store=store, tenant=tenant, metric=metric, start=period.start, end=period.end, by="theme"
+            store=store,
+            tenant=tenant,
+            metric=metric,
+            start=period.start,
+            end=period.end,
+            by="theme",
+            data=data,
         ):
             if row.group.get("theme"):
                 values[str(row.group["theme"])][metric] = row.model_dump()
@@ -342,17 +367,27 @@ def score_frictions(
     baseline: Period | None,
     themes: Sequence[ThemeResult],
     anomalies: Sequence[Anomaly],
+    data: PeriodDataset | None = None,
 ) -> list[Friction]:
     """Rank the theme and segment frictions of the period (patients × severity × trend), with evidence."""
     min_sample = store.settings.min_sample
-    current = _load(store, tenant, period)
+    current = _load(store, tenant, period, data)
     by_ext = {r.ext_id: r for r in current}
-    overall = {**_measured(store, tenant, period), "effort_share": _effort_share(current)}
-    by_theme = _by_theme(store, tenant, period) if themes else {}
+    overall = {**_measured(store, tenant, period, data=data), "effort_share": _effort_share(current)}
+    by_theme = _by_theme(store, tenant, period, data) if themes else {}
     total = len(current)
     weeks = max(1, ((baseline.end - baseline.start).days + 1) // 7) if baseline else 1
     period_weeks = ((period.end - period.start).days + 1) / 7
-    before = baseline_counts(store=store, tenant=tenant, baseline=baseline) if baseline else {}
+    before: dict[str, int] = {}
+    if (
+        baseline is not None
+        and data is not None
+        and data.tenant == tenant
+        and data.answers(baseline.start, baseline.end)
+    ):
+        before = theme_counts(data, baseline.start, baseline.end)
+    elif baseline is not None:
+        before = baseline_counts(store=store, tenant=tenant, baseline=baseline)
     scored: list[tuple[float, Friction]] = []
     for theme in themes:
         group = [by_ext[i] for i in theme.interaction_ids if i in by_ext]
@@ -399,7 +434,7 @@ def score_frictions(
         if not group:
             continue
         filters: dict[str, Any] = {**seg, **({"hour": hours} if hours else {})}
-        signals = _signals(_measured(store, tenant, period, filters), group, overall)
+        signals = _signals(_measured(store, tenant, period, filters, data), group, overall)
         signals["anomalies"] = [
             {"metric": a.metric, "value": a.value, "expected": a.expected, "score": a.score} for a in found
         ]

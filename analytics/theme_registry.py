@@ -22,11 +22,13 @@ import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sqlalchemy import delete, func, insert, select, update
 
+from analytics.dataset import PeriodDataset
 from analytics.quotes import clip_quote
 from analytics.theme_labels import members_label
 from analytics.theme_lexical import class_keywords, label_from_keywords, term_weights
@@ -64,7 +66,30 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _load_items(store: Store, tenant: str, period: Period, in_period: bool, cap: int | None) -> list[_Item]:
+def _load_items(
+    store: Store,
+    tenant: str,
+    period: Period,
+    in_period: bool,
+    cap: int | None,
+    data: PeriodDataset | None = None,
+) -> list[_Item]:
+    rows: list[Any]
+    if data is not None:
+        names = ("pk", "ext_id", "local_date", "patient_text", "full_text", "language", "assigned")
+        rows = data.rows(data.between(period.start, period.end), names)
+    else:
+        rows = _read_items(store, tenant, period)
+    if cap is not None and len(rows) > cap:
+        step = len(rows) / cap
+        rows = [rows[int(i * step)] for i in range(cap)]
+    return [
+        _Item(pk, ext, day, theme_text(pt, ft), language, in_period, previous)
+        for pk, ext, day, pt, ft, language, previous in rows
+    ]
+
+
+def _read_items(store: Store, tenant: str, period: Period) -> list[Any]:
     query = (
         select(
             InteractionRow.pk,
@@ -80,14 +105,7 @@ def _load_items(store: Store, tenant: str, period: Period, in_period: bool, cap:
         .order_by(InteractionRow.pk)
     )
     with store.session() as session:
-        rows = session.execute(query).all()
-    if cap is not None and len(rows) > cap:
-        step = len(rows) / cap
-        rows = [rows[int(i * step)] for i in range(cap)]
-    return [
-        _Item(pk, ext, day, theme_text(pt, ft), language, in_period, previous)
-        for pk, ext, day, pt, ft, language, previous in rows
-    ]
+        return list(session.execute(query).all())
 
 
 def split_novel(
@@ -181,14 +199,31 @@ def _identify(
 
 
 def assign_period_themes(
-    *, store: Store, embedder: Embedder, tenant: str, period: Period, baseline: Period | None = None
+    *,
+    store: Store,
+    embedder: Embedder,
+    tenant: str,
+    period: Period,
+    baseline: Period | None = None,
+    data: PeriodDataset | None = None,
 ) -> tuple[list[ThemeResult], list[str]]:
-    """Assign each interaction of the period to a stable theme (or leave it unassigned); themes + ids."""
-    items = _load_items(store, tenant, period, True, None)
+    """Assign each interaction of the period to a stable theme (or leave it unassigned); themes + ids.
+
+    With the analysis's dataset, the interactions are read from it and the themes written are recorded in it.
+    """
+    if data is not None and not (
+        data.tenant == tenant
+        and data.answers(period.start, period.end)
+        and (baseline is None or data.answers(baseline.start, baseline.end))
+    ):
+        data = None
+    items = _load_items(store, tenant, period, True, None, data)
     base_total = 0
     if baseline is not None:
-        base = _load_items(store, tenant, baseline, False, max(BASELINE_CAP, len(items)))
-        base_total = _count(store, tenant, baseline)
+        base = _load_items(store, tenant, baseline, False, max(BASELINE_CAP, len(items)), data)
+        base_total = (
+            int(data.between(baseline.start, baseline.end).sum()) if data else _count(store, tenant, baseline)
+        )
         items += base
     texted = [i for i in items if i.text]
     vectors, words = theme_features(
@@ -241,7 +276,9 @@ def assign_period_themes(
         for r, item in enumerate(texted)
         if clusters.labels[r] >= 0
     }
-    _write(store, tenant, items, theme_of, similarity, list(rows.values()), now)
+    written = _write(store, tenant, items, theme_of, similarity, list(rows.values()), now)
+    if data is not None:
+        data.assign_themes(written)
     scale = base_total / max(1, sum(1 for i in items if not i.in_period))
     return _results(period, items, texted, vectors, clusters, rows, base_total > 0, weeks, scale)
 
@@ -286,8 +323,11 @@ def _write(
     similarity: dict[int, float],
     themes: list[ThemeRow],
     now: datetime,
-) -> None:
-    """Period interactions get their theme (replacing an earlier one); baseline ones only if they had none."""
+) -> dict[int, str | None]:
+    """Period interactions get their theme (replacing an earlier one); baseline ones only if they had none.
+
+    Returns the themes written (interaction pk → theme id or None).
+    """
     todo = [i for i in items if i.in_period or i.previous is None]
     days: dict[str, list[date]] = defaultdict(list)
     for item in todo:
@@ -344,6 +384,7 @@ def _write(
             row = session.get(ThemeRow, theme.id)
             if row is not None:
                 row.size = int(counts.get(theme.id, 0))
+    return {v["interaction_pk"]: v["theme_id"] for v in values}
 
 
 def _results(

@@ -25,6 +25,7 @@ from agent.analysis.state import AnalysisContext, AnalysisState
 from agent.analysis.steps import step
 from agent.llm import model_name
 from analytics.actions import check_citations, looks_like_instruction, rank_actions
+from analytics.dataset import PeriodDataset, load_dataset
 from analytics.impact import measure_actions
 from analytics.impact_targets import follow_frictions
 from analytics.playbook import Playbook, load_playbook
@@ -77,8 +78,22 @@ def playbook_of(ctx: AnalysisContext) -> Playbook:
     return ctx.playbook if ctx.playbook is not None else load_playbook(settings=_settings(ctx))
 
 
+def dataset_of(ctx: AnalysisContext, state: AnalysisState) -> PeriodDataset:
+    """The run's period dataset: loaded by `load`, or again by the first node of a resumed run."""
+    if ctx.dataset is None:
+        period: Period = state["period"]  # type: ignore[assignment]
+        ctx.dataset = load_dataset(
+            store=ctx.store,
+            tenant=state["tenant"],
+            period=period,
+            baseline=state["baseline"],
+            settings=_settings(ctx),
+        )
+    return ctx.dataset  # type: ignore[no-any-return]
+
+
 def load_period(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict[str, Any]:
-    """Resolve the analysis id, the period (last complete week by default) and the baseline."""
+    """Resolve the analysis id, the period (last complete week by default) and the baseline; read them."""
     ctx = runtime.context
     analysis_id = state.get("analysis_id") or ctx.analysis_id or new_analysis_id()
     notes: list[str] = []
@@ -91,6 +106,8 @@ def load_period(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict
     ctx.baseline = ctx.baseline or baseline
     _enter(runtime, {"analysis_id": analysis_id}, "load")
     analyses.mark_period(ctx.store, analysis_id, period)
+    ctx.dataset = None
+    dataset_of(ctx, {"tenant": state["tenant"], "period": period, "baseline": baseline})
     return {
         "analysis_id": analysis_id,
         "period": period,
@@ -108,7 +125,11 @@ def measure_kpis(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dic
     anomalies: list[Any] = []
     try:
         kpis = step(ctx.steps, "headline_kpis")(
-            store=ctx.store, tenant=state["tenant"], period=state["period"], baseline=state["baseline"]
+            store=ctx.store,
+            tenant=state["tenant"],
+            period=state["period"],
+            baseline=state["baseline"],
+            data=dataset_of(ctx, state),
         )
     except Exception as exc:
         log.exception("headline KPIs failed")
@@ -119,6 +140,7 @@ def measure_kpis(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dic
             tenant=state["tenant"],
             period=state["period"],
             baseline_weeks=_settings(ctx).baseline_weeks,
+            data=dataset_of(ctx, state),
         )
     except Exception as exc:
         log.exception("anomaly detection failed")
@@ -141,6 +163,7 @@ def discover_themes(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> 
         tenant=state["tenant"],
         period=state["period"],
         baseline=state["baseline"],
+        data=dataset_of(ctx, state),
     )
     themes, notes = name_themes(  # keyword labels of older themes rewritten; new themes named by the model
         store=ctx.store,
@@ -164,6 +187,7 @@ def score_frictions(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> 
         baseline=state["baseline"],
         themes=state.get("themes", []),
         anomalies=state.get("anomalies", []),
+        data=dataset_of(ctx, state),
     )
     return {"frictions": list(frictions), "rounds": 0}
 
@@ -445,7 +469,8 @@ def rank_actions_node(state: AnalysisState, runtime: Runtime[AnalysisContext]) -
     frictions = state.get("frictions", [])
     actions = state.get("actions", [])
     cited = {e.interaction_id for a in actions for e in a.evidence}
-    known = existing_interaction_ids(ctx.store, state["tenant"], cited)
+    held = cited & set(dataset_of(ctx, state).cols["ext_id"].tolist())  # the rest may be older interactions
+    known = held | existing_interaction_ids(ctx.store, state["tenant"], cited - held)
     kept, notes = check_citations(actions, frictions=frictions, known_interaction_ids=known)
     ranked = rank_actions(
         kept,
