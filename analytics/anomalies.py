@@ -145,7 +145,7 @@ def _cells(store: Store, tenant: str, period: Period, blocks: int, by_agent: boo
             else:
                 attrs = {"queue": row[1], "channel": row[2], "weekday": day.isoweekday(), "hour": int(row[3])}
             out.append((block, attrs, values))
-    return out
+    return sorted(out, key=_cell_order)
 
 
 def _fields(data: PeriodDataset, sl: float) -> np.ndarray:
@@ -203,7 +203,14 @@ def _frame_cells(data: PeriodDataset, period: Period, blocks: int, by_agent: boo
         else:
             attrs = {"queue": decoded[0], "channel": decoded[1], "weekday": day.isoweekday(), "hour": row[3]}
         out.append((block, attrs, values))
-    return out
+    return sorted(out, key=_cell_order)
+
+
+def _cell_order(cell: Cell) -> tuple[Any, ...]:
+    """One order of the cells (block, then segment, missing values first), whatever the database and whether
+    they come from the store or the dataset: anomalies of equal score keep one order."""
+    block, attrs, _values = cell
+    return (-block, *((v is not None, v) for v in _cell_key(attrs)))
 
 
 def _value(spec: Spec, agg: np.ndarray) -> tuple[int, float, float]:
