@@ -2,7 +2,8 @@
 
 Every tool that shows a quote, an interaction id or any other text a patient, a sender or the model chose
 goes through `escape_data`/`transcript_block`, so no such text can close a block, open a new one or
-forge another interaction's id. `parse_transcripts` reads the blocks back (unescaped) for the graphs.
+forge another interaction's id. The graphs read quotes from the tools' artifacts, never from these blocks;
+`parse_transcripts` reads them back for the chat's check of what the model was shown.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ def parse_transcripts(text: str) -> list[tuple[str, str]]:
     return [(unescape(i), unescape(q)) for i, q in TRANSCRIPT_BLOCK.findall(text)]
 
 
-def strip_transcripts(text: str) -> str:
-    """A tool result without its transcript blocks."""
-    return TRANSCRIPT_BLOCK.sub("", text)
+def without_quotes(text: str) -> list[str]:
+    """The lines of a tool result besides its quotes (a transcript block is a line of its own).
+
+    What a finding says of a tool call; the quotes themselves travel as data, in the tool's artifact.
+    """
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("<transcript id=")]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 from collections import Counter
 from typing import Any, Literal
@@ -34,11 +33,9 @@ from core.results import AnalysisResult, Evidence, Friction, Period
 from prompts.analysis import INVESTIGATE_SYSTEM, INVESTIGATE_TASK
 from store import analyses
 from store.action_targets import open_targets
-from tools.evidence import parse_transcripts, strip_transcripts
+from tools.evidence import without_quotes
 
 log = logging.getLogger("parcours.agent")
-EVIDENCE_TOOLS = frozenset({"search_transcripts", "theme_details", "list_frictions"})
-"""Tools whose transcript blocks are evidence (they escape every id and quote they show)."""
 MAX_EVIDENCE = 8
 ROUND_LIMIT, MODEL_UNAVAILABLE, OFFLINE_DONE = (
     "(round limit reached)",
@@ -393,13 +390,10 @@ def enrich_frictions(frictions: list[Friction], messages: list[Any]) -> tuple[li
             continue
         call_id = message.tool_call_id or ""
         content = message.content if isinstance(message.content, str) else str(message.content)
-        plain = strip_transcripts(content)
-        first_line = " / ".join(line.strip() for line in plain.strip().splitlines()[:4] if line.strip())[:300]
+        first_line = " / ".join(without_quotes(content)[:4])[:300]
         call: dict[str, Any] = dict(calls.get(call_id) or {})
         name = str(call.get("name") or message.name or "tool")
-        quotes = _artifact_quotes(message.artifact)
-        if not quotes and name in EVIDENCE_TOOLS:  # a tool without quote data: its escaped blocks
-            quotes = [(i, html.unescape(q)) for i, q in parse_transcripts(content)]
+        quotes = _artifact_quotes(message.artifact)  # the quotes as data: never read back from the text
         target = _call_target(call_id, call.get("args"), quotes, frictions, owner_of)
         if target in by_id:
             friction = by_id[target]

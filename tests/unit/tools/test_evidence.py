@@ -68,7 +68,15 @@ def test_the_analysis_never_credits_injected_text_to_a_real_interaction() -> Non
                 {"name": "kpi_query", "args": {"metric": "fcr"}, "id": "c2", "type": "tool_call"},
             ],
         ),
-        ToolMessage(content=search, tool_call_id="c1", name="search_transcripts"),
+        ToolMessage(
+            content=search,
+            artifact={
+                "kind": "search",
+                "rows": [{"interaction_id": ATTACK_ID, "quote": "Personne ne répond."}],
+            },
+            tool_call_id="c1",
+            name="search_transcripts",
+        ),
         ToolMessage(content=echo, tool_call_id="c2", name="kpi_query"),
     ]
     [friction], _ = enrich_frictions([_friction(["call-real", ATTACK_ID])], messages)
