@@ -33,7 +33,7 @@ from core.results import AnalysisResult, Evidence, Friction, Period
 from prompts.analysis import INVESTIGATE_SYSTEM, INVESTIGATE_TASK
 from store import analyses
 from store.action_targets import open_targets
-from tools.evidence import without_quotes
+from tools.evidence import artifact_quotes, without_quotes
 
 log = logging.getLogger("parcours.agent")
 MAX_EVIDENCE = 8
@@ -312,24 +312,6 @@ def _step(name: str, args: Any, message: ToolMessage) -> dict[str, Any]:
     return step
 
 
-def _artifact_quotes(artifact: Any) -> list[tuple[str, str]]:
-    """The (interaction id, raw quote) pairs a tool returned as data: search hits, theme quotes, frictions."""
-    if not isinstance(artifact, dict):
-        return []
-    items: list[Any] = []
-    if artifact.get("kind") == "search":
-        items = list(artifact.get("rows") or [])
-    elif artifact.get("kind") == "theme":
-        items = list(artifact.get("quotes") or [])
-    elif artifact.get("kind") == "frictions":
-        items = [e for row in artifact.get("rows") or [] for e in row.get("evidence") or []]
-    return [
-        (str(item["interaction_id"]), str(item["quote"]))
-        for item in items
-        if isinstance(item, dict) and item.get("interaction_id") and item.get("quote")
-    ]
-
-
 def _call_target(
     call_id: str,
     args: Any,
@@ -393,7 +375,7 @@ def enrich_frictions(frictions: list[Friction], messages: list[Any]) -> tuple[li
         first_line = " / ".join(without_quotes(content)[:4])[:300]
         call: dict[str, Any] = dict(calls.get(call_id) or {})
         name = str(call.get("name") or message.name or "tool")
-        quotes = _artifact_quotes(message.artifact)  # the quotes as data: never read back from the text
+        quotes = artifact_quotes(message.artifact)  # the quotes as data: never read back from the text
         target = _call_target(call_id, call.get("args"), quotes, frictions, owner_of)
         if target in by_id:
             friction = by_id[target]
