@@ -234,16 +234,26 @@ def _as_date(value: Any) -> date:
 
 
 def load_dataset(
-    *, store: Store, tenant: str, period: Period, baseline: Period, settings: Settings | None = None
+    *,
+    store: Store,
+    tenant: str,
+    period: Period,
+    baseline: Period | None = None,
+    settings: Settings | None = None,
+    words: bool = True,
 ) -> PeriodDataset:
-    """Read the period, its baseline and the look-back and look-ahead windows the journeys need, once."""
+    """Read the period, its baseline and the look-back and look-ahead windows the journeys need, once.
+
+    The baseline defaults to the settings' weeks before the period; `words=False` leaves the texts out.
+    """
     settings = settings or store.settings
+    baseline = baseline or before(period, 7 * max(1, settings.baseline_weeks))
     anomaly_blocks = before(period, days(period) * max(1, settings.baseline_weeks))
     core = Period(start=min(baseline.start, anomaly_blocks.start), end=period.end)
     window = settings.fcr_window_days + 1
     ahead = max(settings.fcr_window_days, settings.attrition_days) + 1
     loaded = Period(start=core.start - timedelta(days=window), end=core.end + timedelta(days=ahead))
-    texts = Period(start=min(baseline.start, period.start), end=period.end)
+    texts = Period(start=min(baseline.start, period.start), end=period.end) if words else None
     raw = _read(store, _query(tenant, loaded.start, loaded.end, texts))
     latest = latest_data(store, tenant)
     # attrition looks for a return up to the end (else start) of a contact + the attrition days: an e-mail

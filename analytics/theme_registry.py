@@ -22,13 +22,12 @@ import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sqlalchemy import delete, func, insert, select, update
 
-from analytics.dataset import PeriodDataset
+from analytics.dataset import PeriodDataset, load_dataset
 from analytics.quotes import clip_quote
 from analytics.theme_labels import members_label
 from analytics.theme_lexical import class_keywords, label_from_keywords, term_weights
@@ -66,20 +65,9 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _load_items(
-    store: Store,
-    tenant: str,
-    period: Period,
-    in_period: bool,
-    cap: int | None,
-    data: PeriodDataset | None = None,
-) -> list[_Item]:
-    rows: list[Any]
-    if data is not None:
-        names = ("pk", "ext_id", "local_date", "patient_text", "full_text", "language", "assigned")
-        rows = data.rows(data.between(period.start, period.end), names)
-    else:
-        rows = _read_items(store, tenant, period)
+def _load_items(data: PeriodDataset, period: Period, in_period: bool, cap: int | None) -> list[_Item]:
+    names = ("pk", "ext_id", "local_date", "patient_text", "full_text", "language", "assigned")
+    rows = data.rows(data.between(period.start, period.end), names)
     if cap is not None and len(rows) > cap:
         step = len(rows) / cap
         rows = [rows[int(i * step)] for i in range(cap)]
@@ -87,25 +75,6 @@ def _load_items(
         _Item(pk, ext, day, theme_text(pt, ft), language, in_period, previous)
         for pk, ext, day, pt, ft, language, previous in rows
     ]
-
-
-def _read_items(store: Store, tenant: str, period: Period) -> list[Any]:
-    query = (
-        select(
-            InteractionRow.pk,
-            InteractionRow.ext_id,
-            InteractionRow.local_date,
-            InteractionRow.patient_text,
-            InteractionRow.full_text,
-            InteractionRow.language,
-            ThemeAssignmentRow.theme_id,
-        )
-        .outerjoin(ThemeAssignmentRow, ThemeAssignmentRow.interaction_pk == InteractionRow.pk)
-        .where(InteractionRow.tenant == tenant, InteractionRow.local_date.between(period.start, period.end))
-        .order_by(InteractionRow.pk)
-    )
-    with store.session() as session:
-        return list(session.execute(query).all())
 
 
 def split_novel(
@@ -209,22 +178,20 @@ def assign_period_themes(
 ) -> tuple[list[ThemeResult], list[str]]:
     """Assign each interaction of the period to a stable theme (or leave it unassigned); themes + ids.
 
-    With the analysis's dataset, the interactions are read from it and the themes written are recorded in it.
+    The interactions are read from the analysis's dataset (loaded here without one), and the themes written
+    are recorded in it.
     """
-    if data is not None and not (
+    if data is None or not (
         data.tenant == tenant
         and data.answers(period.start, period.end)
         and (baseline is None or data.answers(baseline.start, baseline.end))
     ):
-        data = None
-    items = _load_items(store, tenant, period, True, None, data)
+        data = load_dataset(store=store, tenant=tenant, period=period, baseline=baseline)
+    items = _load_items(data, period, True, None)
     base_total = 0
     if baseline is not None:
-        base = _load_items(store, tenant, baseline, False, max(BASELINE_CAP, len(items)), data)
-        base_total = (
-            int(data.between(baseline.start, baseline.end).sum()) if data else _count(store, tenant, baseline)
-        )
-        items += base
+        items += _load_items(data, baseline, False, max(BASELINE_CAP, len(items)))
+        base_total = int(data.between(baseline.start, baseline.end).sum())
     texted = [i for i in items if i.text]
     vectors, words = theme_features(
         store=store, embedder=embedder, texts=[i.text for i in texted], languages=[i.language for i in texted]
@@ -276,9 +243,7 @@ def assign_period_themes(
         for r, item in enumerate(texted)
         if clusters.labels[r] >= 0
     }
-    written = _write(store, tenant, items, theme_of, similarity, list(rows.values()), now)
-    if data is not None:
-        data.assign_themes(written)
+    data.assign_themes(_write(store, tenant, items, theme_of, similarity, list(rows.values()), now))
     scale = base_total / max(1, sum(1 for i in items if not i.in_period))
     return _results(period, items, texted, vectors, clusters, rows, base_total > 0, weeks, scale)
 
@@ -286,21 +251,6 @@ def assign_period_themes(
 def _weeks_with_data(items: list[_Item]) -> int:
     """Baseline weeks that hold data: a baseline reaching before the first data would understate the mean."""
     return max(1, len({i.day.isocalendar()[:2] for i in items if not i.in_period}))
-
-
-def _count(store: Store, tenant: str, window: Period) -> int:
-    with store.session() as session:
-        return int(
-            session.scalar(
-                select(func.count())
-                .select_from(InteractionRow)
-                .where(
-                    InteractionRow.tenant == tenant,
-                    InteractionRow.local_date.between(window.start, window.end),
-                )
-            )
-            or 0
-        )
 
 
 def _new_row(tenant: str, keywords: list[str], label: str, now: datetime) -> ThemeRow:

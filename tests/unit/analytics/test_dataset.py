@@ -76,21 +76,23 @@ def test_every_kpi_sample_equals_the_raw_one(
     assert sum(s.n for s in collect(scope, "volume").values()) > 0
 
 
-def test_headline_kpis_anomalies_and_frictions_equal_the_stores(
+def test_figures_from_the_runs_dataset_equal_the_store_after_discover(
     themed: tuple[Store, str, Period, Period, PeriodDataset],
 ) -> None:
+    """Headline KPIs equal the store's; anomalies and frictions from the dataset whose themes `discover`
+    recorded in memory equal those from a dataset read again from the store."""
     store, tenant, period, baseline, data = themed
-    assert headline_kpis(
-        store=store, tenant=tenant, period=period, baseline=baseline, data=data
-    ) == headline_kpis(store=store, tenant=tenant, period=period, baseline=baseline)
+    common = {"store": store, "tenant": tenant, "period": period, "baseline": baseline}
+    assert headline_kpis(**common, data=data) == headline_kpis(**common)
+    again = load_dataset(**common)
+    assert data.cols["theme"].tolist() == again.cols["theme"].tolist()
+    assert (data.flags.fcr_repeat == again.flags.fcr_repeat).all()
+    assert (data.flags.repeat_before == again.flags.repeat_before).all()
     loose = {"min_score": 0.0, "alpha": 1.0, "min_volume": 3}  # many anomalies, so there is much to compare
-    anomalies = find_anomalies(store=store, tenant=tenant, period=period, **loose)
+    anomalies = find_anomalies(store=store, tenant=tenant, period=period, data=again, **loose)
     assert len(anomalies) >= 3
     assert find_anomalies(store=store, tenant=tenant, period=period, data=data, **loose) == anomalies
-    themes, _ = assign_period_themes(
-        store=store, embedder=FakeEmbedder(), tenant=tenant, period=period, baseline=baseline, data=data
-    )
-    common = {"store": store, "tenant": tenant, "period": period, "baseline": baseline}
-    frictions = score_frictions(**common, themes=themes, anomalies=anomalies)
-    assert len(frictions) >= 3
+    themes, _ = assign_period_themes(**common, embedder=FakeEmbedder(), data=data)
+    frictions = score_frictions(**common, themes=themes, anomalies=anomalies, data=load_dataset(**common))
+    assert len(frictions) >= 3 and any(f.signals.repeat_rate for f in frictions)
     assert score_frictions(**common, themes=themes, anomalies=anomalies, data=data) == frictions
