@@ -99,6 +99,8 @@ class PeriodDataset:
     loaded: Period
     """The dates it holds: the core with the look-back and look-ahead."""
     settings: Settings
+    words: Period | None
+    """The dates whose texts it holds (None: no texts)."""
     latest: int | None
     """The tenant's latest contact start (microseconds): "now" for maturity and deadlines."""
     cols: dict[str, np.ndarray]
@@ -112,6 +114,10 @@ class PeriodDataset:
     def answers(self, start: date, end: date) -> bool:
         """Whether figures over these dates can be computed from it (they lie in the core)."""
         return self.core.start <= start and end <= self.core.end
+
+    def texts_cover(self, period: Period) -> bool:
+        """Whether it holds the words of these dates (themes and frictions read them)."""
+        return self.words is not None and self.words.start <= period.start and period.end <= self.words.end
 
     def between(self, start: date, end: date) -> np.ndarray:
         """Mask of the interactions of these local dates (inclusive)."""
@@ -282,6 +288,7 @@ def load_dataset(
         core=core,
         loaded=loaded,
         settings=settings,
+        words=texts,
         latest=None if latest is None else micros(latest),
         cols=_columns(raw),
     )
