@@ -334,7 +334,7 @@ def _write(
             row = session.get(ThemeRow, theme.id)
             if row is not None:
                 row.size = int(counts.get(theme.id, 0))
-    return {v["interaction_pk"]: v["theme_id"] for v in values}
+    return {i.pk: theme_of[i.pk].id if i.pk in theme_of else None for i in todo}
 
 
 def _results(
