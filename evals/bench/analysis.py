@@ -49,6 +49,8 @@ def count(conn, cursor, statement, *args):
         dated.append(1)
 event.listen(store.engine, "before_cursor_execute", count)
 from agent.analysis import run_analysis
+import faulthandler
+faulthandler.dump_traceback_later(600, repeat=True)
 began = time.perf_counter()
 result = run_analysis(store=store, period=parse_period(week), model=None, analysis_id="an-bench")
 wall = time.perf_counter() - began
@@ -93,16 +95,19 @@ def cached_home(per_week: int) -> tuple[Path, str, float | None]:
 
 
 def _measure(home: Path, week: str, tree: Path | None) -> dict[str, Any]:
-    child = subprocess.run(
-        [sys.executable, "-c", CHILD, str(home), week],
-        env=_env(home, tree),
-        cwd=str(tree) if tree else None,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    log = cache_dir() / "analysis-child.log"  # the analysis's own log (and a traceback every 10 minutes)
+    with log.open("w") as errors:
+        child = subprocess.run(
+            [sys.executable, "-X", "faulthandler", "-c", CHILD, str(home), week],
+            env={**_env(home, tree), "PYTHONFAULTHANDLER": "1"},
+            cwd=str(tree) if tree else None,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            check=False,
+        )
     if child.returncode != 0:
-        raise RuntimeError(f"analysis failed: {child.stderr[-3000:]}")
+        raise RuntimeError(f"analysis failed: see {log}")
     return json.loads(child.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
