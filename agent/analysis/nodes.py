@@ -246,6 +246,7 @@ def make_investigate(tools: dict[str, BaseTool]) -> Any:
         """One round of the tool-calling loop: the LLM policy chooses calls, or the offline policy does."""
         _enter(runtime, state, "investigate")
         ctx = runtime.context
+        dataset_of(ctx, state)  # the tools compute from it (read again when the run resumed here)
         rounds = state.get("rounds", 0)
         update: dict[str, Any] = {"rounds": rounds + 1}
         messages = list(state.get("messages", []))
