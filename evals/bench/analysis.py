@@ -52,7 +52,8 @@ from agent.analysis import run_analysis
 import faulthandler
 faulthandler.dump_traceback_later(600, repeat=True)
 began = time.perf_counter()
-result = run_analysis(store=store, period=parse_period(week), model=None, analysis_id="an-bench")
+run = f"an-bench-{time.time_ns()}"  # a new run each time (a finished one would only be read back)
+result = run_analysis(store=store, period=parse_period(week), model=None, analysis_id=run)
 wall = time.perf_counter() - began
 print(json.dumps({"wall_s": round(wall, 1), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF)
     .ru_maxrss / 1024), "dated_selects": len(dated), "frictions": len(result.frictions),
