@@ -24,10 +24,10 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, case, func, select
 
 from analytics import stats
-from analytics.kpi_defs import SYNC, T
+from analytics.dataset import NA, PeriodDataset, load_dataset
+from core.periods import before
 from core.results import Anomaly, Period
 from store.db import Store
 
@@ -87,64 +87,72 @@ QUEUE_SPECS = [s for s in SPECS if s.metric != "engagement"]
 """Follow-ups are kept (or not) by agents: judged per agent, not again as the queues those agents serve."""
 
 
-def _sum_if(cond: Any, value: Any = 1) -> Any:
-    return func.sum(case((cond, value), else_=0))
-
-
-def _aggregates(store: Store) -> list[Any]:
-    queued = and_(T.direction == "inbound", T.channel.in_(SYNC))
-    answered = T.abandoned.is_(False)
-    waited = and_(queued, answered, T.wait_seconds.is_not(None))
-    handled = and_(answered, T.handle_seconds.is_not(None))
-    promised = and_(T.follow_up_required.is_(True), T.follow_up_due_at.is_not(None))
-    sl = store.settings.service_level_seconds
-    return [
-        func.count(),
-        _sum_if(waited),
-        _sum_if(waited, T.wait_seconds),
-        _sum_if(waited, T.wait_seconds * T.wait_seconds),
-        _sum_if(and_(queued, (T.abandoned.is_(True)) | T.wait_seconds.is_not(None))),
-        _sum_if(and_(waited, T.wait_seconds <= sl)),
-        _sum_if(queued),
-        _sum_if(and_(queued, T.abandoned.is_(True))),
-        _sum_if(T.csat.is_not(None)),
-        _sum_if(T.csat >= 4),
-        _sum_if(handled),
-        _sum_if(handled, T.handle_seconds),
-        _sum_if(handled, T.handle_seconds * T.handle_seconds),
-        _sum_if(promised),
-        _sum_if(and_(promised, T.follow_up_done_at.is_not(None), T.follow_up_done_at <= T.follow_up_due_at)),
-    ]
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
 Cell = tuple[int, dict[str, Any], np.ndarray]
 """(block: 0 = period, k = k-th block before; segment attributes; FIELDS values)."""
 
 
-def _cells(store: Store, tenant: str, period: Period, blocks: int, by_agent: bool) -> list[Cell]:
+def _fields(data: PeriodDataset, sl: float) -> np.ndarray:
+    """The FIELDS of each interaction of the dataset (the terms `_aggregates` sums), one row each."""
+    c = data.cols
+    wait, handle = np.nan_to_num(c["wait"]), np.nan_to_num(c["handle"])
+    queued = c["queued"]
+    waited = queued & c["answered"] & ~np.isnan(c["wait"])
+    handled = c["answered"] & ~np.isnan(c["handle"])
+    promised = c["follow_up"] & (c["due"] != NA)
+    kept = promised & (c["done"] != NA) & (c["done"] <= c["due"])
+    columns = [
+        np.ones(len(data)),
+        waited,
+        np.where(waited, wait, 0.0),
+        np.where(waited, wait * wait, 0.0),
+        queued & (c["abandoned"] | ~np.isnan(c["wait"])),
+        waited & (wait <= sl),
+        queued,
+        queued & c["abandoned"],
+        ~np.isnan(c["csat"]),
+        np.nan_to_num(c["csat"]) >= 4,
+        handled,
+        np.where(handled, handle, 0.0),
+        np.where(handled, handle * handle, 0.0),
+        promised,
+        kept,
+    ]
+    return np.stack([np.asarray(col, dtype=float) for col in columns], axis=1)
+
+
+def _cells(data: PeriodDataset, period: Period, blocks: int, by_agent: bool) -> list[Cell]:
+    """The FIELDS summed per day and segment (queue × channel × hour, or agent) over the period and blocks."""
     length = (period.end - period.start).days + 1
-    first = period.start - timedelta(days=length * blocks)
-    keys = [T.local_date, T.agent_ref] if by_agent else [T.local_date, T.queue, T.channel, T.local_hour]
-    conds = [T.tenant == tenant, T.local_date >= first, T.local_date <= period.end]
+    mask = data.between(period.start - timedelta(days=length * blocks), period.end)
+    names = ["agent"] if by_agent else ["queue", "channel"]
     if by_agent:
-        conds.append(T.agent_ref.is_not(None))
-    stmt = select(*keys, *_aggregates(store)).where(*conds).group_by(*keys)
+        mask &= data.cols["agent"] != None  # noqa: E711 (elementwise over an object column)
+    index = np.flatnonzero(mask)
+    codes = [data.cols["day"][index]] + [data.codes(n)[0][index] for n in names]
+    if not by_agent:
+        codes.append(data.cols["hour"][index])
+    if not len(index):
+        return []
+    unique, inverse = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
+    sums = np.zeros((len(unique), len(FIELDS)))
+    np.add.at(sums, inverse.reshape(-1), _fields(data, data.settings.service_level_seconds)[index])
     out: list[Cell] = []
-    with store.session() as session:
-        for row in session.execute(stmt):
-            day = _as_date(row[0])
-            block = 0 if day >= period.start else ((period.start - day).days - 1) // length + 1
-            values = np.array([float(v or 0) for v in row[len(keys) :]])
-            if by_agent:
-                attrs: dict[str, Any] = {"agent": row[1]}
-            else:
-                attrs = {"queue": row[1], "channel": row[2], "weekday": day.isoweekday(), "hour": int(row[3])}
-            out.append((block, attrs, values))
-    return out
+    for row, values in zip(unique.tolist(), sums, strict=True):
+        day = date.fromordinal(row[0])
+        block = 0 if day >= period.start else ((period.start - day).days - 1) // length + 1
+        decoded = [data.codes(n)[1][code] for n, code in zip(names, row[1:], strict=False)]
+        if by_agent:
+            attrs: dict[str, Any] = {"agent": decoded[0]}
+        else:
+            attrs = {"queue": decoded[0], "channel": decoded[1], "weekday": day.isoweekday(), "hour": row[3]}
+        out.append((block, attrs, values))
+    return sorted(out, key=_cell_order)
+
+
+def _cell_order(cell: Cell) -> tuple[Any, ...]:
+    """One order of the cells (block, then segment, missing values first): equal scores keep one order."""
+    block, attrs, _values = cell
+    return (-block, *((v is not None, v) for v in _cell_key(attrs)))
 
 
 def _value(spec: Spec, agg: np.ndarray) -> tuple[int, float, float]:
@@ -277,11 +285,18 @@ def find_anomalies(
     min_volume: int = 10,
     alpha: float = 0.05,
     min_score: float = 3.0,
+    data: PeriodDataset | None = None,
 ) -> list[Anomaly]:
     """Significant, sizeable KPI degradations by segment in the period, worst first, each explained."""
     options = {"min_volume": min_volume, "alpha": alpha, "min_score": min_score}
     found: list[tuple[_Candidate, float]] = []
-    cells = _cells(store, tenant, period, baseline_weeks, by_agent=False)
+    length = (period.end - period.start).days + 1
+    first = period.start - timedelta(days=length * baseline_weeks)
+    if data is None or data.tenant != tenant or not data.answers(first, period.end):
+        blocks = before(period, length * max(1, baseline_weeks))
+        data = load_dataset(store=store, tenant=tenant, period=period, baseline=blocks, words=False)
+    cells = _cells(data, period, baseline_weeks, by_agent=False)
+    agent_cells = _cells(data, period, baseline_weeks, by_agent=True)
     excluded: dict[str, set[tuple[Any, ...]]] = {s.metric: set() for s in SPECS}
     for dims in QUEUE_LEVELS:
         flagged = _run_level(cells, dims, QUEUE_SPECS, excluded, **options)  # type: ignore[arg-type]
@@ -290,7 +305,6 @@ def find_anomalies(
                 _cell_key(attrs) for _b, attrs, _v in cells if _matches(attrs, candidate.segment)
             )
         found += flagged
-    agent_cells = _cells(store, tenant, period, baseline_weeks, by_agent=True)
     agent_specs = [s for s in SPECS if s.metric in AGENT_METRICS]
     no_exclusion: dict[str, set[tuple[Any, ...]]] = {s.metric: set() for s in SPECS}
     found += _run_level(agent_cells, ("agent",), agent_specs, no_exclusion, **options)  # type: ignore[arg-type]

@@ -24,15 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
+from analytics.dataset import PeriodDataset, load_dataset
+from analytics.kpi_frame import theme_counts
 from analytics.kpis import kpi_series, kpi_value
 from analytics.quotes import clip_quote
 from analytics.theme_lexical import fold
-from analytics.theme_trend import baseline_counts, growth_test
+from analytics.theme_trend import growth_test
 from core.results import Anomaly, Evidence, Friction, FrictionSignals, Period, ThemeResult
 from store.db import Store
-from store.schema import InteractionRow
 
 QUOTE_CHARS = 300
 EFFORT_PHRASES: tuple[str, ...] = (
@@ -90,14 +89,7 @@ EFFORT_PHRASES: tuple[str, ...] = (
     "been waiting",
 )
 """Words of patients who struggle (French folded without accents, English lower case)."""
-_SEGMENT_COLUMNS = {
-    "queue": InteractionRow.queue,
-    "channel": InteractionRow.channel,
-    "weekday": InteractionRow.local_weekday,
-    "hour": InteractionRow.local_hour,
-    "agent": InteractionRow.agent_ref,
-    "language": InteractionRow.language,
-}
+_SEGMENT_KEYS = frozenset({"queue", "channel", "weekday", "hour", "agent", "language"})
 _WEEKDAYS = ("", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n")
 
@@ -112,44 +104,31 @@ class _Row:
     attrs: dict[str, Any]
 
 
-def _load(store: Store, tenant: str, period: Period) -> list[_Row]:
+_DATA_COLUMNS = (
+    "pk",
+    "ext_id",
+    "patient",
+    "csat",
+    "patient_text",
+    "full_text",
+    "queue",
+    "channel",
+    "weekday",
+    "hour",
+    "agent",
+    "language",
+)
+
+
+def _load(data: PeriodDataset, period: Period) -> list[_Row]:
     """The period's interactions: who, what they said, and their segment (the figures come from the KPIs)."""
-    i = InteractionRow
-    with store.session() as session:
-        rows = session.execute(
-            select(
-                i.pk,
-                i.ext_id,
-                i.patient_ref,
-                i.csat,
-                i.patient_text,
-                i.full_text,
-                i.queue,
-                i.channel,
-                i.local_weekday,
-                i.local_hour,
-                i.agent_ref,
-                i.language,
-            ).where(i.tenant == tenant, i.local_date.between(period.start, period.end))
-        ).all()
-    return [
-        _Row(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            (r[4] or "").strip() or (r[5] or ""),
-            {
-                "queue": r[6],
-                "channel": r[7],
-                "weekday": r[8],
-                "hour": r[9],
-                "agent": r[10],
-                "language": r[11],
-            },
-        )
-        for r in rows
-    ]
+    found = data.rows(data.between(period.start, period.end), _DATA_COLUMNS)
+    return [_row((*r[:3], None if r[3] != r[3] else int(r[3]), *r[4:])) for r in found]
+
+
+def _row(r: tuple[Any, ...]) -> _Row:
+    attrs = {"queue": r[6], "channel": r[7], "weekday": r[8], "hour": r[9], "agent": r[10], "language": r[11]}
+    return _Row(r[0], r[1], r[2], r[3], (r[4] or "").strip() or (r[5] or ""), attrs)
 
 
 def effort_phrase(text: str) -> str | None:
@@ -177,23 +156,37 @@ def _figures(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _measured(
-    store: Store, tenant: str, period: Period, filters: dict[str, Any] | None = None
+    store: Store,
+    tenant: str,
+    period: Period,
+    filters: dict[str, Any] | None = None,
+    data: PeriodDataset | None = None,
 ) -> dict[str, Any]:
     """The friction statistics of the period, or of one segment of it."""
     return _figures(
         {
-            m: kpi_value(store=store, tenant=tenant, metric=m, period=period, filters=filters).model_dump()
+            m: kpi_value(
+                store=store, tenant=tenant, metric=m, period=period, filters=filters, data=data
+            ).model_dump()
             for m in FIGURES
         }
     )
 
 
-def _by_theme(store: Store, tenant: str, period: Period) -> dict[str, dict[str, Any]]:
+def _by_theme(
+    store: Store, tenant: str, period: Period, data: PeriodDataset | None
+) -> dict[str, dict[str, Any]]:
     """The friction statistics of each theme of the period, as `parcours kpi … --by theme` gives them."""
     values: dict[str, dict[str, Any]] = defaultdict(dict)
     for metric in FIGURES:
         for row in kpi_series(
-            store=store, tenant=tenant, metric=metric, start=period.start, end=period.end, by="theme"
+            store=store,
+            tenant=tenant,
+            metric=metric,
+            start=period.start,
+            end=period.end,
+            by="theme",
+            data=data,
         ):
             if row.group.get("theme"):
                 values[str(row.group["theme"])][metric] = row.model_dump()
@@ -342,17 +335,21 @@ def score_frictions(
     baseline: Period | None,
     themes: Sequence[ThemeResult],
     anomalies: Sequence[Anomaly],
+    data: PeriodDataset | None = None,
 ) -> list[Friction]:
     """Rank the theme and segment frictions of the period (patients × severity × trend), with evidence."""
     min_sample = store.settings.min_sample
-    current = _load(store, tenant, period)
+    covered = baseline is None or (data is not None and data.answers(baseline.start, baseline.end))
+    if data is None or data.tenant != tenant or not data.answers(period.start, period.end) or not covered:
+        data = load_dataset(store=store, tenant=tenant, period=period, baseline=baseline)
+    current = _load(data, period)
     by_ext = {r.ext_id: r for r in current}
-    overall = {**_measured(store, tenant, period), "effort_share": _effort_share(current)}
-    by_theme = _by_theme(store, tenant, period) if themes else {}
+    overall = {**_measured(store, tenant, period, data=data), "effort_share": _effort_share(current)}
+    by_theme = _by_theme(store, tenant, period, data) if themes else {}
     total = len(current)
     weeks = max(1, ((baseline.end - baseline.start).days + 1) // 7) if baseline else 1
     period_weeks = ((period.end - period.start).days + 1) / 7
-    before = baseline_counts(store=store, tenant=tenant, baseline=baseline) if baseline else {}
+    before = theme_counts(data, baseline.start, baseline.end) if baseline else {}
     scored: list[tuple[float, Friction]] = []
     for theme in themes:
         group = [by_ext[i] for i in theme.interaction_ids if i in by_ext]
@@ -399,7 +396,7 @@ def score_frictions(
         if not group:
             continue
         filters: dict[str, Any] = {**seg, **({"hour": hours} if hours else {})}
-        signals = _signals(_measured(store, tenant, period, filters), group, overall)
+        signals = _signals(_measured(store, tenant, period, filters, data), group, overall)
         signals["anomalies"] = [
             {"metric": a.metric, "value": a.value, "expected": a.expected, "score": a.score} for a in found
         ]
@@ -436,9 +433,7 @@ def _segments(anomalies: Sequence[Anomaly]) -> dict[tuple[tuple[str, Any], ...],
     """Anomalies grouped by segment without the hour (consecutive hours become one friction)."""
     groups: dict[tuple[tuple[str, Any], ...], list[Anomaly]] = defaultdict(list)
     for anomaly in anomalies:
-        key = tuple(
-            sorted((k, v) for k, v in anomaly.segment.items() if k != "hour" and k in _SEGMENT_COLUMNS)
-        )
+        key = tuple(sorted((k, v) for k, v in anomaly.segment.items() if k != "hour" and k in _SEGMENT_KEYS))
         if key:
             groups[key].append(anomaly)
     return groups

@@ -80,6 +80,8 @@ class Scope:
     dims: Sequence[str] = ()
     interval: str | None = None
     filters: dict[str, Any] | None = None
+    data: Any = None
+    """The analysis's period dataset (`analytics.dataset.PeriodDataset`): answers instead of the store."""
 
     def where(self, start: date | None = None, end: date | None = None) -> list[ColumnElement[bool]]:
         """Tenant, inclusive local dates and the dimension filters."""

@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 
 from analytics import stats
+from analytics.dataset import PeriodDataset
 from analytics.kpi_defs import METRIC_NAMES, KpiRow, check_dimensions, check_metric
+from analytics.kpi_frame import frame_samples
 from analytics.kpi_queries import (
     Key,
     Sample,
@@ -35,12 +37,17 @@ TIME_METRICS = frozenset({"response_time", "first_response", "aht"})
 
 
 def collect(scope: Scope, metric: str, *, raw: bool = False) -> dict[Key, Sample]:
-    """The samples of a metric per segment of the scope: from the daily rollups where they cover the query.
+    """The samples of a metric per segment of the scope, from the analysis's dataset when it holds the scope.
+
+    Else from the daily rollups where they cover the query, else from the interactions.
 
     `raw=True` computes from the interactions alone (the reference the rollups are tested against).
     """
     check_metric(metric)
-    if not raw and covers(scope, metric) and usable(scope):
+    data = scope.data
+    if not raw and data is not None and data.tenant == scope.tenant and data.answers(scope.start, scope.end):
+        samples = frame_samples(data, scope, metric)
+    elif not raw and covers(scope, metric) and usable(scope):
         samples = rollup_samples(scope, metric)
     elif metric in SQL_METRICS:
         samples = sql_samples(scope, metric)
@@ -143,10 +150,11 @@ def kpi_series(
     by: str | list[str] | None = None,
     interval: str | None = None,
     filters: dict[str, Any] | None = None,
+    data: PeriodDataset | None = None,
 ) -> list[KpiRow]:
     """A KPI per time bucket (day, ISO week, month) and/or segment, over inclusive local dates."""
     dims = check_dimensions(by)
-    scope = Scope(store, tenant, start, end, tuple(dims), interval, filters)
+    scope = Scope(store, tenant, start, end, tuple(dims), interval, filters, data)
     samples = collect(scope, metric)
     rows = []
     for (bucket, values), sample in samples.items():
@@ -167,17 +175,28 @@ def _pooled(samples: dict[Key, Sample], days: int = 0) -> Sample:
 
 
 def _period_sample(
-    store: Store, tenant: str, metric: str, period: Period, filters: dict[str, Any] | None
+    store: Store,
+    tenant: str,
+    metric: str,
+    period: Period,
+    filters: dict[str, Any] | None,
+    data: PeriodDataset | None = None,
 ) -> Sample:
-    scope = Scope(store, tenant, period.start, period.end, (), None, filters)
+    scope = Scope(store, tenant, period.start, period.end, (), None, filters, data)
     return _pooled(collect(scope, metric), (period.end - period.start).days + 1)
 
 
 def kpi_value(
-    *, store: Store, tenant: str, metric: str, period: Period, filters: dict[str, Any] | None = None
+    *,
+    store: Store,
+    tenant: str,
+    metric: str,
+    period: Period,
+    filters: dict[str, Any] | None = None,
+    data: PeriodDataset | None = None,
 ) -> KpiValue:
     """One KPI over a period (optionally a segment), with its count and interval."""
-    sample = _period_sample(store, tenant, metric, period, filters)
+    sample = _period_sample(store, tenant, metric, period, filters, data)
     return KpiValue(metric=metric, **summarize(metric, sample, min_sample=store.settings.min_sample))
 
 
@@ -197,12 +216,14 @@ def _compared(store: Store, metric: str, current: Sample, previous: Sample | Non
     return result
 
 
-def headline_kpis(*, store: Store, tenant: str, period: Period, baseline: Period | None) -> list[KpiValue]:
+def headline_kpis(
+    *, store: Store, tenant: str, period: Period, baseline: Period | None, data: PeriodDataset | None = None
+) -> list[KpiValue]:
     """Every DESIGN §4 metric for the period, compared with the baseline (previous, delta, p-value)."""
     out = []
     for metric in METRIC_NAMES:
-        current = _period_sample(store, tenant, metric, period, None)
-        previous = _period_sample(store, tenant, metric, baseline, None) if baseline else None
+        current = _period_sample(store, tenant, metric, period, None, data)
+        previous = _period_sample(store, tenant, metric, baseline, None, data) if baseline else None
         out.append(_compared(store, metric, current, previous))
     return out
 
@@ -216,14 +237,15 @@ def compare_periods(
     baseline: Period,
     by: str | list[str] | None = None,
     filters: dict[str, Any] | None = None,
+    data: PeriodDataset | None = None,
 ) -> list[dict[str, Any]]:
     """The metric in the period against the baseline, per segment, with p-values and BH q-values.
 
     Rows are sorted most significant first; segments below the minimum sample are flagged `too_few`.
     """
     dims = tuple(check_dimensions(by))
-    cur = collect(Scope(store, tenant, period.start, period.end, dims, None, filters), metric)
-    prev = collect(Scope(store, tenant, baseline.start, baseline.end, dims, None, filters), metric)
+    cur = collect(Scope(store, tenant, period.start, period.end, dims, None, filters, data), metric)
+    prev = collect(Scope(store, tenant, baseline.start, baseline.end, dims, None, filters, data), metric)
     days_cur = (period.end - period.start).days + 1
     days_prev = (baseline.end - baseline.start).days + 1
     rows: list[dict[str, Any]] = []

@@ -17,6 +17,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+import numpy as np
 from sqlalchemy import select
 
 from analytics.kpi_defs import T
@@ -199,3 +200,54 @@ def attrition_samples(scope: Scope) -> dict[Key, Sample]:
         if not timeline.after(patient, contact, finished + days):
             sample.hits += 1
     return out
+
+
+def contact_flags(
+    *,
+    contacts: np.ndarray,
+    patient: np.ndarray,
+    started: np.ndarray,
+    ended: np.ndarray,
+    pk: np.ndarray,
+    theme: np.ndarray,
+    reason: np.ndarray,
+    window: int,
+    attrition: int,
+    missing: int = np.iinfo(np.int64).min,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The journey flags of each contact, from columns (times in microseconds, reasons normalised).
+
+    `contacts` are the positions of the inbound contacts with a patient: the timeline every flag reads. Per
+    position: the kind of the first same-request return within `window` after it (0 none, 1 theme, 2 reason,
+    3 any: the FCR outcome), a same-request contact within `window` before it (repeat), and any contact after
+    it up to its end (else start) + `attrition` (a return after a negative contact). The same rules as
+    `fcr_samples`, `repeat_samples` and `attrition_samples`, applied once to every contact.
+    """
+    size = len(patient)
+    kinds = np.zeros(size, dtype=np.int8)
+    repeat = np.zeros(size, dtype=bool)
+    returned = np.zeros(size, dtype=bool)
+    order = contacts[np.lexsort((pk[contacts], started[contacts]))]
+    by_patient: dict[Any, list[int]] = defaultdict(list)
+    for i in order.tolist():
+        by_patient[patient[i]].append(i)
+    code = {"theme": 1, "reason": 2, "any": 3}
+    for timeline in by_patient.values():
+        items = [(int(started[i]), Contact(i, started[i], theme[i], reason[i])) for i in timeline]
+        for n, (moment, contact) in enumerate(items):
+            i = contact.pk
+            for later, other in items[n + 1 :]:
+                if later > moment + window:
+                    break
+                if kind := same_topic(contact, other):
+                    kinds[i] = code[kind]
+                    break
+            for earlier, other in reversed(items[:n]):
+                if earlier < moment - window:
+                    break
+                if same_topic(contact, other):
+                    repeat[i] = True
+                    break
+            finished = int(ended[i]) if ended[i] != missing else moment
+            returned[i] = n + 1 < len(items) and items[n + 1][0] <= finished + attrition
+    return kinds, repeat, returned

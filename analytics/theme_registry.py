@@ -27,6 +27,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sqlalchemy import delete, func, insert, select, update
 
+from analytics.dataset import PeriodDataset, load_dataset
 from analytics.quotes import clip_quote
 from analytics.theme_labels import members_label
 from analytics.theme_lexical import class_keywords, label_from_keywords, term_weights
@@ -64,23 +65,9 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _load_items(store: Store, tenant: str, period: Period, in_period: bool, cap: int | None) -> list[_Item]:
-    query = (
-        select(
-            InteractionRow.pk,
-            InteractionRow.ext_id,
-            InteractionRow.local_date,
-            InteractionRow.patient_text,
-            InteractionRow.full_text,
-            InteractionRow.language,
-            ThemeAssignmentRow.theme_id,
-        )
-        .outerjoin(ThemeAssignmentRow, ThemeAssignmentRow.interaction_pk == InteractionRow.pk)
-        .where(InteractionRow.tenant == tenant, InteractionRow.local_date.between(period.start, period.end))
-        .order_by(InteractionRow.pk)
-    )
-    with store.session() as session:
-        rows = session.execute(query).all()
+def _load_items(data: PeriodDataset, period: Period, in_period: bool, cap: int | None) -> list[_Item]:
+    names = ("pk", "ext_id", "local_date", "patient_text", "full_text", "language", "assigned")
+    rows = data.rows(data.between(period.start, period.end), names)
     if cap is not None and len(rows) > cap:
         step = len(rows) / cap
         rows = [rows[int(i * step)] for i in range(cap)]
@@ -181,15 +168,30 @@ def _identify(
 
 
 def assign_period_themes(
-    *, store: Store, embedder: Embedder, tenant: str, period: Period, baseline: Period | None = None
+    *,
+    store: Store,
+    embedder: Embedder,
+    tenant: str,
+    period: Period,
+    baseline: Period | None = None,
+    data: PeriodDataset | None = None,
 ) -> tuple[list[ThemeResult], list[str]]:
-    """Assign each interaction of the period to a stable theme (or leave it unassigned); themes + ids."""
-    items = _load_items(store, tenant, period, True, None)
+    """Assign each interaction of the period to a stable theme (or leave it unassigned); themes + ids.
+
+    The interactions are read from the analysis's dataset (loaded here without one), and the themes written
+    are recorded in it.
+    """
+    if data is None or not (
+        data.tenant == tenant
+        and data.answers(period.start, period.end)
+        and (baseline is None or data.answers(baseline.start, baseline.end))
+    ):
+        data = load_dataset(store=store, tenant=tenant, period=period, baseline=baseline)
+    items = _load_items(data, period, True, None)
     base_total = 0
     if baseline is not None:
-        base = _load_items(store, tenant, baseline, False, max(BASELINE_CAP, len(items)))
-        base_total = _count(store, tenant, baseline)
-        items += base
+        items += _load_items(data, baseline, False, max(BASELINE_CAP, len(items)))
+        base_total = int(data.between(baseline.start, baseline.end).sum())
     texted = [i for i in items if i.text]
     vectors, words = theme_features(
         store=store, embedder=embedder, texts=[i.text for i in texted], languages=[i.language for i in texted]
@@ -241,7 +243,7 @@ def assign_period_themes(
         for r, item in enumerate(texted)
         if clusters.labels[r] >= 0
     }
-    _write(store, tenant, items, theme_of, similarity, list(rows.values()), now)
+    data.assign_themes(_write(store, tenant, items, theme_of, similarity, list(rows.values()), now))
     scale = base_total / max(1, sum(1 for i in items if not i.in_period))
     return _results(period, items, texted, vectors, clusters, rows, base_total > 0, weeks, scale)
 
@@ -249,21 +251,6 @@ def assign_period_themes(
 def _weeks_with_data(items: list[_Item]) -> int:
     """Baseline weeks that hold data: a baseline reaching before the first data would understate the mean."""
     return max(1, len({i.day.isocalendar()[:2] for i in items if not i.in_period}))
-
-
-def _count(store: Store, tenant: str, window: Period) -> int:
-    with store.session() as session:
-        return int(
-            session.scalar(
-                select(func.count())
-                .select_from(InteractionRow)
-                .where(
-                    InteractionRow.tenant == tenant,
-                    InteractionRow.local_date.between(window.start, window.end),
-                )
-            )
-            or 0
-        )
 
 
 def _new_row(tenant: str, keywords: list[str], label: str, now: datetime) -> ThemeRow:
@@ -286,8 +273,11 @@ def _write(
     similarity: dict[int, float],
     themes: list[ThemeRow],
     now: datetime,
-) -> None:
-    """Period interactions get their theme (replacing an earlier one); baseline ones only if they had none."""
+) -> dict[int, str | None]:
+    """Period interactions get their theme (replacing an earlier one); baseline ones only if they had none.
+
+    Returns the themes written (interaction pk → theme id or None).
+    """
     todo = [i for i in items if i.in_period or i.previous is None]
     days: dict[str, list[date]] = defaultdict(list)
     for item in todo:
@@ -344,6 +334,7 @@ def _write(
             row = session.get(ThemeRow, theme.id)
             if row is not None:
                 row.size = int(counts.get(theme.id, 0))
+    return {i.pk: theme_of[i.pk].id if i.pk in theme_of else None for i in todo}
 
 
 def _results(

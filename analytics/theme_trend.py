@@ -5,11 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from scipy.stats import poisson
-from sqlalchemy import func, select
-
-from core.results import Period
-from store.db import Store
-from store.schema import InteractionRow
 
 EMERGING_ALPHA = 0.01
 """p-value under which growth is significant."""
@@ -38,18 +33,3 @@ def growth_test(
         "expected": round(expected, 2),
         "emerging": emerging,
     }
-
-
-def baseline_counts(*, store: Store, tenant: str, baseline: Period) -> dict[str, int]:
-    """Interactions per theme in the baseline period (the assignments): what growth is measured against."""
-    with store.session() as session:
-        rows = session.execute(
-            select(InteractionRow.theme_id, func.count())
-            .where(
-                InteractionRow.tenant == tenant,
-                InteractionRow.local_date.between(baseline.start, baseline.end),
-                InteractionRow.theme_id.is_not(None),
-            )
-            .group_by(InteractionRow.theme_id)
-        ).all()
-    return {str(k): int(v) for k, v in rows}

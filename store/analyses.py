@@ -1,7 +1,9 @@
 """The analyses repository: every write of an analyses row (and of the actions a result carries) goes here.
 
-A run creates its row when it starts (`start`), the graph's nodes move it on (`update`, `mark_period`), and
-the finished result is saved with its actions (`save`), whoever ran it: the analysis graph, the job runner.
+A run creates its row when it starts (`start`, or `create` for a queued run), the graph's nodes move it on
+(`update`, `mark_period`), and the finished result is saved with its actions (`save`), whoever ran it: the
+analysis graph, the job runner. The queue's bookkeeping (`store.analysis_queue`: leases, claims, retries)
+writes through `create` and `update_where`.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
+from sqlalchemy import update as sql_update
 
 from core.results import AnalysisResult, Period
 from store.db import Store
@@ -33,6 +36,22 @@ def start(*, store: Store, tenant: str, period: Period | None, analysis_id: str)
         row.period_start = period.start if period else today
         row.period_end = period.end if period else today
     return analysis_id
+
+
+def create(store: Store, **columns: Any) -> None:
+    """Insert a new analyses row (an IntegrityError when its `active_key` is taken: one run a period)."""
+    with store.session() as session:
+        session.add(AnalysisRow(**columns))
+
+
+def update_where(store: Store, *conditions: ColumnElement[bool], **values: Any) -> int:
+    """Set columns of the rows that meet the conditions, in one statement; returns how many changed.
+
+    The conditions make it a compare-and-set between processes (a claim, a take-over, a lease renewal).
+    """
+    with store.session() as session:
+        result = session.execute(sql_update(AnalysisRow).where(*conditions).values(**values))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def update(store: Store, analysis_id: str, **values: Any) -> None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from core.results import Period
+from store import analyses
+from store.analyses import now
 from store.db import Store
 from store.schema import AnalysisRow
 
@@ -32,11 +34,6 @@ class Submitted:
 
     analysis_id: str
     created: bool
-
-
-def now() -> datetime:
-    """Naive UTC now, as the store keeps times."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def active_key(tenant: str, period: Period) -> str:
@@ -93,67 +90,64 @@ def create_pending(
         analysis_id = "an-" + uuid.uuid4().hex[:12]
         stamp = now()
         try:
-            with store.session() as session:
-                session.add(
-                    AnalysisRow(
-                        id=analysis_id,
-                        tenant=tenant,
-                        status="pending",
-                        progress=0.0,
-                        step="queued",
-                        period_start=period.start,
-                        period_end=period.end,
-                        created_at=stamp,
-                        worker_id=worker_id,
-                        heartbeat_at=stamp if worker_id else None,
-                        attempts=0,
-                        active_key=key,
-                        trigger=trigger,
-                    )
-                )
+            analyses.create(
+                store,
+                id=analysis_id,
+                tenant=tenant,
+                status="pending",
+                progress=0.0,
+                step="queued",
+                period_start=period.start,
+                period_end=period.end,
+                created_at=stamp,
+                worker_id=worker_id,
+                heartbeat_at=stamp if worker_id else None,
+                attempts=0,
+                active_key=key,
+                trigger=trigger,
+            )
             return Submitted(analysis_id, True)
         except IntegrityError:
             with store.session() as session:
                 holder = session.scalars(select(AnalysisRow).where(AnalysisRow.active_key == key)).first()
-                if holder is None:
-                    continue  # released in between: try again
-                if holder.status in ACTIVE:
-                    if trigger == "schedule":
-                        holder.trigger = "schedule"  # the running one now also delivers the weekly report
-                    return Submitted(holder.id, False)
-                holder.active_key = None  # a finished run whose key was never released (its process died)
+                holder_id, status = (holder.id, holder.status) if holder is not None else (None, None)
+            if holder_id is None:
+                continue  # released in between: try again
+            if status in ACTIVE:
+                if trigger == "schedule":  # the running one now also delivers the weekly report
+                    analyses.update(store, holder_id, trigger="schedule")
+                return Submitted(holder_id, False)
+            # a finished run whose key was never released (its process died)
+            analyses.update_where(
+                store, AnalysisRow.id == holder_id, AnalysisRow.status.not_in(ACTIVE), active_key=None
+            )
     raise RuntimeError(f"could not register an analysis of {key}")
 
 
 def release(*, store: Store, analysis_id: str) -> None:
     """Free the period of a run that is over (done or failed)."""
-    with store.session() as session:
-        session.execute(
-            update(AnalysisRow)
-            .where(AnalysisRow.id == analysis_id, AnalysisRow.status.not_in(ACTIVE))
-            .values(active_key=None)
-        )
+    analyses.update_where(
+        store, AnalysisRow.id == analysis_id, AnalysisRow.status.not_in(ACTIVE), active_key=None
+    )
 
 
 def fail(*, store: Store, analysis_id: str, reason: str) -> None:
     """Mark a run failed with a readable reason and free its period."""
-    with store.session() as session:
-        session.execute(
-            update(AnalysisRow)
-            .where(AnalysisRow.id == analysis_id)
-            .values(status="failed", error=reason[:2000], finished_at=now(), active_key=None)
-        )
+    analyses.update_where(
+        store,
+        AnalysisRow.id == analysis_id,
+        status="failed",
+        error=reason[:2000],
+        finished_at=now(),
+        active_key=None,
+    )
 
 
 def heartbeat(*, store: Store, worker_id: str) -> int:
     """Renew the lease of every active run this process owns; returns how many."""
-    with store.session() as session:
-        result = session.execute(
-            update(AnalysisRow)
-            .where(AnalysisRow.worker_id == worker_id, AnalysisRow.status.in_(ACTIVE))
-            .values(heartbeat_at=now())
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return analyses.update_where(
+        store, AnalysisRow.worker_id == worker_id, AnalysisRow.status.in_(ACTIVE), heartbeat_at=now()
+    )
 
 
 def _claimable(worker_id: str, cutoff: datetime):  # type: ignore[no-untyped-def]
@@ -168,13 +162,9 @@ def _claimable(worker_id: str, cutoff: datetime):  # type: ignore[no-untyped-def
 
 def let_go(*, store: Store, worker_id: str) -> int:
     """Give up the lease of its pending runs (this process stops): the next start takes them at once."""
-    with store.session() as session:
-        result = session.execute(
-            update(AnalysisRow)
-            .where(AnalysisRow.worker_id == worker_id, AnalysisRow.status == "pending")
-            .values(heartbeat_at=None)
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return analyses.update_where(
+        store, AnalysisRow.worker_id == worker_id, AnalysisRow.status == "pending", heartbeat_at=None
+    )
 
 
 def claim(*, store: Store, analysis_id: str, worker_id: str, lease_seconds: float) -> AnalysisRow | None:
@@ -185,18 +175,17 @@ def claim(*, store: Store, analysis_id: str, worker_id: str, lease_seconds: floa
     """
     stamp = now()
     cutoff = stamp - timedelta(seconds=lease_seconds)
-    with store.session() as session:
-        result = session.execute(
-            update(AnalysisRow)
-            .where(AnalysisRow.id == analysis_id, AnalysisRow.status.in_(ACTIVE))
-            .where(_claimable(worker_id, cutoff))
-            .values(
-                worker_id=worker_id, heartbeat_at=stamp, attempts=AnalysisRow.attempts + 1, step="starting"
-            )
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
-            return None
-        return session.get(AnalysisRow, analysis_id)
+    won = analyses.update_where(
+        store,
+        AnalysisRow.id == analysis_id,
+        AnalysisRow.status.in_(ACTIVE),
+        _claimable(worker_id, cutoff),
+        worker_id=worker_id,
+        heartbeat_at=stamp,
+        attempts=AnalysisRow.attempts + 1,
+        step="starting",
+    )
+    return get(store=store, analysis_id=analysis_id) if won else None
 
 
 def orphans(
@@ -233,19 +222,18 @@ def take_over(*, store: Store, analysis_id: str, worker_id: str | None, lease_se
     """Make this process (or, with None, the queue) the owner of an orphaned run; False if another won."""
     stamp = now()
     cutoff = stamp - timedelta(seconds=lease_seconds)
-    with store.session() as session:
-        result = session.execute(
-            update(AnalysisRow)
-            .where(AnalysisRow.id == analysis_id, AnalysisRow.status.in_(ACTIVE))
-            .where(_claimable(worker_id or "", cutoff))
-            .values(
-                worker_id=worker_id,
-                heartbeat_at=stamp if worker_id else None,
-                status="pending",
-                step="resuming",
-            )
+    return bool(
+        analyses.update_where(
+            store,
+            AnalysisRow.id == analysis_id,
+            AnalysisRow.status.in_(ACTIVE),
+            _claimable(worker_id or "", cutoff),
+            worker_id=worker_id,
+            heartbeat_at=stamp if worker_id else None,
+            status="pending",
+            step="resuming",
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+    )
 
 
 def note_retry(
@@ -255,19 +243,16 @@ def note_retry(
 
     `owner` keeps the lease (in-process) or gives it back to the queue (None), which holds the retry.
     """
-    with store.session() as session:
-        session.execute(
-            update(AnalysisRow)
-            .where(AnalysisRow.id == analysis_id)
-            .values(
-                status="pending",
-                step=f"retry in {round(delay_seconds)} s",
-                error=error[:2000],
-                finished_at=None,
-                worker_id=owner,
-                heartbeat_at=now() if owner else None,
-            )
-        )
+    analyses.update_where(
+        store,
+        AnalysisRow.id == analysis_id,
+        status="pending",
+        step=f"retry in {round(delay_seconds)} s",
+        error=error[:2000],
+        finished_at=None,
+        worker_id=owner,
+        heartbeat_at=now() if owner else None,
+    )
 
 
 def get(*, store: Store, analysis_id: str) -> AnalysisRow | None:

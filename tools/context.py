@@ -25,3 +25,6 @@ class ParcoursContext:
     """The analysed period, used when a tool call names none."""
     baseline: Period | None = None
     """The baseline period for comparisons."""
+    dataset: Any | None = None
+    """The analysed period's interactions, read once (analytics.dataset.PeriodDataset), when an analysis runs:
+    the KPI tools compute from it the periods it holds."""

@@ -128,6 +128,7 @@ def kpi_query(
             by=dims or None,
             filters=filters or None,
             interval=interval or None,
+            data=context.dataset,
         )
     except ValueError as exc:
         return f"Error: {exc}", {"kind": "error", "error": str(exc)}
@@ -183,6 +184,7 @@ def compare_periods(
             period=chosen,
             baseline=before,
             by=dims or None,
+            data=context.dataset,
         )
     except ValueError as exc:
         return f"Error: {exc}", {"kind": "error", "error": str(exc)}
@@ -272,6 +274,7 @@ def find_anomalies(
             tenant=context.tenant,
             period=chosen,
             baseline_weeks=context.store.settings.baseline_weeks,
+            data=context.dataset,
         )
     except ValueError as exc:
         return f"Error: {exc}", {"kind": "error", "error": str(exc)}

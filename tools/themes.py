@@ -7,8 +7,10 @@ from typing import Any
 from langchain.tools import ToolRuntime, tool
 from sqlalchemy import func, select
 
+from analytics.dataset import PeriodDataset, load_dataset
 from analytics.frictions import score_frictions
-from analytics.theme_trend import baseline_counts, growth_test
+from analytics.kpi_frame import theme_counts
+from analytics.theme_trend import growth_test
 from core.periods import baseline_for
 from core.results import Friction, Period, ThemeResult
 from store.schema import AnalysisRow, InteractionRow, ThemeRow
@@ -25,15 +27,27 @@ def transcript(interaction_id: str, text: str) -> str:
     return transcript_block(interaction_id, text, limit=QUOTE_CHARS)
 
 
-def period_themes(context: ParcoursContext, period: Period) -> tuple[list[ThemeResult], int]:
-    """The themes assigned in the period (from the store) and the count of unassigned interactions."""
+def dataset_for(context: ParcoursContext, period: Period, *, words: bool = False) -> PeriodDataset:
+    """The run's dataset when it holds the period and its baseline, else that period read now."""
+    data = context.dataset
+    baseline = baseline_for(period, context.store.settings.baseline_weeks)
+    if (
+        data is not None
+        and data.tenant == context.tenant
+        and data.answers(baseline.start, period.end)
+        and (not words or data.texts_cover(period))
+    ):
+        return data  # type: ignore[no-any-return]
+    return load_dataset(store=context.store, tenant=context.tenant, period=period, words=words)
+
+
+def period_themes(
+    context: ParcoursContext, period: Period, data: PeriodDataset | None = None
+) -> tuple[list[ThemeResult], int]:
+    """The themes assigned in the period and the count of unassigned interactions."""
+    data = data or dataset_for(context, period, words=True)
+    rows = data.rows(data.between(period.start, period.end), ("ext_id", "theme"))
     with context.store.session() as session:
-        rows = session.execute(
-            select(InteractionRow.ext_id, InteractionRow.theme_id).where(
-                InteractionRow.tenant == context.tenant,
-                InteractionRow.local_date.between(period.start, period.end),
-            )
-        ).all()
         themes = {
             t.id: t
             for t in session.execute(select(ThemeRow).where(ThemeRow.tenant == context.tenant)).scalars()
@@ -47,6 +61,7 @@ def period_themes(context: ParcoursContext, period: Period) -> tuple[list[ThemeR
             tenant=context.tenant,
             period=period,
             baseline=context.baseline or baseline_for(period, context.store.settings.baseline_weeks),
+            data=data,
         )
         return list(found), len(left)
     members: dict[str, list[str]] = {}
@@ -87,7 +102,8 @@ def list_themes(
     context = runtime.context
     try:
         chosen = resolve_period(period, context)
-        themes, unassigned = period_themes(context, chosen)
+        data = dataset_for(context, chosen, words=True)  # the words, should the themes be computed now
+        themes, unassigned = period_themes(context, chosen, data)
     except ValueError as exc:
         return f"Error: {exc}", {"kind": "error", "error": str(exc)}
     span = {"start": chosen.start.isoformat(), "end": chosen.end.isoformat()}
@@ -95,7 +111,7 @@ def list_themes(
     if not themes:
         return f"No themes for {chosen.start}..{chosen.end} ({unassigned} interactions unassigned).", artifact
     baseline = baseline_for(chosen, context.store.settings.baseline_weeks)
-    before = baseline_counts(store=context.store, tenant=context.tenant, baseline=baseline)
+    before = theme_counts(data, baseline.start, baseline.end)
     weeks = max(1, ((chosen.end - chosen.start).days + 1) / 7)
     total = sum(t.size for t in themes) + unassigned
     lines = [
@@ -253,7 +269,8 @@ def list_frictions(
         )
     from analytics.anomalies import find_anomalies
 
-    themes, _ = period_themes(context, chosen)
+    data = dataset_for(context, chosen, words=True)
+    themes, _ = period_themes(context, chosen, data)
     baseline = baseline_for(chosen, context.store.settings.baseline_weeks)
     frictions = score_frictions(
         store=context.store,
@@ -261,7 +278,8 @@ def list_frictions(
         period=chosen,
         baseline=baseline,
         themes=themes,
-        anomalies=find_anomalies(store=context.store, tenant=context.tenant, period=chosen),
+        anomalies=find_anomalies(store=context.store, tenant=context.tenant, period=chosen, data=data),
+        data=data,
     )
     return format_frictions(frictions, chosen, "computed now"), _frictions_artifact(
         context, frictions, chosen

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 from collections import Counter
 from typing import Any, Literal
@@ -25,6 +24,7 @@ from agent.analysis.state import AnalysisContext, AnalysisState
 from agent.analysis.steps import step
 from agent.llm import model_name
 from analytics.actions import check_citations, looks_like_instruction, rank_actions
+from analytics.dataset import PeriodDataset, load_dataset
 from analytics.impact import measure_actions
 from analytics.impact_targets import follow_frictions
 from analytics.playbook import Playbook, load_playbook
@@ -33,11 +33,9 @@ from core.results import AnalysisResult, Evidence, Friction, Period
 from prompts.analysis import INVESTIGATE_SYSTEM, INVESTIGATE_TASK
 from store import analyses
 from store.action_targets import open_targets
-from tools.evidence import parse_transcripts, strip_transcripts
+from tools.evidence import artifact_quotes, without_quotes
 
 log = logging.getLogger("parcours.agent")
-EVIDENCE_TOOLS = frozenset({"search_transcripts", "theme_details", "list_frictions"})
-"""Tools whose transcript blocks are evidence (they escape every id and quote they show)."""
 MAX_EVIDENCE = 8
 ROUND_LIMIT, MODEL_UNAVAILABLE, OFFLINE_DONE = (
     "(round limit reached)",
@@ -77,8 +75,22 @@ def playbook_of(ctx: AnalysisContext) -> Playbook:
     return ctx.playbook if ctx.playbook is not None else load_playbook(settings=_settings(ctx))
 
 
+def dataset_of(ctx: AnalysisContext, state: AnalysisState) -> PeriodDataset:
+    """The run's period dataset: loaded by `load`, or again by the first node of a resumed run."""
+    if ctx.dataset is None:
+        period: Period = state["period"]  # type: ignore[assignment]
+        ctx.dataset = load_dataset(
+            store=ctx.store,
+            tenant=state["tenant"],
+            period=period,
+            baseline=state["baseline"],
+            settings=_settings(ctx),
+        )
+    return ctx.dataset  # type: ignore[no-any-return]
+
+
 def load_period(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict[str, Any]:
-    """Resolve the analysis id, the period (last complete week by default) and the baseline."""
+    """Resolve the analysis id, the period (last complete week by default) and the baseline; read them."""
     ctx = runtime.context
     analysis_id = state.get("analysis_id") or ctx.analysis_id or new_analysis_id()
     notes: list[str] = []
@@ -91,6 +103,8 @@ def load_period(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dict
     ctx.baseline = ctx.baseline or baseline
     _enter(runtime, {"analysis_id": analysis_id}, "load")
     analyses.mark_period(ctx.store, analysis_id, period)
+    ctx.dataset = None
+    dataset_of(ctx, {"tenant": state["tenant"], "period": period, "baseline": baseline})
     return {
         "analysis_id": analysis_id,
         "period": period,
@@ -108,7 +122,11 @@ def measure_kpis(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dic
     anomalies: list[Any] = []
     try:
         kpis = step(ctx.steps, "headline_kpis")(
-            store=ctx.store, tenant=state["tenant"], period=state["period"], baseline=state["baseline"]
+            store=ctx.store,
+            tenant=state["tenant"],
+            period=state["period"],
+            baseline=state["baseline"],
+            data=dataset_of(ctx, state),
         )
     except Exception as exc:
         log.exception("headline KPIs failed")
@@ -119,6 +137,7 @@ def measure_kpis(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> dic
             tenant=state["tenant"],
             period=state["period"],
             baseline_weeks=_settings(ctx).baseline_weeks,
+            data=dataset_of(ctx, state),
         )
     except Exception as exc:
         log.exception("anomaly detection failed")
@@ -141,6 +160,7 @@ def discover_themes(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> 
         tenant=state["tenant"],
         period=state["period"],
         baseline=state["baseline"],
+        data=dataset_of(ctx, state),
     )
     themes, notes = name_themes(  # keyword labels of older themes rewritten; new themes named by the model
         store=ctx.store,
@@ -164,6 +184,7 @@ def score_frictions(state: AnalysisState, runtime: Runtime[AnalysisContext]) -> 
         baseline=state["baseline"],
         themes=state.get("themes", []),
         anomalies=state.get("anomalies", []),
+        data=dataset_of(ctx, state),
     )
     return {"frictions": list(frictions), "rounds": 0}
 
@@ -225,6 +246,7 @@ def make_investigate(tools: dict[str, BaseTool]) -> Any:
         """One round of the tool-calling loop: the LLM policy chooses calls, or the offline policy does."""
         _enter(runtime, state, "investigate")
         ctx = runtime.context
+        dataset_of(ctx, state)  # the tools compute from it (read again when the run resumed here)
         rounds = state.get("rounds", 0)
         update: dict[str, Any] = {"rounds": rounds + 1}
         messages = list(state.get("messages", []))
@@ -291,24 +313,6 @@ def _step(name: str, args: Any, message: ToolMessage) -> dict[str, Any]:
     return step
 
 
-def _artifact_quotes(artifact: Any) -> list[tuple[str, str]]:
-    """The (interaction id, raw quote) pairs a tool returned as data: search hits, theme quotes, frictions."""
-    if not isinstance(artifact, dict):
-        return []
-    items: list[Any] = []
-    if artifact.get("kind") == "search":
-        items = list(artifact.get("rows") or [])
-    elif artifact.get("kind") == "theme":
-        items = list(artifact.get("quotes") or [])
-    elif artifact.get("kind") == "frictions":
-        items = [e for row in artifact.get("rows") or [] for e in row.get("evidence") or []]
-    return [
-        (str(item["interaction_id"]), str(item["quote"]))
-        for item in items
-        if isinstance(item, dict) and item.get("interaction_id") and item.get("quote")
-    ]
-
-
 def _call_target(
     call_id: str,
     args: Any,
@@ -369,13 +373,10 @@ def enrich_frictions(frictions: list[Friction], messages: list[Any]) -> tuple[li
             continue
         call_id = message.tool_call_id or ""
         content = message.content if isinstance(message.content, str) else str(message.content)
-        plain = strip_transcripts(content)
-        first_line = " / ".join(line.strip() for line in plain.strip().splitlines()[:4] if line.strip())[:300]
+        first_line = " / ".join(without_quotes(content)[:4])[:300]
         call: dict[str, Any] = dict(calls.get(call_id) or {})
         name = str(call.get("name") or message.name or "tool")
-        quotes = _artifact_quotes(message.artifact)
-        if not quotes and name in EVIDENCE_TOOLS:  # a tool without quote data: its escaped blocks
-            quotes = [(i, html.unescape(q)) for i, q in parse_transcripts(content)]
+        quotes = artifact_quotes(message.artifact)  # the quotes as data: never read back from the text
         target = _call_target(call_id, call.get("args"), quotes, frictions, owner_of)
         if target in by_id:
             friction = by_id[target]
@@ -445,7 +446,8 @@ def rank_actions_node(state: AnalysisState, runtime: Runtime[AnalysisContext]) -
     frictions = state.get("frictions", [])
     actions = state.get("actions", [])
     cited = {e.interaction_id for a in actions for e in a.evidence}
-    known = existing_interaction_ids(ctx.store, state["tenant"], cited)
+    held = cited & set(dataset_of(ctx, state).cols["ext_id"].tolist())  # the rest may be older interactions
+    known = held | existing_interaction_ids(ctx.store, state["tenant"], cited - held)
     kept, notes = check_citations(actions, frictions=frictions, known_interaction_ids=known)
     ranked = rank_actions(
         kept,

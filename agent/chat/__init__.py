@@ -13,7 +13,7 @@ from agent.analysis.periods import default_period
 from agent.chat.answers import reply_for_model
 from agent.chat.entities import detect_language
 from agent.chat.graph import build_chat_graph
-from agent.chat.nodes import cited_ids, current_turn, tool_results
+from agent.chat.nodes import current_turn, tool_results
 from agent.chat.state import ChatAnswer, ChatContext, ChatReply, ToolUse
 from agent.chat.threads import checkpoint_thread_id
 from agent.checkpoint import open_checkpointer
@@ -22,6 +22,7 @@ from core.periods import baseline_for
 from core.privacy import redact
 from core.settings import Settings
 from tools.context import ParcoursContext
+from tools.evidence import artifact_quotes
 
 __all__ = ["ChatAnswer", "ChatReply", "answer", "chat_context", "checkpoint_thread_id", "stream_chat"]
 
@@ -85,8 +86,8 @@ def _answer_of(values: dict[str, Any], thread_id: str, ctx: ChatContext) -> Chat
     ]
     ids: list[str] = [e["interaction_id"] for e in (reply.evidence if reply else [])]
     for message in turn:
-        if isinstance(message, ToolMessage) and isinstance(message.content, str):
-            ids += cited_ids(message.content)
+        if isinstance(message, ToolMessage):
+            ids += [i for i, _quote in artifact_quotes(message.artifact)]
     mode = values.get("mode", "offline")
     grounding = values.get("grounding") or {}
     if mode == "llm" and grounding.get("cited_ids"):  # the checked answer's own citations, when it has any

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import BaseMessage, HumanMessage, ToolMessage
 
-from tools.evidence import parse_transcripts
+from tools.evidence import artifact_quotes
 
 MARKS = {
     "fr": {"id": "[id retiré]", "number": "[non vérifié]"},
@@ -82,7 +82,8 @@ def turn_material(turn: Sequence[BaseMessage]) -> tuple[set[str], list[float], s
             continue
         text = _text(message)
         tokens.update(ID_LIKE.findall(text))
-        transcript_ids.update(i for i, _ in parse_transcripts(text))
+        if isinstance(message, ToolMessage):  # the interactions a tool showed, from its data
+            transcript_ids.update(i for i, _quote in artifact_quotes(message.artifact))
         for raw in _KNOWN_NUMBER.findall(text.replace("\u2212", "-")):
             value = float(raw.replace("−", "-"))
             if math.isfinite(value):

@@ -21,7 +21,6 @@ from agent.chat.state import ChatContext, ChatState
 from agent.chat.tables import ToolResult
 from core.periods import baseline_for, week_label
 from prompts.chat import CHAT_SYSTEM
-from tools.evidence import parse_transcripts
 
 TRANSCRIPT = re.compile(r'<transcript id="([^"]+)">(.*?)</transcript>', re.DOTALL)
 OFFLINE_NOTE = {
@@ -40,11 +39,6 @@ def current_turn(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
         if isinstance(messages[i], HumanMessage):
             return list(messages[i:])
     return list(messages)
-
-
-def cited_ids(text: str) -> list[str]:
-    """Interaction ids of the <transcript> blocks in a text, in order."""
-    return list(dict.fromkeys(interaction_id for interaction_id, _ in parse_transcripts(text)))
 
 
 def tool_results(turn: list[BaseMessage]) -> list[ToolResult]:

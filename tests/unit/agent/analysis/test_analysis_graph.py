@@ -83,9 +83,11 @@ def test_interrupted_run_resumes_without_rerunning_finished_nodes(store):
     steps = fake_steps(sqlite_store, groups, calls)
     real_score = steps["score_frictions"]
     attempts = {"n": 0}
+    datasets = []
 
     def flaky_score(**kw):
         attempts["n"] += 1
+        datasets.append(kw["data"])
         if attempts["n"] == 1:
             raise RuntimeError("killed during score")
         return real_score(**kw)
@@ -112,6 +114,10 @@ def test_interrupted_run_resumes_without_rerunning_finished_nodes(store):
         thread_id="an-resume-test",
     )
     assert result.analysis_id == "an-resume-test" and result.actions
+    # the resumed run read its period again (the dataset is never checkpointed): a new one, holding it
+    first, resumed = datasets
+    assert resumed is not first and len(resumed) == len(first) == 16
+    assert resumed.answers(PERIOD.start, PERIOD.end)
     assert calls.counts == {
         "headline_kpis": 1,
         "find_anomalies": 1,

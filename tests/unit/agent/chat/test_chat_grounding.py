@@ -27,6 +27,14 @@ SEARCH = "2 interactions match 'ordonnance'\n" + "\n".join(
     ]
 )
 
+SEARCH_DATA = {
+    "kind": "search",
+    "rows": [
+        {"interaction_id": "call-000123", "quote": "Troisième appel pour mon ordonnance."},
+        {"interaction_id": "mail 7", "quote": "Bonjour"},
+    ],
+}
+
 
 def _turn() -> list:
     call = {"name": "kpi_query", "args": {"metric": "fcr"}, "id": "c1", "type": "tool_call"}
@@ -35,7 +43,7 @@ def _turn() -> list:
         HumanMessage("Pourquoi la FCR baisse en cardiologie en 2026-W47 ?"),
         AIMessage(content="", tool_calls=[call, search]),
         ToolMessage(content=KPI, tool_call_id="c1", name="kpi_query"),
-        ToolMessage(content=SEARCH, tool_call_id="c2", name="search_transcripts"),
+        ToolMessage(content=SEARCH, artifact=SEARCH_DATA, tool_call_id="c2", name="search_transcripts"),
     ]
 
 

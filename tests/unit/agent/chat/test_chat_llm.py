@@ -38,13 +38,15 @@ def test_llm_chat_calls_tools_and_answers_with_their_figures(sqlite_store, llm_s
     assert result.mode == "llm" and result.model == "scripted-model"
     assert [t.name for t in result.tools] == ["kpi_query", "search_transcripts"]
     assert "66,7 %" in result.answer and groups["presc"][0] in result.interaction_ids
-    # the same answer format as offline: the model's sentence, then the table of the KPI it measured
+    # the same answer format as offline: the model's sentence, then the table of its last tool with data
+    # (the search's hits, read from its artifact)
     assert (
         result.reply is not None
         and result.reply.intent == "llm"
         and result.reply.sentence.startswith("La FCR")
     )
-    assert result.reply.table and result.reply.table["columns"][1] == "Résolution au premier contact"
+    assert result.reply.table and result.reply.table["columns"][0] == "Interaction"
+    assert [row[0] for row in result.reply.table["rows"]] == groups["presc"][:5]
     assert any("Indicateur" in step for step in result.reply.details)
     tool_results = [m["content"] for m in script.requests[1]["messages"] if m["role"] == "tool"]
     assert "66.7%" in tool_results[0] and "<transcript" in tool_results[1]

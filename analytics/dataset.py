@@ -1,0 +1,294 @@
+"""The analysed period as one typed dataset: read once, every figure of an analysis computed from it.
+
+The analysis graph's first node loads it (`load_dataset`): the interactions of the period and its baseline (or
+the anomaly blocks, when the period is longer than a week), the look-back the repeat rate needs before them
+and the look-ahead FCR and attrition need after them, in one SELECT. The per-contact journey flags (FCR
+outcome, repeat, return after a negative contact) are computed once by the KPI engine
+(`analytics.kpis_journeys.contact_flags`) when first asked for, after the themes are assigned (a repeat is a
+return on the same theme). Measures, anomalies, themes, frictions and the offline tools then compute from it
+(`analytics.kpi_frame`); it lives in the run context, never in the checkpointed state, and a resumed analysis
+loads it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import case, select
+
+from analytics.kpi_defs import ASYNC, SYNC, T
+from analytics.kpi_queries import latest_data
+from analytics.kpis_journeys import contact_flags
+from core.periods import before, days
+from core.results import Period
+from core.settings import Settings
+from store.db import Store
+from store.kpi_cells import micros
+from store.schema import InteractionRow, ThemeAssignmentRow
+
+NA = np.iinfo(np.int64).min
+"""A missing moment in the integer-microsecond columns."""
+DIMENSION_COLUMNS = {
+    "queue": "queue",
+    "channel": "channel",
+    "agent": "agent",
+    "language": "language",
+    "hour": "hour",
+    "weekday": "weekday",
+    "theme": "theme",
+    "direction": "direction",
+}
+"""KPI dimension → dataset column."""
+_COLUMNS = (
+    ("pk", T.pk),
+    ("ext_id", T.ext_id),
+    ("patient", T.patient_ref),
+    ("started", T.started_at),
+    ("ended", T.ended_at),
+    ("local_date", T.local_date),
+    ("iso_week", T.iso_week),
+    ("hour", T.local_hour),
+    ("weekday", T.local_weekday),
+    ("queue", T.queue),
+    ("channel", T.channel),
+    ("direction", T.direction),
+    ("language", T.language),
+    ("agent", T.agent_ref),
+    ("theme", T.theme_id),
+    ("reason", T.reason),
+    ("abandoned", T.abandoned),
+    ("resolved", T.resolved),
+    ("csat", T.csat),
+    ("wait", T.wait_seconds),
+    ("first_response", T.first_response_seconds),
+    ("handle", T.handle_seconds),
+    ("follow_up", T.follow_up_required),
+    ("due", T.follow_up_due_at),
+    ("done", T.follow_up_done_at),
+)
+_MOMENTS = ("started", "ended", "due", "done")
+_FLOATS = ("csat", "wait", "first_response", "handle")
+
+
+@dataclass
+class Flags:
+    """The journey flags of every contact (computed once; meaningful for inbound contacts with a patient)."""
+
+    fcr_repeat: np.ndarray
+    """How the first same-request inbound return within the FCR window matched: 0 none, 1 theme, 2 reason,
+    3 any (`kpis_journeys.same_topic`)."""
+    repeat_before: np.ndarray
+    """A same-request inbound contact within the FCR window before it (repeat rate)."""
+    returned: np.ndarray
+    """An inbound contact after it, up to its end (else start) + the attrition days (attrition)."""
+
+
+@dataclass
+class PeriodDataset:
+    """The interactions an analysis reads, as columns (numpy arrays in pk order), with their journey flags."""
+
+    tenant: str
+    period: Period
+    baseline: Period
+    core: Period
+    """The dates whose figures it answers: baseline (or anomaly blocks) to the period's end."""
+    loaded: Period
+    """The dates it holds: the core with the look-back and look-ahead."""
+    settings: Settings
+    words: Period | None
+    """The dates whose texts it holds (None: no texts)."""
+    latest: int | None
+    """The tenant's latest contact start (microseconds): "now" for maturity and deadlines."""
+    cols: dict[str, np.ndarray]
+    _codes: dict[str, tuple[np.ndarray, list[Any], dict[Any, int]]] = field(default_factory=dict)
+    _flags: Flags | None = None
+
+    def __len__(self) -> int:
+        """How many interactions it holds."""
+        return len(self.cols["pk"])
+
+    def answers(self, start: date, end: date) -> bool:
+        """Whether figures over these dates can be computed from it (they lie in the core)."""
+        return self.core.start <= start and end <= self.core.end
+
+    def texts_cover(self, period: Period) -> bool:
+        """Whether it holds the words of these dates (themes and frictions read them)."""
+        return self.words is not None and self.words.start <= period.start and period.end <= self.words.end
+
+    def between(self, start: date, end: date) -> np.ndarray:
+        """Mask of the interactions of these local dates (inclusive)."""
+        day = self.cols["day"]
+        return (day >= start.toordinal()) & (day <= end.toordinal())
+
+    def rows(self, mask: np.ndarray, names: Iterable[str]) -> list[tuple[Any, ...]]:
+        """The chosen columns of the masked interactions, one tuple a row, in pk order."""
+        index = np.flatnonzero(mask)
+        return list(zip(*(self.cols[n][index].tolist() for n in names), strict=True)) if len(index) else []
+
+    def codes(self, name: str) -> tuple[np.ndarray, list[Any], dict[Any, int]]:
+        """A column as integer codes, the values they stand for and the reverse mapping (None included)."""
+        found = self._codes.get(name)
+        if found is None:
+            values: list[Any] = []
+            index: dict[Any, int] = {}
+            codes = np.fromiter(
+                (index.setdefault(v, len(index)) for v in self.cols[name].tolist()), np.int64, len(self)
+            )
+            values = list(index)
+            found = self._codes[name] = (codes, values, index)
+        return found
+
+    def assign_themes(self, themes: dict[int, str | None]) -> None:
+        """Record the themes an analysis just wrote (pk → theme id); the flags are computed again."""
+        if not themes:
+            return
+        position = {pk: i for i, pk in enumerate(self.cols["pk"].tolist())}
+        theme, assigned = self.cols["theme"], self.cols["assigned"]
+        for pk, theme_id in themes.items():
+            i = position.get(pk)
+            if i is not None:
+                theme[i] = assigned[i] = theme_id
+        self._codes.pop("theme", None)
+        self._flags = None
+
+    @property
+    def flags(self) -> Flags:
+        """The journey flags, computed by the KPI engine the first time they are needed."""
+        if self._flags is None:
+            c = self.cols
+            kinds, repeat, returned = contact_flags(
+                contacts=np.flatnonzero(c["inbound"] & c["has_patient"]),
+                patient=c["patient"],
+                started=c["started"],
+                ended=c["ended"],
+                pk=c["pk"],
+                theme=c["theme"],
+                reason=c["reason"],
+                window=_micros(timedelta(days=self.settings.fcr_window_days)),
+                attrition=_micros(timedelta(days=self.settings.attrition_days)),
+            )
+            self._flags = Flags(kinds, repeat, returned)
+        return self._flags
+
+
+def _micros(delta: timedelta) -> int:
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _query(tenant: str, first: date, last: date, texts: Period | None) -> Any:
+    cols: list[Any] = [c.label(n) for n, c in _COLUMNS] + [ThemeAssignmentRow.theme_id.label("assigned")]
+    if texts is not None:  # the words only where themes and frictions read them
+        inside = T.local_date.between(texts.start, texts.end)
+        cols += [
+            case((inside, T.patient_text), else_=None).label("patient_text"),
+            case((inside, T.full_text), else_=None).label("full_text"),
+        ]
+    return (
+        select(*cols)
+        .select_from(InteractionRow)
+        .outerjoin(ThemeAssignmentRow, ThemeAssignmentRow.interaction_pk == T.pk)
+        .where(T.tenant == tenant, T.local_date >= first, T.local_date <= last)
+        .order_by(T.pk)
+    )
+
+
+def _read(store: Store, stmt: Any) -> dict[str, list[Any]]:
+    with store.session() as session:
+        result = session.execute(stmt)
+        names = list(result.keys())
+        rows = result.all()
+    return {name: [r[i] for r in rows] for i, name in enumerate(names)}
+
+
+def _columns(raw: dict[str, list[Any]]) -> dict[str, np.ndarray]:
+    n = len(raw["pk"])
+    cols: dict[str, np.ndarray] = {}
+    for name, values in raw.items():
+        if name in _MOMENTS:
+            cols[name] = np.fromiter((NA if v is None else micros(v) for v in values), np.int64, n)
+        elif name in _FLOATS:
+            cols[name] = np.fromiter((np.nan if v is None else float(v) for v in values), float, n)
+        elif name in ("pk", "hour", "weekday"):
+            cols[name] = np.asarray(values, dtype=np.int64).reshape(n)
+        else:
+            cols[name] = np.asarray(values + [None], dtype=object)[:n]  # never a 2-d array of strings
+    dates = raw["local_date"]
+    cols["day"] = np.fromiter((_as_date(d).toordinal() for d in dates), np.int64, n)
+    cols["month"] = np.fromiter((_as_date(d).year * 12 + _as_date(d).month - 1 for d in dates), np.int64, n)
+    cols["reason"] = np.asarray([_norm(r) for r in raw["reason"]] + [None], dtype=object)[:n]
+    cols["abandoned"] = np.asarray([v is True or v == 1 for v in raw["abandoned"]], dtype=bool)
+    cols["answered"] = np.asarray([v is False or v == 0 for v in raw["abandoned"]], dtype=bool)
+    cols["follow_up"] = np.asarray([bool(v) for v in raw["follow_up"]], dtype=bool)
+    cols["inbound"] = cols["direction"] == "inbound"
+    cols["has_patient"] = np.asarray([v is not None for v in raw["patient"]], dtype=bool)
+    channel = cols["channel"]
+    cols["queued"] = cols["inbound"] & np.isin(channel, SYNC)
+    cols["async_in"] = cols["inbound"] & np.isin(channel, ASYNC)
+    return cols
+
+
+def _norm(reason: str | None) -> str | None:
+    return reason.strip().lower() or None if reason else None
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def load_dataset(
+    *,
+    store: Store,
+    tenant: str,
+    period: Period,
+    baseline: Period | None = None,
+    settings: Settings | None = None,
+    words: bool = True,
+) -> PeriodDataset:
+    """Read the period, its baseline and the look-back and look-ahead windows the journeys need, once.
+
+    The baseline defaults to the settings' weeks before the period; `words=False` leaves the texts out.
+    """
+    settings = settings or store.settings
+    baseline = baseline or before(period, 7 * max(1, settings.baseline_weeks))
+    anomaly_blocks = before(period, days(period) * max(1, settings.baseline_weeks))
+    core = Period(start=min(baseline.start, anomaly_blocks.start), end=period.end)
+    window = settings.fcr_window_days + 1
+    ahead = max(settings.fcr_window_days, settings.attrition_days) + 1
+    loaded = Period(start=core.start - timedelta(days=window), end=core.end + timedelta(days=ahead))
+    texts = Period(start=min(baseline.start, period.start), end=period.end) if words else None
+    raw = _read(store, _query(tenant, loaded.start, loaded.end, texts))
+    latest = latest_data(store, tenant)
+    # attrition looks for a return up to the end (else start) of a contact + the attrition days: an e-mail
+    # that ended days after it started may look past the window
+    inside = [
+        (e or s).date()
+        for s, e, d, direction, p in zip(
+            raw["started"], raw["ended"], raw["local_date"], raw["direction"], raw["patient"], strict=True
+        )
+        if direction == "inbound" and p is not None and _as_date(d) <= core.end
+    ]
+    reach = max(inside, default=core.end) + timedelta(days=settings.attrition_days + 1)
+    if latest is not None and reach > loaded.end and latest.date() + timedelta(days=1) > loaded.end:
+        more = _read(store, _query(tenant, loaded.end + timedelta(days=1), reach, None))
+        for name, values in raw.items():
+            values.extend(more.get(name, [None] * len(more["pk"])))
+        loaded = Period(start=loaded.start, end=reach)
+        order = sorted(range(len(raw["pk"])), key=raw["pk"].__getitem__)
+        raw = {name: [values[i] for i in order] for name, values in raw.items()}
+    if "patient_text" not in raw:
+        raw["patient_text"] = raw["full_text"] = [None] * len(raw["pk"])
+    return PeriodDataset(
+        tenant=tenant,
+        period=period,
+        baseline=baseline,
+        core=core,
+        loaded=loaded,
+        settings=settings,
+        words=texts,
+        latest=None if latest is None else micros(latest),
+        cols=_columns(raw),
+    )

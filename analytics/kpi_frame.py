@@ -1,0 +1,252 @@
+"""KPI samples computed from an analysis's period dataset (`analytics.dataset`) instead of the store.
+
+The same definitions as the raw queries (`analytics.kpi_queries`, `analytics.kpis_journeys`), applied to the
+dataset's columns with numpy: every `Sample` equals the one the store would give for the same scope, so
+`summarize` prints the same figures. The journey metrics read the flags the dataset computed once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+
+from analytics.dataset import DIMENSION_COLUMNS, NA, PeriodDataset, _micros
+from analytics.kpi_defs import DIMENSIONS, coerce_value
+from analytics.kpi_queries import Key, Sample, Scope
+
+KINDS = {1: "theme", 2: "reason", 3: "any"}
+
+
+def scope_mask(data: PeriodDataset, scope: Scope) -> np.ndarray:
+    """The interactions of the scope: its dates and its dimension filters (as `Scope.where`)."""
+    mask = data.between(scope.start, scope.end)
+    for dim, value in (scope.filters or {}).items():
+        if dim not in DIMENSIONS:
+            raise ValueError(f"unknown filter dimension {dim!r}; known: {', '.join(DIMENSIONS)}")
+        codes, _values, index = data.codes(DIMENSION_COLUMNS[dim])
+        if isinstance(value, list | tuple | set):  # SQL IN: a null in the list matches nothing
+            wanted = [index[v] for v in {coerce_value(dim, x) for x in value} if v is not None and v in index]
+            mask &= np.isin(codes, wanted)
+        else:
+            wanted_code = index.get(coerce_value(dim, value), -1)
+            mask &= codes == wanted_code
+    return mask
+
+
+Bucket = tuple[np.ndarray, Callable[[int], str]]
+
+
+def _bucket_codes(data: PeriodDataset, interval: str | None) -> Bucket | None:
+    if interval is None:
+        return None
+    if interval == "day":
+        return data.cols["day"], lambda c: date.fromordinal(c).isoformat()
+    if interval == "week":
+        codes, values, _ = data.codes("iso_week")
+        return codes, lambda c: str(values[c])
+    if interval == "month":
+        return data.cols["month"], lambda c: f"{c // 12:04d}-{c % 12 + 1:02d}"
+    raise ValueError(f"unknown interval {interval!r}; use day, week or month")
+
+
+def groups(data: PeriodDataset, scope: Scope, index: np.ndarray) -> tuple[np.ndarray, list[Key]]:
+    """Each chosen interaction's segment number, and the key of each segment (as `Scope.key` reads it)."""
+    parts: list[np.ndarray] = []
+    decoders: list[Callable[[int], Any]] = []
+    bucket = _bucket_codes(data, scope.interval)
+    if bucket is not None:
+        parts.append(bucket[0][index])
+    for dim in scope.dims:
+        codes, values, _ = data.codes(DIMENSION_COLUMNS[dim])
+        parts.append(codes[index])
+        decoders.append(values.__getitem__)
+    if not parts or not len(index):
+        return np.zeros(len(index), dtype=np.int64), [(None, ())] if len(index) else []
+    unique, inverse = np.unique(np.stack(parts, axis=1), axis=0, return_inverse=True)
+    keys: list[Key] = []
+    for row in unique.tolist():
+        head = row[1:] if bucket is not None else row
+        keys.append(
+            (
+                bucket[1](row[0]) if bucket is not None else None,
+                tuple(decode(c) for decode, c in zip(decoders, head, strict=True)),
+            )
+        )
+    return inverse.reshape(-1), keys
+
+
+class _Groups:
+    """The chosen interactions of a scope, grouped: counts and sums per segment."""
+
+    def __init__(self, data: PeriodDataset, scope: Scope, mask: np.ndarray) -> None:
+        self.index = np.flatnonzero(mask)
+        self.inverse, self.keys = groups(data, scope, self.index)
+        self.samples = [Sample() for _ in self.keys]
+
+    def count(self, cond: np.ndarray | None = None) -> list[int]:
+        """How many chosen interactions of each segment meet the condition (all when None)."""
+        weights = None if cond is None else cond[self.index].astype(float)
+        return [int(v) for v in np.bincount(self.inverse, weights, minlength=len(self.keys)).tolist()]
+
+    def total(self, values: np.ndarray) -> list[float]:
+        """The sum of a column per segment."""
+        return np.bincount(self.inverse, values[self.index], minlength=len(self.keys)).tolist()  # type: ignore[no-any-return]
+
+    def tally(self, attribute: str, name: str, cond: np.ndarray | None = None) -> None:
+        """Add the per-segment count of a condition to a Counter of each sample (positive counts only)."""
+        for sample, n in zip(self.samples, self.count(cond), strict=True):
+            if n:
+                getattr(sample, attribute)[name] += n
+
+    def result(self) -> dict[Key, Sample]:
+        """The samples by key."""
+        return dict(zip(self.keys, self.samples, strict=True))
+
+
+def _shares(g: _Groups, hits: np.ndarray | None, values: np.ndarray | None = None) -> dict[Key, Sample]:
+    for sample, n in zip(g.samples, g.count(), strict=True):
+        sample.n = n
+    if hits is not None:
+        for sample, h in zip(g.samples, g.count(hits), strict=True):
+            sample.hits = h
+    if values is not None:
+        clean = np.nan_to_num(values)
+        for sample, t, q in zip(g.samples, g.total(clean), g.total(clean * clean), strict=True):
+            sample.total, sample.sumsq = float(t), float(q)
+    return g.result()
+
+
+def _values(g: _Groups, values: np.ndarray) -> dict[Key, Sample]:
+    chosen = values[g.index]
+    order = np.lexsort((chosen, g.inverse))
+    bounds = np.searchsorted(g.inverse[order], np.arange(len(g.keys) + 1))
+    out: dict[Key, Sample] = {}
+    for n, key in enumerate(g.keys):
+        arr = chosen[order[bounds[n] : bounds[n + 1]]]  # sorted, as the raw path sums them
+        total, sumsq = float(arr.sum()), float(arr @ arr)
+        out[key] = Sample(n=int(arr.size), total=total, sumsq=sumsq, values=arr.tolist())
+    return out
+
+
+def frame_samples(data: PeriodDataset, scope: Scope, metric: str) -> dict[Key, Sample]:
+    """The samples of a metric per segment of the scope, from the dataset (`data.answers` must be true)."""
+    c = data.cols
+    base = scope_mask(data, scope)
+    settings = data.settings
+    if metric == "volume":
+        return _shares(_Groups(data, scope, base), None)
+    if metric == "csat":
+        rated = ~np.isnan(c["csat"])
+        return _shares(_Groups(data, scope, base & rated), c["csat"] >= 4, c["csat"])
+    if metric == "abandonment":
+        return _shares(_Groups(data, scope, base & c["queued"]), c["abandoned"])
+    if metric == "service_level":
+        waited = ~np.isnan(c["wait"])
+        fast = np.nan_to_num(c["wait"], nan=np.inf) <= settings.service_level_seconds
+        served = c["answered"] & waited & fast
+        return _shares(_Groups(data, scope, base & c["queued"] & (c["abandoned"] | waited)), served)
+    if metric == "aht":
+        return _shares(_Groups(data, scope, base & c["answered"] & ~np.isnan(c["handle"])), None, c["handle"])
+    if metric == "response_time":
+        mask = base & c["queued"] & c["answered"] & ~np.isnan(c["wait"])
+        return _values(_Groups(data, scope, mask), c["wait"])
+    if metric == "first_response":
+        mask = base & c["async_in"] & ~np.isnan(c["first_response"])
+        return _values(_Groups(data, scope, mask), c["first_response"])
+    if metric == "engagement":
+        return _engagement(data, _Groups(data, scope, base & c["follow_up"]))
+    if metric == "fcr":
+        return _fcr(data, _Groups(data, scope, base & c["inbound"] & c["answered"]))
+    if metric == "repeat_rate":
+        g = _Groups(data, scope, base & c["inbound"])
+        g.tally("counts", "without_patient_ref", ~c["has_patient"])
+        repeats = g.count(c["has_patient"] & data.flags.repeat_before)
+        for sample, n, h in zip(g.samples, g.count(c["has_patient"]), repeats, strict=True):
+            sample.n, sample.hits = n, h
+        return g.result()
+    return _attrition(data, scope, base & c["inbound"] & c["has_patient"])
+
+
+def _engagement(data: PeriodDataset, g: _Groups) -> dict[Key, Sample]:
+    c = data.cols
+    has_due = c["due"] != NA
+    finished = np.where(c["ended"] != NA, c["ended"], c["started"])
+    default = _micros(timedelta(hours=data.settings.follow_up_default_hours))
+    deadline = np.where(has_due, c["due"], finished + default)
+    done = c["done"] != NA
+    waiting = ~done & (deadline > data.latest) if data.latest is not None else np.zeros(len(done), bool)
+    on_time = done & (c["done"] <= deadline)
+    g.tally("rules", "due_at", has_due)
+    g.tally("rules", "default_hours", ~has_due)
+    g.tally("counts", "not_due_yet", waiting)
+    g.tally("counts", "done_late", done & ~on_time)
+    g.tally("counts", "not_done", ~done & ~waiting)
+    for sample, n, h in zip(g.samples, g.count(~waiting), g.count(on_time), strict=True):
+        sample.n, sample.hits = n, h
+    return g.result()
+
+
+def _fcr(data: PeriodDataset, g: _Groups) -> dict[Key, Sample]:
+    c = data.cols
+    known = c["has_patient"]
+    resolved = c["resolved"]
+    unknown = ~known & np.asarray([r is None for r in resolved.tolist()], dtype=bool)
+    by_rule = ~known & ~unknown
+    kinds = data.flags.fcr_repeat
+    window = _micros(timedelta(days=data.settings.fcr_window_days))
+    g.tally("counts", "unknown", unknown)
+    g.tally("rules", "resolved", by_rule)
+    g.tally("rules", "repeat", known)
+    if data.latest is not None:
+        g.tally("counts", "provisional_contacts", known & (c["started"] + window > data.latest))
+    for code, kind in KINDS.items():
+        g.tally("counts", f"repeat_by_{kind}", known & (kinds == code))
+    solved = np.asarray([r is True or r == 1 for r in resolved.tolist()], dtype=bool)
+    hits = (by_rule & solved) | (known & (kinds == 0))
+    for sample, n, h in zip(g.samples, g.count(known | by_rule), g.count(hits), strict=True):
+        sample.n, sample.hits = n, h
+    return g.result()
+
+
+def _attrition(data: PeriodDataset, scope: Scope, mask: np.ndarray) -> dict[Key, Sample]:
+    """Each patient's last contact per segment decides: matured, negative, and no return in time."""
+    c = data.cols
+    g = _Groups(data, scope, mask)
+    patients = data.codes("patient")[0][g.index]
+    order = np.lexsort((c["pk"][g.index], c["started"][g.index], patients, g.inverse))
+    last = np.ones(len(order), dtype=bool)
+    if len(order) > 1:
+        same = (g.inverse[order][1:] == g.inverse[order][:-1]) & (patients[order][1:] == patients[order][:-1])
+        last[:-1] = ~same
+    chosen = g.index[order[last]]
+    segment = g.inverse[order[last]]
+    finished = np.where(c["ended"][chosen] != NA, c["ended"][chosen], c["started"][chosen])
+    days = _micros(timedelta(days=data.settings.attrition_days))
+    if data.latest is None:
+        matured = np.zeros(len(chosen), dtype=bool)
+    else:
+        matured = finished + days <= data.latest
+    csat = c["csat"][chosen]
+    negative = matured & (c["abandoned"][chosen] | (~np.isnan(csat) & (np.nan_to_num(csat, nan=9) <= 2)))
+    lost = negative & ~data.flags.returned[chosen]
+    size = len(g.keys)
+    for name, values in (("not_matured", ~matured), ("negative", negative)):
+        found = np.bincount(segment, values.astype(float), size).tolist()
+        for sample, n in zip(g.samples, found, strict=True):
+            if n:
+                sample.counts[name] += int(n)
+    counted = np.bincount(segment, matured.astype(float), size).tolist()
+    hits = np.bincount(segment, lost.astype(float), size).tolist()
+    for sample, n, h in zip(g.samples, counted, hits, strict=True):
+        sample.n, sample.hits = int(n), int(h)
+    return g.result()
+
+
+def theme_counts(data: PeriodDataset, start: date, end: date) -> dict[str, int]:
+    """Interactions per theme over these dates (`theme_trend.baseline_counts` from the dataset)."""
+    themes = data.cols["theme"][data.between(start, end)]
+    return dict(Counter(str(t) for t in themes.tolist() if t is not None))
