@@ -16,6 +16,7 @@ import hashlib
 import os
 import random
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -154,8 +155,8 @@ def _cached_corpus(embedder: Any, size: int, pool: tuple[list, np.ndarray]) -> t
     if (directory / "complete").exists():
         store = _make_store(directory, f"search-{size}.db")
         return store, VectorIndex(_client(directory / f"chroma-{size}"), embedder), None
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
+    # An interrupted build is resumed where it stopped (_load_corpus), not started again.
+    directory.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     store, index = _load_corpus(directory, embedder, size, pool)
     (directory / "complete").write_text("ok")
@@ -166,6 +167,10 @@ def _load_corpus(directory: Path, embedder: Any, size: int, pool: tuple[list, np
     """SQL rows and Chroma chunks for `size` chunks: 4 turns (patient, agent, patient, agent) a contact.
 
     The vectors and their tenant, queue and day are also saved (`brute.npz`) for the brute-force reference.
+    Resumable: a build stopped half-way (1 M chunks take hours on a loaded machine) goes on from its last
+    complete batch. Each batch's rows go in one transaction and its Chroma upserts are idempotent, so batches
+    already in SQL are not inserted again and those already in Chroma are skipped; the random draws of every
+    batch are replayed, so the result is the one an uninterrupted build gives. Progress goes to stderr.
     """
     from store.lexical import ensure_lexical
     from store.schema import InteractionRow, TurnRow
@@ -184,6 +189,16 @@ def _load_corpus(directory: Path, embedder: Any, size: int, pool: tuple[list, np
     first_day = date(2026, 10, 5)
     now = datetime.now(UTC).replace(tzinfo=None)
     per_batch = 2500  # contacts, i.e. 10 000 chunks
+    with store.engine.connect() as conn:
+        in_sql = int(conn.execute(select(func.coalesce(func.max(InteractionRow.pk), 0))).scalar() or 0)
+    in_chroma = index.count()
+    if in_sql or in_chroma:
+        print(
+            f"search corpus {size}: resuming ({in_sql} contacts in SQL, {in_chroma} chunks in Chroma)",
+            file=sys.stderr,
+            flush=True,
+        )
+    started = time.perf_counter()
     for start in range(0, size // 4, per_batch):
         rows, turns, ids, metas, sources = [], [], [], [], []
         for pk in range(start + 1, min(start + per_batch, size // 4) + 1):
@@ -240,9 +255,11 @@ def _load_corpus(directory: Path, embedder: Any, size: int, pool: tuple[list, np
                         "seq_end": seq,
                     }
                 )
-        with store.session() as session:
-            session.execute(insert(InteractionRow), rows)
-            session.execute(insert(TurnRow), turns)
+        last = rows[-1]["pk"]
+        if last > in_sql:
+            with store.session() as session:
+                session.execute(insert(InteractionRow), rows)
+                session.execute(insert(TurnRow), turns)
         noisy = vectors[sources] + rng.normal(0, 0.015, size=(len(sources), vectors.shape[1])).astype(
             np.float32
         )
@@ -252,6 +269,8 @@ def _load_corpus(directory: Path, embedder: Any, size: int, pool: tuple[list, np
             (1 if m["tenant"] == "t1" else 2, QUEUES.index(m["queue"]), m["date"]) for m in metas
         ]
         filled += len(metas)
+        if in_chroma >= filled:
+            continue  # this batch was upserted before an interruption
         for tenant in ("t1", "t2"):
             chosen = [i for i, m in enumerate(metas) if m["tenant"] == tenant]
             collection = index.collection(tenant)
@@ -260,6 +279,13 @@ def _load_corpus(directory: Path, embedder: Any, size: int, pool: tuple[list, np
                 collection.upsert(
                     ids=[ids[i] for i in part], embeddings=noisy[part], metadatas=[metas[i] for i in part]
                 )
+        if last % (10 * per_batch) == 0 or last == size // 4:
+            print(
+                f"search corpus {size}: {4 * last} chunks ({time.perf_counter() - started:.0f} s, "
+                f"load {os.getloadavg()[0]:.1f})",
+                file=sys.stderr,
+                flush=True,
+            )
     np.savez(directory / "brute.npz", vectors=all_vectors[:filled], meta=all_meta[:filled])
     ensure_lexical(store)  # back-fills the full-text index in one statement
     with store.engine.begin() as conn:
