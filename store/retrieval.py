@@ -6,6 +6,8 @@ both sides are always restricted to one tenant.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -194,6 +196,19 @@ def _interactions_passing(
         return {str(ext_id): int(pk) for ext_id, pk in conn.execute(statement_with(sql, values), values)}
 
 
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The threads running searches' full-text side (created at first use, shared by the process)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="parcours-lexical")
+        return _executor
+
+
 def search_transcripts(
     *,
     store: Store,
@@ -212,12 +227,21 @@ def search_transcripts(
     if end is not None:
         conditions.append(("date", "$lte", end))
     depth = max(4 * k, 40)
+    sql_filters = [SqlFilter(FILTER_FIELDS[name][1], op, value) for name, op, value in conditions]
     dense: list[DenseHit] = []
     if index is not None and query.strip():
-        vector = index.embedder.encode([query])[0]
-        dense = dense_ranking(store, index, tenant, vector, conditions, depth)
-    sql_filters = [SqlFilter(FILTER_FIELDS[name][1], op, value) for name, op, value in conditions]
-    lexical = lexical_search(store=store, tenant=tenant, query=query, limit=depth, filters=sql_filters)
+        # The two rankings are independent: the full-text query runs in the database while this thread
+        # embeds the query and asks Chroma (both release the GIL), so a search costs the slower of the two.
+        words = _pool().submit(
+            lexical_search, store=store, tenant=tenant, query=query, limit=depth, filters=sql_filters
+        )
+        try:
+            vector = index.embedder.encode([query])[0]
+            dense = dense_ranking(store, index, tenant, vector, conditions, depth)
+        finally:
+            lexical = words.result()
+    else:
+        lexical = lexical_search(store=store, tenant=tenant, query=query, limit=depth, filters=sql_filters)
 
     scores: dict[int, float] = {}
     best: dict[int, tuple[int, str, str, int, int]] = {}  # pk -> (rank, source, speaker, seq_start, seq_end)
