@@ -547,6 +547,9 @@ def run(quick: bool) -> Iterator[dict[str, Any]]:
     from store.embedder import get_embedder
 
     embedder = get_embedder()
+    prepare = getattr(embedder, "query_encoder", None)
+    if prepare is not None:  # as the API's warm-up does: queries embedded through ONNX Runtime
+        prepare()
     directory = Path(tempfile.mkdtemp(prefix="parcours-bench-search-"))
     try:
         rows, pool = _ingest(directory, embedder, 300 if quick else 1500)
