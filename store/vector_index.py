@@ -154,6 +154,7 @@ class VectorIndex:
         self.client = client
         self.embedder = embedder
         self.prefix = collection_prefix(embedder.name)
+        self._handles: dict[str, Any] = {}  # tenant -> collection, for searches (see `_reading`)
         try:
             self.max_batch = int(client.get_max_batch_size())
         except Exception:  # older servers do not say
@@ -206,6 +207,7 @@ class VectorIndex:
 
     def drop(self, tenant: str) -> None:
         """Delete a tenant's collection (its vectors only; SQL is untouched)."""
+        self._handles.pop(tenant, None)
         try:
             self.client.delete_collection(collection_name(self.embedder.name, tenant))
         except Exception:  # nothing to drop
@@ -387,6 +389,25 @@ class VectorIndex:
         dists = (result["distances"] or [[]])[0]
         return list(zip(ids, metas, dists, strict=True))
 
+    def _reading(self, tenant: str, read: Callable[[Any], Any], empty: Any) -> Any:
+        """`read(collection)` on the tenant's collection (`empty` if it has none).
+
+        The collection handle is kept between searches (looking it up costs a few milliseconds); if another
+        process (`parcours reindex`) dropped or recreated it since, the read fails and is made once more with
+        a fresh handle.
+        """
+        cached = self._handles.get(tenant)
+        if cached is not None:
+            try:
+                return read(cached)
+            except Exception:  # dropped or recreated elsewhere: look it up again
+                self._handles.pop(tenant, None)
+        collection = self.collection(tenant, create=False)
+        if collection is None:
+            return empty
+        self._handles[tenant] = collection
+        return read(collection)
+
     def nearest(
         self, *, tenant: str, embedding: np.ndarray, n: int, metadata: bool = False
     ) -> list[tuple[str, dict[str, Any] | None, float]]:
@@ -396,18 +417,19 @@ class VectorIndex:
         distances and in 142 ms with their metadata too (median, `python -m evals.bench search --quick`
         machine), so search reads the interaction from the chunk id and the rest from SQL.
         """
-        collection = self.collection(tenant, create=False)
-        if collection is None:
-            return []
         include = ["metadatas", "distances"] if metadata else ["distances"]
-        return self._nearest(collection, embedding, n, None, include)
+        found: list[tuple[str, dict[str, Any] | None, float]] = self._reading(
+            tenant, lambda c: self._nearest(c, embedding, n, None, include), []
+        )
+        return found
 
     def chunk_metadata(self, tenant: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The metadata of these chunks of the tenant, by chunk id (absent ids are left out)."""
-        collection = self.collection(tenant, create=False)
-        if collection is None or not ids:
+        if not ids:
             return {}
-        found = collection.get(ids=list(ids), include=["metadatas"])
+        found = self._reading(tenant, lambda c: c.get(ids=list(ids), include=["metadatas"]), None)
+        if found is None:
+            return {}
         return {i: dict(m) for i, m in zip(found["ids"], found["metadatas"] or [], strict=True) if m}
 
     def query(
