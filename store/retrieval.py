@@ -188,8 +188,12 @@ def _interactions_passing(
         return {}
     filters = [SqlFilter(FILTER_FIELDS[n][1], op, v) for n, op, v in conditions if n != "speaker"]
     extra, params = where_sql(filters, "NULL", store.dialect)
+    # The neighbours' interactions are read by their unique key first, then filtered: left to itself, a
+    # planner with statistics prefers the (tenant, queue, date) index for a queue and a period, and scans
+    # every contact of that queue and period (122 ms against 2 ms at 1 M chunks on SQLite).
     sql = (
-        f"SELECT i.ext_id, i.pk FROM interactions i WHERE i.tenant = :tenant AND i.ext_id IN :ext_ids{extra}"
+        "WITH i AS MATERIALIZED (SELECT * FROM interactions WHERE tenant = :tenant AND ext_id IN :ext_ids) "
+        f"SELECT i.ext_id, i.pk FROM i WHERE 1 = 1{extra}"
     )
     with store.engine.connect() as conn:
         values = {"tenant": tenant, "ext_ids": ext_ids, **params}
