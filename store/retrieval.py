@@ -35,6 +35,11 @@ FILTER_FIELDS: dict[str, tuple[type, str]] = {
 }
 """Filterable metadata: name → (type, column of `interactions`; `speaker` is the turn's)."""
 
+_FILTER_COLUMNS = ", ".join(
+    sorted({"pk", "ext_id"} | {c for n, (_, c) in FILTER_FIELDS.items() if n != "speaker"})
+)
+"""The columns of `interactions` the dense side's SQL filter reads."""
+
 _MISSING: dict[str, Any] = {"csat": -1, "queue": "", "language": ""}
 """How the index stores an absent value of these fields."""
 
@@ -191,13 +196,19 @@ def _interactions_passing(
     # The neighbours' interactions are read by their unique key first, then filtered: left to itself, a
     # planner with statistics prefers the (tenant, queue, date) index for a queue and a period, and scans
     # every contact of that queue and period (122 ms against 2 ms at 1 M chunks on SQLite).
+    # On PostgreSQL the ids go as one array, so the statement's text does not change with their number and
+    # the driver prepares it once (planning took about 6 ms a search).
+    ids = "= ANY(:ext_ids)" if store.dialect == "postgresql" else "IN :ext_ids"
     sql = (
-        "WITH i AS MATERIALIZED (SELECT * FROM interactions WHERE tenant = :tenant AND ext_id IN :ext_ids) "
-        f"SELECT i.ext_id, i.pk FROM i WHERE 1 = 1{extra}"
+        f"WITH i AS MATERIALIZED (SELECT {_FILTER_COLUMNS} FROM interactions "
+        f"WHERE tenant = :tenant AND ext_id {ids}) SELECT i.ext_id, i.pk FROM i WHERE 1 = 1{extra}"
+    )
+    statement = statement_with(
+        sql, params if store.dialect == "postgresql" else {**params, "ext_ids": ext_ids}
     )
     with store.engine.connect() as conn:
         values = {"tenant": tenant, "ext_ids": ext_ids, **params}
-        return {str(ext_id): int(pk) for ext_id, pk in conn.execute(statement_with(sql, values), values)}
+        return {str(ext_id): int(pk) for ext_id, pk in conn.execute(statement, values)}
 
 
 _executor: ThreadPoolExecutor | None = None
