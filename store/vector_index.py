@@ -142,6 +142,26 @@ def make_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
 
+HNSW_EF_SEARCH = 1000
+"""How many candidates Chroma's HNSW graph keeps while searching (its default is 100).
+
+Measured on the bench corpus at 1 M chunks (800 000 in the tenant, many near-duplicate turns), against an
+exact numpy search for 12 queries: the 300 nearest neighbours had a recall of 0.83 with 100 (one query found
+none of its true neighbours: the search stayed in a cluster of near-copies of another turn), 0.86 with 400
+and 0.98 with 1 000 (lowest 0.93), and the median time of a query did not grow (7 ms).
+"""
+
+
+def _search_breadth(collection: Any) -> None:
+    """Give a collection made before HNSW_EF_SEARCH (or by another version) that search breadth."""
+    try:
+        hnsw = (getattr(collection, "configuration_json", None) or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") is not None and int(hnsw["ef_search"]) < HNSW_EF_SEARCH:
+            collection.modify(configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})
+    except Exception as exc:  # a server that does not allow it: searches keep the collection's own
+        log.warning("could not widen the HNSW search of %s: %s", getattr(collection, "name", "?"), exc)
+
+
 def _batches(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -180,7 +200,7 @@ class VectorIndex:
             return self.client.get_or_create_collection(
                 name,
                 embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
+                configuration={"hnsw": {"space": "cosine", "ef_search": HNSW_EF_SEARCH}},
                 metadata={"model": self.embedder.name[:200], "dim": self.embedder.dim, "tenant": tenant},
             )
         try:
@@ -405,6 +425,7 @@ class VectorIndex:
         collection = self.collection(tenant, create=False)
         if collection is None:
             return empty
+        _search_breadth(collection)
         self._handles[tenant] = collection
         return read(collection)
 

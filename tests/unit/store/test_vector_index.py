@@ -308,3 +308,19 @@ def test_searches_keep_the_collection_handle_and_follow_a_rebuild_elsewhere(
     elsewhere.drop("default")
     assert ours.nearest(tenant="default", embedding=vector, n=5) == []
     assert ours.chunk_metadata("default", ["default:b:0"]) == {}
+
+
+def test_searches_use_a_wide_hnsw_search_even_on_older_collections(client: chromadb.ClientAPI) -> None:
+    from store.vector_index import HNSW_EF_SEARCH
+
+    index = VectorIndex(client, FakeEmbedder())
+    assert index.collection("new").configuration_json["hnsw"]["ef_search"] == HNSW_EF_SEARCH
+    older = client.create_collection(  # as collections were made before
+        collection_name(index.embedder.name, "old"), configuration={"hnsw": {"space": "cosine"}}
+    )
+    assert older.configuration_json["hnsw"]["ef_search"] < HNSW_EF_SEARCH
+    older.upsert(
+        ids=["old:a:0"], embeddings=np.ones((1, index.embedder.dim), dtype=np.float32), metadatas=[{"pk": 1}]
+    )
+    assert len(index.nearest(tenant="old", embedding=np.ones(index.embedder.dim), n=3)) == 1
+    assert client.get_collection(older.name).configuration_json["hnsw"]["ef_search"] == HNSW_EF_SEARCH
