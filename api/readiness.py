@@ -23,7 +23,11 @@ def warm_up(state: Any, *, background: bool = True) -> None:
 
     def load() -> None:
         try:
-            if load_embedder(state) is not None:
+            embedder = load_embedder(state)
+            if embedder is not None:
+                prepare = getattr(embedder, "query_encoder", None)
+                if prepare is not None:  # searches' query embedding through ONNX Runtime
+                    prepare(state.settings.home_dir / "models")
                 load_index(state)
         finally:
             state.model_loading = False

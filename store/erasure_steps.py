@@ -28,6 +28,7 @@ from store.compaction import (
 )
 from store.db import Store
 from store.embedder import text_hash
+from store.lexical import forget_frequencies
 from store.schema import (
     ActionEventRow,
     ActionRow,
@@ -156,6 +157,7 @@ def delete_interactions(
         _delete_vectors(chroma, tenants, [row.pk for row in rows], erased)
     with store.session() as session:
         _delete_rows(session, [row.pk for row in rows], hashes, erased, tenants)
+    forget_frequencies()  # no count of the erased words outlives them
 
 
 def _delete_vectors(chroma: Any, tenants: set[str], pks: list[int], erased: Erased) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -103,8 +105,73 @@ def _match_postgres(term: str) -> str:
     return f"{prefix}:*" if prefix else term
 
 
+FREQUENCY_TTL = 600.0
+"""Seconds a term's counted frequency is reused by this process (see `_cached_frequencies`)."""
+_frequency_cache: dict[tuple[str, str], tuple[int, float]] = {}
+_frequency_lock = threading.Lock()
+
+
+def forget_frequencies() -> None:
+    """Drop the cached term frequencies (called when this process writes or erases turns)."""
+    with _frequency_lock:
+        _frequency_cache.clear()
+
+
+def _cached_frequencies(store: Store, conn: Any, terms: list[str]) -> dict[str, int]:
+    """`_frequencies`, each term counted at most once every FREQUENCY_TTL seconds per database.
+
+    Counting is the costly part of a search on PostgreSQL (a GIN bitmap gives the matching rows, but each
+    is then read from the table: 70 ms a query at 1 M turns under load), while the counts only weigh the
+    words and pick the rare ones, and move slowly. Writes through this process (ingest, erasure) drop the
+    cache at once; another process's writes are seen within FREQUENCY_TTL.
+    """
+    key, now = str(store.engine.url), time.monotonic()
+    with _frequency_lock:
+        known = {
+            t: hit[0]
+            for t in terms
+            if (hit := _frequency_cache.get((key, t))) and now - hit[1] < FREQUENCY_TTL
+        }
+    missing = [t for t in terms if t not in known]
+    if missing:
+        counted = _count_terms(store, conn, missing)
+        with _frequency_lock:
+            if len(_frequency_cache) > 50_000:  # a long-lived process: start again rather than grow
+                _frequency_cache.clear()
+            _frequency_cache.update({(key, t): (n, now) for t, n in counted.items()})
+        known.update(counted)
+    return known
+
+
+_counters: ThreadPoolExecutor | None = None
+
+
+def _count_terms(store: Store, conn: Any, terms: list[str]) -> dict[str, int]:
+    """`_frequencies` of the terms; on PostgreSQL each term on its own connection, side by side.
+
+    A PostgreSQL count reads each matching row from the table (milliseconds per thousand rows) and runs in
+    its own server process, so several words cost about the slowest one; SQLite counts from its index alone.
+    """
+    global _counters
+    if store.dialect != "postgresql" or len(terms) < 2:
+        return _frequencies(conn, store.dialect, terms)
+    with _frequency_lock:
+        if _counters is None:
+            _counters = ThreadPoolExecutor(max_workers=4, thread_name_prefix="parcours-df")
+        pool = _counters
+
+    def alone(term: str) -> int:
+        with store.engine.connect() as own:
+            return _frequencies(own, store.dialect, [term])[term]
+
+    futures = {t: pool.submit(alone, t) for t in terms[1:]}
+    counted = _frequencies(conn, store.dialect, terms[:1])
+    counted.update({t: future.result() for t, future in futures.items()})
+    return counted
+
+
 def _frequencies(conn: Any, dialect: str, terms: list[str]) -> dict[str, int]:
-    """How many turns contain each term, counted up to DF_CAP (cheap even on millions of turns)."""
+    """How many turns contain each term, counted up to DF_CAP."""
     if dialect == "postgresql":
         sql = (
             "SELECT count(*) FROM (SELECT 1 FROM turns WHERE to_tsvector('simple'::regconfig, "
@@ -261,44 +328,50 @@ def statement_with(sql: str, params: dict[str, Any]) -> Any:
 def lexical_search(
     *, store: Store, tenant: str, query: str, limit: int = 50, filters: list[SqlFilter] | None = None
 ) -> list[LexicalHit]:
-    """Turns of the tenant matching the query words, best first (BM25 on SQLite, ts_rank on PostgreSQL)."""
+    """Turns of the tenant matching the query words, best first.
+
+    The candidates are the 3 × limit most recently stored turns (highest interaction pk, then turn) that hold
+    one of the query's rarer words and pass the filters; they are then ranked from their texts alone. No
+    database score (BM25, `ts_rank`) is computed: the candidates and their order are the same on SQLite and
+    PostgreSQL by construction, and the database stops once it has them instead of scoring every match.
+    """
     terms = query_terms(query)
     if not terms:
         return []
     ensure_lexical(store)
     filters = filters or []
     with store.engine.connect() as conn:
-        frequencies = _frequencies(conn, store.dialect, terms) if len(terms) > 1 else {}
+        frequencies = _cached_frequencies(store, conn, terms) if len(terms) > 1 else {}
         kept = _rarest(terms, frequencies)
         if store.dialect == "postgresql":
             match = " | ".join(_match_postgres(t) for t in kept)
             extra, params = where_sql(filters, "t.speaker", "postgresql")
+            # The matching turns come from the GIN index (a bitmap), then their interactions are checked;
+            # OFFSET 0 keeps the planner from walking the whole table backwards to honour the ORDER BY.
             sql = (
-                "SELECT t.interaction_pk, t.seq, t.speaker, t.text, "
-                "ts_rank(to_tsvector('simple'::regconfig, parcours_fold(t.text)), q) AS r "
-                "FROM turns t JOIN interactions i ON i.pk = t.interaction_pk, "
-                "to_tsquery('simple'::regconfig, :match) q "
-                "WHERE to_tsvector('simple'::regconfig, parcours_fold(t.text)) @@ q AND i.tenant = :tenant"
-                f"{extra} ORDER BY r DESC, t.interaction_pk, t.seq LIMIT :limit"
+                "SELECT t.interaction_pk, t.seq, t.speaker, t.text FROM ("
+                "SELECT interaction_pk, seq, speaker, text FROM turns "
+                "WHERE to_tsvector('simple'::regconfig, parcours_fold(text)) "
+                "@@ to_tsquery('simple'::regconfig, :match) OFFSET 0) t "
+                f"JOIN interactions i ON i.pk = t.interaction_pk WHERE i.tenant = :tenant{extra} "
+                "ORDER BY t.interaction_pk DESC, t.seq DESC LIMIT :limit"
             )
         else:
             match = " OR ".join(_match_sqlite(t) for t in kept)
             extra, params = where_sql(filters, "f.speaker", "sqlite")
+            # FTS5 walks the matches by descending rowid (interaction pk, then turn) and stops at the limit.
             sql = (
-                f"SELECT f.rowid / {ROWID_STRIDE}, f.rowid % {ROWID_STRIDE}, f.speaker, f.text, "
-                "-bm25(turns_fts) AS r FROM turns_fts f "
-                f"JOIN interactions i ON i.pk = f.rowid / {ROWID_STRIDE} "
+                f"SELECT f.rowid / {ROWID_STRIDE}, f.rowid % {ROWID_STRIDE}, f.speaker, f.text "
+                f"FROM turns_fts f JOIN interactions i ON i.pk = f.rowid / {ROWID_STRIDE} "
                 f"WHERE turns_fts MATCH :match AND i.tenant = :tenant{extra} "
-                "ORDER BY bm25(turns_fts), f.rowid LIMIT :limit"
+                "ORDER BY f.rowid DESC LIMIT :limit"
             )
         rows = conn.execute(
             statement_with(sql, params), {"match": match, "tenant": tenant, "limit": 3 * limit, **params}
         )
-        hits = [LexicalHit(int(pk), int(seq), sp, tx, float(r)) for pk, seq, sp, tx, r in rows]
-    # Turns holding more of the query's rarer words come first (BM25 alone favours short turns that repeat
-    # one common word); with three words or more, a turn matching only one of them is too weak a clue
-    # (the dense ranking still sees it).
-    # The order is computed here from the texts alone (not from BM25 or ts_rank, which differ), ties broken
+        hits = [LexicalHit(int(pk), int(seq), sp, tx, 0.0) for pk, seq, sp, tx in rows]
+    # Turns holding more of the query's rarer words come first, then denser ones; with three words or more,
+    # a turn matching only one of them is too weak a clue (the dense ranking still sees it). Ties are broken
     # by interaction and turn, so SQLite and PostgreSQL rank the same candidates the same way.
     weights = {t: math.log(1.0 + DF_CAP / (1 + frequencies.get(t, 0))) for t in terms}
     needed = 2 if len(terms) >= 3 else 1
@@ -306,6 +379,9 @@ def lexical_search(
     for hit in hits:
         found, density = _term_density(terms, hit.text)
         if len(found) >= needed:
-            ranked.append((sum(weights[t] for t in found), density, hit))
+            score = sum(weights[t] for t in found)
+            ranked.append(
+                (score, density, LexicalHit(hit.pk, hit.seq, hit.speaker, hit.text, round(score, 6)))
+            )
     ranked.sort(key=lambda c: (-c[0], -c[1], c[2].pk, c[2].seq))
     return [h for _, _, h in ranked[:limit]]

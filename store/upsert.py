@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from store.db import Store
+from store.lexical import forget_frequencies
 from store.schema import InteractionRow, TurnRow
 
 CHUNK_SIZE = 500
@@ -91,6 +92,8 @@ def write_chunk(store: Store, items: list[Item]) -> list[tuple[int, str, str, in
             outcomes.append((index, key[1], "accepted", pk))
         for part in _parts(turn_rows, 5 * CHUNK_SIZE):
             session.execute(insert(TurnRow), part)
+    if turn_rows:
+        forget_frequencies()  # the lexical side's word counts changed
     return outcomes
 
 

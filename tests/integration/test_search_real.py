@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from cli import reindex_cmd, search_cmd
 from core.settings import get_settings
 from store.db import Store
-from store.embedder import BUNDLED_MODEL, get_embedder
+from store.embedder import BUNDLED_MODEL, OnnxQueryEncoder, get_embedder
 from store.ingest import ingest_records
 from store.retrieval import search_transcripts
 from store.vector_index import VectorIndex, collection_name
@@ -64,6 +64,30 @@ def test_bundled_model_gives_normalized_vectors_where_meaning_counts() -> None:
     assert vectors.dtype == np.float32 and vectors.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-4)
     assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2]) + 0.2
+
+
+def test_short_texts_through_onnx_runtime_give_the_models_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embedder = get_embedder()
+    texts = ["renouvellement de mon ordonnance", "I need my prescription renewed", "Où puis-je me garer ?"]
+    onnx = OnnxQueryEncoder(embedder.model, tmp_path)
+    exported = list(tmp_path.glob("query-*.onnx"))
+    assert len(exported) == 1
+    expected = embedder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    got = onnx.encode(texts)
+    assert got.dtype == np.float32 and got.shape == (3, 384)
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    stamp = exported[0].stat().st_mtime_ns
+    OnnxQueryEncoder(embedder.model, tmp_path)  # another process: the export is reused, not redone
+    assert exported[0].stat().st_mtime_ns == stamp
+    # Once made, it embeds the short calls (a query); batches stay with torch.
+    calls: list[int] = []
+    monkeypatch.setattr(embedder, "_onnx", onnx)
+    monkeypatch.setattr(onnx, "encode", lambda t: calls.append(len(t)) or expected[: len(t)])
+    embedder.encode(texts[:1])
+    embedder.encode(texts * 2)
+    assert calls == [1]
 
 
 QUERIES = [  # (tenant, query, theme, how many of the top 5 must be on the theme)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -316,6 +317,89 @@ def test_search_order_is_deterministic_the_same_on_both_databases_and_stable_wit
     for name in results:
         assert len(results[name][10]) == 10
         assert results[name][10][:5] == results[name][5] and results[name][5][:3] == results[name][3]
+
+
+_FILLER = "le la dossier patient service appel rendez-vous médecin docteur pharmacie demande semaine".split()
+
+
+def _varied_turn(n: int) -> str:
+    """Turns of 3 to 60 words holding "ordonnance" 1 to 4 times, half of them "renouvellement" too.
+
+    BM25 prefers the short ones and `ts_rank` the repetitive ones, so the databases' own scores would not
+    pick the same few among them.
+    """
+    rng = random.Random(n)
+    words = [rng.choice(_FILLER) for _ in range(rng.randint(3, 60))]
+    for _ in range(rng.randint(1, 4)):
+        words.insert(rng.randrange(len(words) + 1), "ordonnance")
+    if rng.random() < 0.5:
+        words.insert(rng.randrange(len(words) + 1), "renouvellement")
+    return " ".join(words)
+
+
+def test_more_matches_than_candidates_give_the_same_hits_on_both_databases(
+    sqlite_store: Store, pg_store: Store, tmp_path: Path
+) -> None:
+    """Three hundred turns match, more than the candidate pool (3 × 40): both databases pick the same ones."""
+    records = [
+        interaction(
+            id=f"many-{n:03d}",
+            started=at(1 + n % 28, 8 + n % 9),
+            queue=["pharmacie", "cardiologie", "radiologie"][n % 3],
+            transcript=_say(_varied_turn(2 * n), _varied_turn(2 * n + 1)),
+        )
+        for n in range(150)
+    ]
+    results: dict[str, list] = {}
+    for name, store in (("sqlite", sqlite_store), ("postgresql", pg_store)):
+        index = VectorIndex(_client(tmp_path / name), FakeEmbedder(dim=64))
+        assert ingest_records(store, records, indexer=index).rejected == 0
+        found = []
+        for query, where in (
+            ("renouvellement de mon ordonnance", {}),
+            ("ordonnance", {"queue": "pharmacie"}),
+            ("renouvellement patient ordonnance", {"speaker": "patient"}),
+        ):
+            for idx in (index, None):
+                hits = search_transcripts(
+                    store=store, index=idx, tenant="default", query=query, k=10, where=where
+                )
+                assert len(hits) == 10
+                found.append([(h.interaction_id, h.quote, h.score, h.speaker, h.matched) for h in hits])
+        results[name] = found
+    assert results["sqlite"] == results["postgresql"]
+
+
+def test_word_counts_are_reused_until_this_process_writes_turns(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import store.lexical as lexical
+
+    counted: list[str] = []
+    real = lexical._frequencies
+
+    def spy(conn, dialect, terms):  # type: ignore[no-untyped-def]
+        counted.extend(terms)
+        return real(conn, dialect, terms)
+
+    monkeypatch.setattr(lexical, "_frequencies", spy)
+    lexical.forget_frequencies()
+    ingest_records(store, CORPUS)
+    query = "renouvellement ordonnance"
+    first = search_transcripts(store=store, index=None, tenant="default", query=query)
+    assert sorted(counted) == ["ordonnance", "renouvellement"] and _ids(first) == ["fr-ordo"]
+    assert _ids(search_transcripts(store=store, index=None, tenant="default", query=query)) == ["fr-ordo"]
+    assert len(counted) == 2  # the second search counted nothing
+    # Ingesting drops the counts: the new turns are counted, and found.
+    more = [
+        interaction(id=f"ren-{n}", transcript=_say("Renouvellement de l'ordonnance svp")) for n in range(3)
+    ]
+    ingest_records(store, more)
+    again = search_transcripts(store=store, index=None, tenant="default", query=query)
+    assert len(counted) == 4 and set(_ids(again)) == {"fr-ordo", "ren-0", "ren-1", "ren-2"}
+    monkeypatch.setattr(lexical, "FREQUENCY_TTL", 0.0)  # another process's writes: seen after the TTL
+    search_transcripts(store=store, index=None, tenant="default", query=query)
+    assert len(counted) == 6
 
 
 # --- filters: SQL over Chroma's over-fetched neighbours, Chroma's own filter when too few remain ----------

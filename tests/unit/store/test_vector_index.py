@@ -279,3 +279,48 @@ def test_from_settings_uses_an_embedded_index_under_home(settings, sqlite_store:
     ingest_records(sqlite_store, [interaction(id="x-1")], indexer=index)
     assert settings.chroma_path.is_dir() and any(settings.chroma_path.iterdir())
     assert index.count() == 2
+
+
+def test_searches_keep_the_collection_handle_and_follow_a_rebuild_elsewhere(
+    client: chromadb.ClientAPI, tmp_path: Path
+) -> None:
+    ours = VectorIndex(client, FakeEmbedder())
+    elsewhere = VectorIndex(  # another process's `parcours reindex`
+        chromadb.PersistentClient(
+            path=str(tmp_path / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+        ),
+        FakeEmbedder(),
+    )
+    vector = np.ones(ours.embedder.dim, dtype=np.float32)
+
+    def put(index: VectorIndex, chunk_id: str, pk: int) -> None:
+        index.collection("default").upsert(
+            ids=[chunk_id], embeddings=vector.reshape(1, -1), metadatas=[{"tenant": "default", "pk": pk}]
+        )
+
+    put(ours, "default:a:0", 1)
+    assert [c for c, _, _ in ours.nearest(tenant="default", embedding=vector, n=5)] == ["default:a:0"]
+    assert "default" in ours._handles
+    elsewhere.drop("default")
+    put(elsewhere, "default:b:0", 2)
+    assert [c for c, _, _ in ours.nearest(tenant="default", embedding=vector, n=5)] == ["default:b:0"]
+    assert ours.chunk_metadata("default", ["default:b:0"]) == {"default:b:0": {"tenant": "default", "pk": 2}}
+    elsewhere.drop("default")
+    assert ours.nearest(tenant="default", embedding=vector, n=5) == []
+    assert ours.chunk_metadata("default", ["default:b:0"]) == {}
+
+
+def test_searches_use_a_wide_hnsw_search_even_on_older_collections(client: chromadb.ClientAPI) -> None:
+    from store.vector_index import HNSW_EF_SEARCH
+
+    index = VectorIndex(client, FakeEmbedder())
+    assert index.collection("new").configuration_json["hnsw"]["ef_search"] == HNSW_EF_SEARCH
+    older = client.create_collection(  # as collections were made before
+        collection_name(index.embedder.name, "old"), configuration={"hnsw": {"space": "cosine"}}
+    )
+    assert older.configuration_json["hnsw"]["ef_search"] < HNSW_EF_SEARCH
+    older.upsert(
+        ids=["old:a:0"], embeddings=np.ones((1, index.embedder.dim), dtype=np.float32), metadatas=[{"pk": 1}]
+    )
+    assert len(index.nearest(tenant="old", embedding=np.ones(index.embedder.dim), n=3)) == 1
+    assert client.get_collection(older.name).configuration_json["hnsw"]["ef_search"] == HNSW_EF_SEARCH
