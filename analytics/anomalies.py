@@ -276,6 +276,18 @@ def _matches(attrs: dict[str, Any], segment: dict[str, Any]) -> bool:
     return all(attrs.get(k) == v for k, v in segment.items())
 
 
+def _period_data(
+    store: Store, tenant: str, period: Period, baseline_weeks: int, data: PeriodDataset | None = None
+) -> PeriodDataset:
+    """`data` when it holds the period and its blocks before, else those read from the store once."""
+    length = (period.end - period.start).days + 1
+    first = period.start - timedelta(days=length * baseline_weeks)
+    if data is None or data.tenant != tenant or not data.answers(first, period.end):
+        blocks = before(period, length * max(1, baseline_weeks))
+        data = load_dataset(store=store, tenant=tenant, period=period, baseline=blocks, words=False)
+    return data
+
+
 def find_anomalies(
     *,
     store: Store,
@@ -290,11 +302,7 @@ def find_anomalies(
     """Significant, sizeable KPI degradations by segment in the period, worst first, each explained."""
     options = {"min_volume": min_volume, "alpha": alpha, "min_score": min_score}
     found: list[tuple[_Candidate, float]] = []
-    length = (period.end - period.start).days + 1
-    first = period.start - timedelta(days=length * baseline_weeks)
-    if data is None or data.tenant != tenant or not data.answers(first, period.end):
-        blocks = before(period, length * max(1, baseline_weeks))
-        data = load_dataset(store=store, tenant=tenant, period=period, baseline=blocks, words=False)
+    data = _period_data(store, tenant, period, baseline_weeks, data)
     cells = _cells(data, period, baseline_weeks, by_agent=False)
     agent_cells = _cells(data, period, baseline_weeks, by_agent=True)
     excluded: dict[str, set[tuple[Any, ...]]] = {s.metric: set() for s in SPECS}
@@ -371,7 +379,8 @@ def _by_hour(
     """The segment's summed fields per hour and block (0: the period, k: the k-th block before)."""
     plain = {k: v for k, v in fixed.items() if k != "weekday"}
     by_hour: dict[int, dict[int, np.ndarray]] = defaultdict(dict)
-    for block, attrs, values in _cells(store, tenant, period, baseline_weeks, by_agent=False):
+    data = _period_data(store, tenant, period, baseline_weeks)
+    for block, attrs, values in _cells(data, period, baseline_weeks, by_agent=False):
         if not _matches(attrs, plain):
             continue
         if "weekday" in fixed and int(attrs["weekday"]) != int(fixed["weekday"]):
