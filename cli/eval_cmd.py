@@ -26,6 +26,14 @@ def eval_command(
         bool,
         typer.Option("--fake-embedder", help="Use the hashing embedder instead of the real model (fast)."),
     ] = False,
+    index: Annotated[
+        bool,
+        typer.Option(
+            "--index/--no-index",
+            help="Synthetic suite: index the transcripts (default), or ingest without the vector index "
+            "(search matches words only; the same analysis, far quicker).",
+        ),
+    ] = True,
     labelled: Annotated[
         Path | None,
         typer.Option(
@@ -55,6 +63,7 @@ def eval_command(
                 per_week=per_week,
                 seed=seed,
                 fake_embedder=fake_embedder,
+                with_index=index,
                 labelled=labelled,
                 on_step=on_step,
             )

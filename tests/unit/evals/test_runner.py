@@ -64,6 +64,12 @@ def test_synthetic_suite_ingests_then_scores_the_analysis(monkeypatch: Any) -> N
     monkeypatch.setattr("agent.analysis.run_analysis", fake_analysis)
     report = runner.run_synthetic(weeks=2, per_week=60, seed=3, end=date(2026, 11, 23), fake_embedder=True)
     assert report["ingest"]["rejected"] == 0 and report["ingest"]["accepted"] == report["generated"]
+    assert report["indexed"] and calls["index"] is not None
+    unindexed = runner.run_synthetic(
+        weeks=2, per_week=60, seed=3, end=date(2026, 11, 23), fake_embedder=True, with_index=False
+    )
+    assert not unindexed["indexed"] and calls["index"] is None
+    assert unindexed["metrics"] == report["metrics"]  # the fake analysis does not search: same scores
     assert str(calls["period"].start) == "2026-11-16" and str(calls["period"].end) == "2026-11-22"
     metrics = report["metrics"]
     assert metrics["weeks"] == [week]
