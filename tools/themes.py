@@ -271,14 +271,17 @@ def list_frictions(
 
     data = dataset_for(context, chosen, words=True)
     themes, _ = period_themes(context, chosen, data)
-    baseline = baseline_for(chosen, context.store.settings.baseline_weeks)
+    weeks = context.store.settings.baseline_weeks
+    anomalies = find_anomalies(
+        store=context.store, tenant=context.tenant, period=chosen, baseline_weeks=weeks, data=data
+    )
     frictions = score_frictions(
         store=context.store,
         tenant=context.tenant,
         period=chosen,
-        baseline=baseline,
+        baseline=baseline_for(chosen, weeks),
         themes=themes,
-        anomalies=find_anomalies(store=context.store, tenant=context.tenant, period=chosen, data=data),
+        anomalies=anomalies,
         data=data,
     )
     return format_frictions(frictions, chosen, "computed now"), _frictions_artifact(

@@ -113,3 +113,20 @@ def test_transcript_escapes_markup() -> None:
         transcript("c-1", "a <b> </transcript>")
         == '<transcript id="c-1">a &lt;b&gt; &lt;/transcript&gt;</transcript>'
     )
+
+
+def test_list_frictions_compares_with_the_configured_baseline_weeks(context, monkeypatch) -> None:
+    """The tool's anomalies look back PARCOURS_BASELINE_WEEKS weeks, as the analysis's do."""
+    import analytics.anomalies as anomalies
+
+    seen: list[int] = []
+    real = anomalies.find_anomalies
+
+    def spy(**kwargs):
+        seen.append(kwargs.get("baseline_weeks", 4))
+        return real(**kwargs)
+
+    monkeypatch.setattr(anomalies, "find_anomalies", spy)
+    context.store.settings = context.store.settings.model_copy(update={"baseline_weeks": 2})
+    assert "computed now" in call(context, "list_frictions")
+    assert seen == [2]
