@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -40,6 +41,45 @@ def same_topic(a: Contact, b: Contact) -> str | None:
     if a.reason and b.reason:
         return "reason" if a.reason == b.reason else None
     return "any"
+
+
+class Flags(NamedTuple):
+    """A contact's journey flags (`journey_flags`)."""
+
+    outcome: str | None
+    repeat: bool
+    returned: bool
+
+
+def journey_flags(timeline: Sequence[tuple[Any, Contact, Any]], window: Any, attrition: Any) -> list[Flags]:
+    """The journey flags of each contact of one patient's timeline, in its (time, pk) order.
+
+    `timeline` holds (moment, contact, finished) with moments and ends of one kind (datetimes, or integer
+    microseconds) and `window` / `attrition` of the matching kind. Per contact: the kind of the first
+    same-request return within `window` after it (the FCR outcome; None when there is none), whether a
+    same-request contact came within `window` before it (a repeat), and whether any contact followed up to its
+    end + `attrition` (a return after it). The rules of `fcr_samples`, `repeat_samples` and
+    `attrition_samples`, in one place.
+    """
+    out: list[Flags] = []
+    for n, (moment, contact, finished) in enumerate(timeline):
+        outcome: str | None = None
+        for later, other, _ in timeline[n + 1 :]:
+            if later > moment + window:
+                break
+            if kind := same_topic(contact, other):
+                outcome = kind
+                break
+        repeat = False
+        for earlier, other, _ in reversed(timeline[:n]):
+            if earlier < moment - window:
+                break
+            if same_topic(contact, other):
+                repeat = True
+                break
+        returned = n + 1 < len(timeline) and timeline[n + 1][0] <= finished + attrition
+        out.append(Flags(outcome, repeat, returned))
+    return out
 
 
 def _norm(reason: str | None) -> str | None:
@@ -233,21 +273,13 @@ def contact_flags(
         by_patient[patient[i]].append(i)
     code = {"theme": 1, "reason": 2, "any": 3}
     for timeline in by_patient.values():
-        items = [(int(started[i]), Contact(i, started[i], theme[i], reason[i])) for i in timeline]
-        for n, (moment, contact) in enumerate(items):
-            i = contact.pk
-            for later, other in items[n + 1 :]:
-                if later > moment + window:
-                    break
-                if kind := same_topic(contact, other):
-                    kinds[i] = code[kind]
-                    break
-            for earlier, other in reversed(items[:n]):
-                if earlier < moment - window:
-                    break
-                if same_topic(contact, other):
-                    repeat[i] = True
-                    break
+        items = []
+        for i in timeline:
+            moment = int(started[i])
             finished = int(ended[i]) if ended[i] != missing else moment
-            returned[i] = n + 1 < len(items) and items[n + 1][0] <= finished + attrition
+            items.append((moment, Contact(i, started[i], theme[i], reason[i]), finished))
+        for (_, contact, _), flags in zip(items, journey_flags(items, window, attrition), strict=True):
+            kinds[contact.pk] = code[flags.outcome] if flags.outcome else 0
+            repeat[contact.pk] = flags.repeat
+            returned[contact.pk] = flags.returned
     return kinds, repeat, returned

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
 
-from analytics.kpis_journeys import Contact, _norm, same_topic
+from analytics.kpis_journeys import Contact, _norm, journey_flags
 from store.schema import InteractionRow
 
 T = InteractionRow.__table__.c
@@ -120,28 +120,15 @@ def _MONTH(row: _Row) -> Any:
 
 def patient_facts(rows: list[_Row], *, window: timedelta, attrition: timedelta) -> dict[int, Facts]:
     """The facts of one patient's inbound contacts, given them all in (started, pk) order."""
-    contacts = [Contact(r.pk, r.started, r.theme, _norm(r.reason)) for r in rows]
+    timeline = [
+        (r.started, Contact(r.pk, r.started, r.theme, _norm(r.reason)), r.ended or r.started) for r in rows
+    ]
     days = Counter(r.local_date for r in rows)
     weeks = Counter(r.iso_week for r in rows)
     months = Counter((r.local_date.year, r.local_date.month) for r in rows)
     out: dict[int, Facts] = {}
-    for i, (row, contact) in enumerate(zip(rows, contacts, strict=True)):
-        repeat: str | None = None
-        for other in contacts[i + 1 :]:
-            if other.started > contact.started + window:
-                break
-            if kind := same_topic(contact, other):
-                repeat = kind
-                break
-        before = False
-        for other in reversed(contacts[:i]):
-            if other.started < contact.started - window:
-                break
-            if same_topic(contact, other):
-                before = True
-                break
-        finished = row.ended or row.started
-        returned = i + 1 < len(contacts) and contacts[i + 1].started <= finished + attrition
+    flags = journey_flags(timeline, window, attrition)
+    for i, (row, (repeat, before, returned)) in enumerate(zip(rows, flags, strict=True)):
         multi = (
             days[row.local_date] > 1,
             weeks[row.iso_week] > 1,
