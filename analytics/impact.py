@@ -39,6 +39,7 @@ from analytics.impact_words import impact_sentence
 from analytics.kpi_defs import METRICS, check_metric
 from analytics.kpi_queries import Sample, Scope
 from analytics.kpis import change_p, collect, summarize
+from core.periods import week_label
 from core.results import (
     ActionImpact,
     ExpectedImpact,
@@ -150,7 +151,7 @@ def _design(cells: _Cells, metric: str, start: date, with_comparison: bool) -> P
             weights.append(w)
             meta.append((value, day, hour, int(y.size), is_target))
     seg_codes = {v: i for i, v in enumerate(sorted({m[0] for m in meta}))}
-    week_codes = {k: i for i, k in enumerate(sorted({_week(m[1]) for m in meta}))}
+    week_codes = {k: i for i, k in enumerate(sorted({week_label(m[1]) for m in meta}))}
     cluster_codes = {k: i for i, k in enumerate(sorted({(m[0], m[1]) for m in meta}))}
     columns: list[np.ndarray] = []
     for value, day, _hour, rows, is_target in meta:
@@ -159,8 +160,8 @@ def _design(cells: _Cells, metric: str, start: date, with_comparison: bool) -> P
         if with_comparison:
             if seg_codes[value] > 0:
                 row[seg_codes[value]] = 1.0
-            if week_codes[_week(day)] > 0:
-                row[len(seg_codes) - 1 + week_codes[_week(day)]] = 1.0
+            if week_codes[week_label(day)] > 0:
+                row[len(seg_codes) - 1 + week_codes[week_label(day)]] = 1.0
         row[-1] = 1.0 if (day >= start and (is_target or not with_comparison)) else 0.0
         columns.append(np.tile(row, (rows, 1)))
     x = np.vstack(columns) if columns else np.zeros((0, 2))
@@ -176,11 +177,6 @@ def _design(cells: _Cells, metric: str, start: date, with_comparison: bool) -> P
         comparison=np.repeat([not m[4] for m in meta], sizes).astype(bool),
         relative=metric in _RELATIVE,
     )
-
-
-def _week(day: date) -> str:
-    iso = day.isocalendar()
-    return f"{iso.year}-W{iso.week:02d}"
 
 
 def _state(metric: str, effect: float | None, p: float | None, n_after: int, min_sample: int) -> ImpactState:

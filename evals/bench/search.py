@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, insert, select, text
 
+from core.periods import week_label
 from core.settings import get_settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -220,7 +221,7 @@ def _load_corpus(directory: Path, embedder: Any, size: int, pool: tuple[list, np
                     "local_date": day,
                     "local_hour": 9,
                     "local_weekday": day.isoweekday(),
-                    "iso_week": f"{day.isocalendar()[0]}-W{day.isocalendar()[1]:02d}",
+                    "iso_week": week_label(day),
                     "abandoned": False,
                     "follow_up_required": False,
                     "attributes": {},
