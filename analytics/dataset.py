@@ -21,8 +21,8 @@ import numpy as np
 from sqlalchemy import case, select
 
 from analytics.kpi_defs import ASYNC, SYNC, T
-from analytics.kpi_queries import latest_data
-from analytics.kpis_journeys import contact_flags
+from analytics.kpi_queries import as_date, latest_data
+from analytics.kpis_journeys import contact_flags, norm_reason
 from core.periods import before, days
 from core.results import Period
 from core.settings import Settings
@@ -217,9 +217,9 @@ def _columns(raw: dict[str, list[Any]]) -> dict[str, np.ndarray]:
         else:
             cols[name] = np.asarray(values + [None], dtype=object)[:n]  # never a 2-d array of strings
     dates = raw["local_date"]
-    cols["day"] = np.fromiter((_as_date(d).toordinal() for d in dates), np.int64, n)
-    cols["month"] = np.fromiter((_as_date(d).year * 12 + _as_date(d).month - 1 for d in dates), np.int64, n)
-    cols["reason"] = np.asarray([_norm(r) for r in raw["reason"]] + [None], dtype=object)[:n]
+    cols["day"] = np.fromiter((as_date(d).toordinal() for d in dates), np.int64, n)
+    cols["month"] = np.fromiter((as_date(d).year * 12 + as_date(d).month - 1 for d in dates), np.int64, n)
+    cols["reason"] = np.asarray([norm_reason(r) for r in raw["reason"]] + [None], dtype=object)[:n]
     cols["abandoned"] = np.asarray([v is True or v == 1 for v in raw["abandoned"]], dtype=bool)
     cols["answered"] = np.asarray([v is False or v == 0 for v in raw["abandoned"]], dtype=bool)
     cols["follow_up"] = np.asarray([bool(v) for v in raw["follow_up"]], dtype=bool)
@@ -229,14 +229,6 @@ def _columns(raw: dict[str, list[Any]]) -> dict[str, np.ndarray]:
     cols["queued"] = cols["inbound"] & np.isin(channel, SYNC)
     cols["async_in"] = cols["inbound"] & np.isin(channel, ASYNC)
     return cols
-
-
-def _norm(reason: str | None) -> str | None:
-    return reason.strip().lower() or None if reason else None
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def load_dataset(
@@ -269,7 +261,7 @@ def load_dataset(
         for s, e, d, direction, p in zip(
             raw["started"], raw["ended"], raw["local_date"], raw["direction"], raw["patient"], strict=True
         )
-        if direction == "inbound" and p is not None and _as_date(d) <= core.end
+        if direction == "inbound" and p is not None and as_date(d) <= core.end
     ]
     reach = max(inside, default=core.end) + timedelta(days=settings.attrition_days + 1)
     if latest is not None and reach > loaded.end and latest.date() + timedelta(days=1) > loaded.end:

@@ -115,7 +115,7 @@ class Scope:
         head, dims = row[:width], tuple(row[width : width + len(self.dims)])
         bucket: str | None = None
         if self.interval == "day":
-            bucket = _as_date(head[0]).isoformat()
+            bucket = as_date(head[0]).isoformat()
         elif self.interval == "week":
             bucket = str(head[0])
         elif self.interval == "month":
@@ -128,7 +128,8 @@ class Scope:
         return {None: 0, "day": 1, "week": 1, "month": 2}[self.interval] + len(self.dims)
 
 
-def _as_date(value: Any) -> date:
+def as_date(value: Any) -> date:
+    """A date column's value as a date (SQLite returns text)."""
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 

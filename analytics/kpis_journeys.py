@@ -58,8 +58,9 @@ def journey_flags(timeline: Sequence[tuple[Any, Contact, Any]], window: Any, att
     microseconds) and `window` / `attrition` of the matching kind. Per contact: the kind of the first
     same-request return within `window` after it (the FCR outcome; None when there is none), whether a
     same-request contact came within `window` before it (a repeat), and whether any contact followed up to its
-    end + `attrition` (a return after it). The rules of `fcr_samples`, `repeat_samples` and
-    `attrition_samples`, in one place.
+    end + `attrition` (a return after it). Used by the KPI rollups' patient facts and the period dataset's
+    contact flags; `fcr_samples` and `repeat_samples` still walk their own store timeline with the same rules
+    (`tests/unit/analytics/test_dataset.py` checks the two agree).
     """
     out: list[Flags] = []
     for n, (moment, contact, finished) in enumerate(timeline):
@@ -82,7 +83,8 @@ def journey_flags(timeline: Sequence[tuple[Any, Contact, Any]], window: Any, att
     return out
 
 
-def _norm(reason: str | None) -> str | None:
+def norm_reason(reason: str | None) -> str | None:
+    """A contact reason as journeys compare it: trimmed, lower-cased, None when empty."""
     return reason.strip().lower() or None if reason else None
 
 
@@ -100,7 +102,8 @@ class _Timeline:
         )
         with scope.store.session() as session:
             for pk, patient, started, theme, reason in session.execute(stmt).tuples():
-                self.by_patient[patient].append((started, pk, Contact(pk, started, theme, _norm(reason))))
+                contact = Contact(pk, started, theme, norm_reason(reason))
+                self.by_patient[patient].append((started, pk, contact))
         for contacts in self.by_patient.values():
             contacts.sort(key=lambda item: (item[0], item[1]))
 
@@ -166,7 +169,7 @@ def fcr_samples(scope: Scope) -> dict[Key, Sample]:
             sample.n += 1
             sample.hits += int(bool(resolved))
             continue
-        contact = Contact(pk, started, theme, _norm(reason))
+        contact = Contact(pk, started, theme, norm_reason(reason))
         sample.rules["repeat"] += 1
         sample.n += 1
         if latest is not None and started + window > latest:
@@ -194,7 +197,7 @@ def repeat_samples(scope: Scope) -> dict[Key, Sample]:
         if patient is None:
             sample.counts["without_patient_ref"] += 1
             continue
-        contact = Contact(pk, started, theme, _norm(reason))
+        contact = Contact(pk, started, theme, norm_reason(reason))
         sample.n += 1
         earlier = timeline.before(patient, contact, started - window)
         if any(same_topic(contact, other) for other in earlier):
@@ -236,7 +239,7 @@ def attrition_samples(scope: Scope) -> dict[Key, Sample]:
         if not negative:
             continue
         sample.counts["negative"] += 1
-        contact = Contact(pk, started, theme, _norm(reason))
+        contact = Contact(pk, started, theme, norm_reason(reason))
         if not timeline.after(patient, contact, finished + days):
             sample.hits += 1
     return out

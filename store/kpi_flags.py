@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
 
-from analytics.kpis_journeys import Contact, _norm, journey_flags
+from analytics.kpis_journeys import Contact, journey_flags, norm_reason
 from store.schema import InteractionRow
 
 T = InteractionRow.__table__.c
@@ -120,9 +120,8 @@ def _MONTH(row: _Row) -> Any:
 
 def patient_facts(rows: list[_Row], *, window: timedelta, attrition: timedelta) -> dict[int, Facts]:
     """The facts of one patient's inbound contacts, given them all in (started, pk) order."""
-    timeline = [
-        (r.started, Contact(r.pk, r.started, r.theme, _norm(r.reason)), r.ended or r.started) for r in rows
-    ]
+    contacts = [Contact(r.pk, r.started, r.theme, norm_reason(r.reason)) for r in rows]
+    timeline = [(r.started, c, r.ended or r.started) for r, c in zip(rows, contacts, strict=True)]
     days = Counter(r.local_date for r in rows)
     weeks = Counter(r.iso_week for r in rows)
     months = Counter((r.local_date.year, r.local_date.month) for r in rows)
