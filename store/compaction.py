@@ -73,16 +73,19 @@ LOCK_WAIT_S = 120.0
 
 
 def _older_snapshots(conn: Any, xid: int) -> list[str]:
-    """Other sessions of this database whose snapshot is older than transaction `xid` ("pid (application)").
+    """Other sessions of this database with a snapshot or transaction older than `xid` ("pid (app)").
 
     VACUUM FULL copies a deleted row version into the new file while any such snapshot may still see it, so
-    the erased bytes would stay on disk: compaction waits for them first.
+    the erased bytes would stay on disk: compaction waits for them first. A transaction that has written holds
+    the horizon back by its own id even between statements, when it holds no snapshot (read committed, idle
+    in transaction).
     """
     rows = conn.execute(
         text(
             "SELECT pid, application_name FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL "
-            "AND age(backend_xmin) > age(CAST(CAST(:xid AS text) AS xid))"
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND ("
+            "(backend_xmin IS NOT NULL AND age(backend_xmin) > age(CAST(CAST(:xid AS text) AS xid))) OR "
+            "(backend_xid IS NOT NULL AND age(backend_xid) > age(CAST(CAST(:xid AS text) AS xid))))"
         ),
         {"xid": xid % 2**32},
     ).all()
@@ -100,7 +103,7 @@ def vacuum_postgres(store: Store, tables: Iterable[str], *, wait_s: float | None
             time.sleep(0.2)
         if older:
             problems.append(
-                "sessions holding a snapshot older than the erasure were still open after "
+                "sessions holding a snapshot or transaction older than the erasure were still open after "
                 f"{wait_s:.0f} s ({', '.join(older)}): the erased rows' bytes may stay in the table files "
                 "until they end and the tables are compacted again"
             )

@@ -287,14 +287,21 @@ def test_an_older_snapshot_is_waited_for_before_the_tables_are_rewritten(pg_stor
 
 
 @pytest.mark.postgres
-def test_a_snapshot_that_outlives_the_wait_is_said(pg_store, settings, monkeypatch) -> None:
+@pytest.mark.parametrize("holds", ["snapshot", "write"])
+def test_a_snapshot_that_outlives_the_wait_is_said(pg_store, settings, monkeypatch, holds) -> None:
     from store import compaction
 
     index, _ = _seed(pg_store, settings)
     monkeypatch.setattr(compaction, "SNAPSHOT_WAIT_S", 0.5)
     held = _other_session(pg_store)
     try:
-        held.execute("SELECT 1").fetchone()  # a snapshot, and no lock on the tables VACUUM FULL rewrites
+        if holds == "snapshot":  # a snapshot, and no lock on the tables VACUUM FULL rewrites
+            held.execute("SELECT 1").fetchone()
+        else:  # a transaction id and no snapshot between statements (read committed, idle in transaction)
+            held.execute("ROLLBACK")
+            held.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+            held.execute("CREATE TEMP TABLE scratch (a int)")
+            held.execute("INSERT INTO scratch VALUES (1)")
         report = _erase(pg_store, settings, index)
     finally:
         held.rollback()
