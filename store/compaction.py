@@ -7,8 +7,8 @@
   (the GIN full-text index included) into new files, without the dead row versions, and refreshes their
   statistics (so no erased value stays among a column's most common values). It takes an exclusive lock on
   each table while it runs. A row version that an open snapshot may still see is copied into the new file, so
-  compaction first waits (up to `SNAPSHOT_WAIT_S`) for this database's older transactions to end, and says so
-  when one outlives the wait.
+  compaction first waits (up to `SNAPSHOT_WAIT_S`) for older snapshots of this database and older transactions
+  of any database of the server to end, and says so when one outlives the wait.
 - Embedded Chroma: a delete is first written to Chroma's log and the vector index is persisted in batches;
   enough no-op writes are pushed through the collection to persist it and purge the log (Chroma keeps only
   its latest log entry, one of those no-ops), then `chroma.sqlite3` is vacuumed.
@@ -67,29 +67,37 @@ def _truncate_wal(cursor: Any, what: str) -> list[str]:
 
 
 SNAPSHOT_WAIT_S = 30.0
-"""How long compaction waits for older transactions of the same database to end (see `_older_snapshots`)."""
+"""How long compaction waits for older snapshots and transactions to end (see `_older_snapshots`)."""
 LOCK_WAIT_S = 120.0
 """How long VACUUM FULL waits for a table's lock (a transaction reading it) before that table is reported."""
 
 
 def _older_snapshots(conn: Any, xid: int) -> list[str]:
-    """Other sessions of this database with a snapshot or transaction older than `xid` ("pid (app)").
+    """Sessions, prepared transactions and replication slots older than `xid` that hold the horizon back.
 
     VACUUM FULL copies a deleted row version into the new file while any such snapshot may still see it, so
-    the erased bytes would stay on disk: compaction waits for them first. A transaction that has written holds
-    the horizon back by its own id even between statements, when it holds no snapshot (read committed, idle
-    in transaction).
+    the erased bytes would stay on disk: compaction waits for them first. A snapshot matters in this database
+    only; a transaction id matters in every database of the server, because each new snapshot (VACUUM FULL's
+    own included) keeps every row version deleted after the oldest running transaction id. A transaction that
+    has written holds it even between statements, when it holds no snapshot (read committed, idle in
+    transaction).
     """
+    older = "age({col}) > age(CAST(CAST(:xid AS text) AS xid))"
     rows = conn.execute(
         text(
-            "SELECT pid, application_name FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND ("
-            "(backend_xmin IS NOT NULL AND age(backend_xmin) > age(CAST(CAST(:xid AS text) AS xid))) OR "
-            "(backend_xid IS NOT NULL AND age(backend_xid) > age(CAST(CAST(:xid AS text) AS xid))))"
+            "SELECT 'session ' || pid || ' (' || coalesce(nullif(application_name, ''), 'unnamed') || "
+            "' on ' || coalesce(datname, '-') || ')' FROM pg_stat_activity "
+            "WHERE pid <> pg_backend_pid() AND ("
+            f"(datname = current_database() AND backend_xmin IS NOT NULL AND {older.format(col='backend_xmin')})"
+            f" OR (backend_xid IS NOT NULL AND {older.format(col='backend_xid')})) "
+            "UNION ALL SELECT 'prepared transaction ' || gid || ' (on ' || database || ')' "
+            f"FROM pg_prepared_xacts WHERE {older.format(col='transaction')} "
+            "UNION ALL SELECT 'replication slot ' || slot_name FROM pg_replication_slots "
+            f"WHERE xmin IS NOT NULL AND {older.format(col='xmin')}"
         ),
         {"xid": xid % 2**32},
     ).all()
-    return [f"{pid} ({name or 'unnamed'})" for pid, name in rows]
+    return [name for (name,) in rows]
 
 
 def vacuum_postgres(store: Store, tables: Iterable[str], *, wait_s: float | None = None) -> list[str]:
@@ -103,7 +111,7 @@ def vacuum_postgres(store: Store, tables: Iterable[str], *, wait_s: float | None
             time.sleep(0.2)
         if older:
             problems.append(
-                "sessions holding a snapshot or transaction older than the erasure were still open after "
+                "snapshots or transactions older than the erasure were still open after "
                 f"{wait_s:.0f} s ({', '.join(older)}): the erased rows' bytes may stay in the table files "
                 "until they end and the tables are compacted again"
             )

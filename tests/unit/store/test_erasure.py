@@ -246,14 +246,27 @@ def test_vector_store_failure_erases_nothing(sqlite_store, settings) -> None:
         assert s.scalars(select(ErasureRow.status)).one() == "failed"
 
 
-def _other_session(store: Any) -> Any:
-    """A PostgreSQL session outside the store's pool; it takes a snapshot with its first statement."""
+def _other_session(store: Any, *, database: str | None = None) -> Any:
+    """A PostgreSQL session outside the store's pool (in another database if named); it takes a snapshot with
+    its first statement."""
     import psycopg
 
-    url = store.engine.url.render_as_string(hide_password=False).replace("+psycopg", "")
-    conn = psycopg.connect(url)
+    url = store.engine.url.set(drivername="postgresql")
+    if database:
+        url = url.set(database=database)
+    conn = psycopg.connect(url.render_as_string(hide_password=False))
     conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
     return conn
+
+
+def _write_in_another_database(store: Any) -> Any:
+    """A transaction holding a transaction id in the server's maintenance database, idle between statements."""
+    held = _other_session(store, database="postgres")
+    held.execute("ROLLBACK")
+    held.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+    held.execute("CREATE TEMP TABLE scratch (a int)")
+    held.execute("INSERT INTO scratch VALUES (1)")
+    return held
 
 
 def _erase(store: Any, settings: Any, index: VectorIndex) -> Any:
@@ -287,17 +300,35 @@ def test_an_older_snapshot_is_waited_for_before_the_tables_are_rewritten(pg_stor
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("holds", ["snapshot", "write"])
+def test_a_transaction_of_another_database_is_waited_for(pg_store, settings) -> None:
+    """Another database's running transaction id holds back every new snapshot's horizon, VACUUM FULL's too."""
+    import threading
+
+    index, seeded = _seed(pg_store, settings)
+    held = _write_in_another_database(pg_store)
+    closer = threading.Timer(1.0, held.rollback)
+    closer.start()
+    try:
+        report = _erase(pg_store, settings, index)
+    finally:
+        closer.join()
+        held.close()
+    assert report.complete, report.problems
+    assert relation_files_holding(pg_store, seeded["needles"]) in ({}, None)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("holds", ["snapshot", "write", "write elsewhere"])
 def test_a_snapshot_that_outlives_the_wait_is_said(pg_store, settings, monkeypatch, holds) -> None:
     from store import compaction
 
     index, _ = _seed(pg_store, settings)
     monkeypatch.setattr(compaction, "SNAPSHOT_WAIT_S", 0.5)
-    held = _other_session(pg_store)
+    held = _write_in_another_database(pg_store) if holds == "write elsewhere" else _other_session(pg_store)
     try:
         if holds == "snapshot":  # a snapshot, and no lock on the tables VACUUM FULL rewrites
             held.execute("SELECT 1").fetchone()
-        else:  # a transaction id and no snapshot between statements (read committed, idle in transaction)
+        elif holds == "write":  # a transaction id, no snapshot between statements (read committed, idle)
             held.execute("ROLLBACK")
             held.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
             held.execute("CREATE TEMP TABLE scratch (a int)")
