@@ -82,18 +82,18 @@ def _older_snapshots(conn: Any, xid: int) -> list[str]:
     has written holds it even between statements, when it holds no snapshot (read committed, idle in
     transaction).
     """
-    older = "age({col}) > age(CAST(CAST(:xid AS text) AS xid))"
+    older = "{col} IS NOT NULL AND age({col}) > age(CAST(CAST(:xid AS text) AS xid))"
     rows = conn.execute(
         text(
             "SELECT 'session ' || pid || ' (' || coalesce(nullif(application_name, ''), 'unnamed') || "
             "' on ' || coalesce(datname, '-') || ')' FROM pg_stat_activity "
             "WHERE pid <> pg_backend_pid() AND ("
-            f"(datname = current_database() AND backend_xmin IS NOT NULL AND {older.format(col='backend_xmin')})"
-            f" OR (backend_xid IS NOT NULL AND {older.format(col='backend_xid')})) "
+            f"(datname = current_database() AND {older.format(col='backend_xmin')})"
+            f" OR {older.format(col='backend_xid')}) "
             "UNION ALL SELECT 'prepared transaction ' || gid || ' (on ' || database || ')' "
             f"FROM pg_prepared_xacts WHERE {older.format(col='transaction')} "
             "UNION ALL SELECT 'replication slot ' || slot_name FROM pg_replication_slots "
-            f"WHERE xmin IS NOT NULL AND {older.format(col='xmin')}"
+            f"WHERE {older.format(col='xmin')}"
         ),
         {"xid": xid % 2**32},
     ).all()

@@ -260,7 +260,7 @@ def _other_session(store: Any, *, database: str | None = None) -> Any:
 
 
 def _write_in_another_database(store: Any) -> Any:
-    """A transaction holding a transaction id in the server's maintenance database, idle between statements."""
+    """A transaction holding an id in the server's maintenance database, idle between statements."""
     held = _other_session(store, database="postgres")
     held.execute("ROLLBACK")
     held.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
@@ -301,7 +301,7 @@ def test_an_older_snapshot_is_waited_for_before_the_tables_are_rewritten(pg_stor
 
 @pytest.mark.postgres
 def test_a_transaction_of_another_database_is_waited_for(pg_store, settings) -> None:
-    """Another database's running transaction id holds back every new snapshot's horizon, VACUUM FULL's too."""
+    """Another database's running transaction holds back every new snapshot's horizon, VACUUM FULL's too."""
     import threading
 
     index, seeded = _seed(pg_store, settings)
