@@ -7,7 +7,8 @@ outcome, repeat, return after a negative contact) are computed once by the KPI e
 (`analytics.kpis_journeys.contact_flags`) when first asked for, after the themes are assigned (a repeat is a
 return on the same theme). Measures, anomalies, themes, frictions and the offline tools then compute from it
 (`analytics.kpi_frame`); it lives in the run context, never in the checkpointed state, and a resumed analysis
-loads it again.
+loads it again. A KPI query that neither a dataset nor the rollups answer reads one for its dates
+(`read_dataset`): one definition of each metric, on these columns.
 """
 
 from __future__ import annotations
@@ -92,12 +93,8 @@ class PeriodDataset:
     """The interactions an analysis reads, as columns (numpy arrays in pk order), with their journey flags."""
 
     tenant: str
-    period: Period
-    baseline: Period
     core: Period
     """The dates whose figures it answers: baseline (or anomaly blocks) to the period's end."""
-    loaded: Period
-    """The dates it holds: the core with the look-back and look-ahead."""
     settings: Settings
     words: Period | None
     """The dates whose texts it holds (None: no texts)."""
@@ -248,37 +245,55 @@ def load_dataset(
     baseline = baseline or before(period, 7 * max(1, settings.baseline_weeks))
     anomaly_blocks = before(period, days(period) * max(1, settings.baseline_weeks))
     core = Period(start=min(baseline.start, anomaly_blocks.start), end=period.end)
-    window = settings.fcr_window_days + 1
-    ahead = max(settings.fcr_window_days, settings.attrition_days) + 1
-    loaded = Period(start=core.start - timedelta(days=window), end=core.end + timedelta(days=ahead))
     texts = Period(start=min(baseline.start, period.start), end=period.end) if words else None
-    raw = _read(store, _query(tenant, loaded.start, loaded.end, texts))
+    return read_dataset(store=store, tenant=tenant, core=core, settings=settings, texts=texts)
+
+
+def read_dataset(
+    *,
+    store: Store,
+    tenant: str,
+    core: Period,
+    settings: Settings | None = None,
+    texts: Period | None = None,
+    journeys: bool = True,
+    where: Iterable[Any] = (),
+) -> PeriodDataset:
+    """The interactions of the core dates (and the words of `texts`), in one SELECT.
+
+    With `journeys`, also the look-back and look-ahead windows the journey flags read around them (`where`,
+    extra conditions, only without: a journey follows a patient across every segment).
+    """
+    settings = settings or store.settings
+    loaded = core
+    if journeys:
+        window = settings.fcr_window_days + 1
+        ahead = max(settings.fcr_window_days, settings.attrition_days) + 1
+        loaded = Period(start=core.start - timedelta(days=window), end=core.end + timedelta(days=ahead))
+    raw = _read(store, _query(tenant, loaded.start, loaded.end, texts).where(*where))
     latest = latest_data(store, tenant)
-    # attrition looks for a return up to the end (else start) of a contact + the attrition days: an e-mail
-    # that ended days after it started may look past the window
-    inside = [
-        (e or s).date()
-        for s, e, d, direction, p in zip(
-            raw["started"], raw["ended"], raw["local_date"], raw["direction"], raw["patient"], strict=True
-        )
-        if direction == "inbound" and p is not None and as_date(d) <= core.end
-    ]
-    reach = max(inside, default=core.end) + timedelta(days=settings.attrition_days + 1)
-    if latest is not None and reach > loaded.end and latest.date() + timedelta(days=1) > loaded.end:
-        more = _read(store, _query(tenant, loaded.end + timedelta(days=1), reach, None))
-        for name, values in raw.items():
-            values.extend(more.get(name, [None] * len(more["pk"])))
-        loaded = Period(start=loaded.start, end=reach)
-        order = sorted(range(len(raw["pk"])), key=raw["pk"].__getitem__)
-        raw = {name: [values[i] for i in order] for name, values in raw.items()}
+    if journeys and latest is not None and latest.date() + timedelta(days=1) > loaded.end:
+        # attrition looks for a return up to the end (else start) of a contact + the attrition days: an
+        # e-mail that ended days after it started may look past the window
+        inside = [
+            (e or s).date()
+            for s, e, d, direction, p in zip(
+                raw["started"], raw["ended"], raw["local_date"], raw["direction"], raw["patient"], strict=True
+            )
+            if direction == "inbound" and p is not None and as_date(d) <= core.end
+        ]
+        reach = max(inside, default=core.end) + timedelta(days=settings.attrition_days + 1)
+        if reach > loaded.end:
+            more = _read(store, _query(tenant, loaded.end + timedelta(days=1), reach, None))
+            for name, values in raw.items():
+                values.extend(more.get(name, [None] * len(more["pk"])))
+            order = sorted(range(len(raw["pk"])), key=raw["pk"].__getitem__)
+            raw = {name: [values[i] for i in order] for name, values in raw.items()}
     if "patient_text" not in raw:
         raw["patient_text"] = raw["full_text"] = [None] * len(raw["pk"])
     return PeriodDataset(
         tenant=tenant,
-        period=period,
-        baseline=baseline,
         core=core,
-        loaded=loaded,
         settings=settings,
         words=texts,
         latest=None if latest is None else micros(latest),

@@ -1,8 +1,9 @@
-"""KPI samples computed from an analysis's period dataset (`analytics.dataset`) instead of the store.
+"""KPI samples computed from a period dataset (`analytics.dataset`): the definition of every metric.
 
-The same definitions as the raw queries (`analytics.kpi_queries`, `analytics.kpis_journeys`), applied to the
-dataset's columns with numpy: every `Sample` equals the one the store would give for the same scope, so
-`summarize` prints the same figures. The journey metrics read the flags the dataset computed once.
+Each metric is defined once, on the dataset's columns with numpy: an analysis computes from the dataset it
+loaded, a query the rollups cannot answer from one read for its dates (`scope_dataset`), and the rollups
+(`analytics.kpi_rollups`) are tested against it. The journey metrics read the flags the dataset computes once
+(`analytics.kpis_journeys`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,23 @@ from typing import Any
 
 import numpy as np
 
-from analytics.dataset import DIMENSION_COLUMNS, NA, PeriodDataset, _micros
+from analytics.dataset import DIMENSION_COLUMNS, NA, PeriodDataset, _micros, read_dataset
 from analytics.kpi_defs import DIMENSIONS, coerce_value
 from analytics.kpi_queries import Key, Sample, Scope
+from core.results import Period
 
 KINDS = {1: "theme", 2: "reason", 3: "any"}
+JOURNEYS = frozenset({"fcr", "repeat_rate", "attrition"})
+"""Metrics that follow a patient beyond the scope's dates and segment (the look-back and look-ahead)."""
+
+
+def scope_dataset(scope: Scope, metric: str) -> PeriodDataset:
+    """The interactions a query reads from the store: the scope's (the journeys' windows around them)."""
+    core = Period(start=scope.start, end=scope.end)
+    if metric in JOURNEYS:
+        return read_dataset(store=scope.store, tenant=scope.tenant, core=core)
+    where = scope.where()
+    return read_dataset(store=scope.store, tenant=scope.tenant, core=core, journeys=False, where=where)
 
 
 def scope_mask(data: PeriodDataset, scope: Scope) -> np.ndarray:

@@ -16,24 +16,13 @@ import numpy as np
 from analytics import stats
 from analytics.dataset import PeriodDataset
 from analytics.kpi_defs import METRIC_NAMES, KpiRow, check_dimensions, check_metric
-from analytics.kpi_frame import frame_samples
-from analytics.kpi_queries import (
-    Key,
-    Sample,
-    Scope,
-    engagement_samples,
-    sql_samples,
-    value_samples,
-    volume_days,
-)
+from analytics.kpi_frame import frame_samples, scope_dataset
+from analytics.kpi_queries import Key, Sample, Scope, sql_samples, volume_days
 from analytics.kpi_rollups import covers, rollup_samples, usable
-from analytics.kpis_journeys import attrition_samples, fcr_samples, repeat_samples
 from core.results import KpiValue, Period
 from store.db import Store
 
 SQL_METRICS = frozenset({"volume", "csat", "abandonment", "service_level", "aht"})
-VALUE_METRICS = frozenset({"response_time", "first_response"})
-TIME_METRICS = frozenset({"response_time", "first_response", "aht"})
 
 
 def collect(scope: Scope, metric: str, *, raw: bool = False) -> dict[Key, Sample]:
@@ -49,18 +38,10 @@ def collect(scope: Scope, metric: str, *, raw: bool = False) -> dict[Key, Sample
         samples = frame_samples(data, scope, metric)
     elif not raw and covers(scope, metric) and usable(scope):
         samples = rollup_samples(scope, metric)
-    elif metric in SQL_METRICS:
+    elif metric in SQL_METRICS:  # counts and sums: aggregated by the database
         samples = sql_samples(scope, metric)
-    elif metric in VALUE_METRICS:
-        samples = value_samples(scope, metric)
-    elif metric == "engagement":
-        samples = engagement_samples(scope)
-    elif metric == "fcr":
-        samples = fcr_samples(scope)
-    elif metric == "repeat_rate":
-        samples = repeat_samples(scope)
     else:
-        samples = attrition_samples(scope)
+        samples = frame_samples(scope_dataset(scope, metric), scope, metric)
     if metric == "volume":
         days = volume_days(scope)
         for (bucket, _dims), sample in samples.items():
