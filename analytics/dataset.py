@@ -7,8 +7,8 @@ outcome, repeat, return after a negative contact) are computed once by the KPI e
 (`analytics.kpis_journeys.contact_flags`) when first asked for, after the themes are assigned (a repeat is a
 return on the same theme). Measures, anomalies, themes, frictions and the offline tools then compute from it
 (`analytics.kpi_frame`); it lives in the run context, never in the checkpointed state, and a resumed analysis
-loads it again. A KPI query that neither a dataset nor the rollups answer reads one for its dates
-(`read_dataset`): one definition of each metric, on these columns.
+loads it again. A journey KPI (fcr, repeat_rate, attrition) that neither a dataset nor the rollups answer is
+computed from one read for its dates (`read_dataset`): the journey rules are applied one way.
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ _COLUMNS = (
 )
 _MOMENTS = ("started", "ended", "due", "done")
 _FLOATS = ("csat", "wait", "first_response", "handle")
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 @dataclass
@@ -198,30 +199,33 @@ def _read(store: Store, stmt: Any) -> dict[str, list[Any]]:
         result = session.execute(stmt)
         names = list(result.keys())
         rows = result.all()
-    return {name: [r[i] for r in rows] for i, name in enumerate(names)}
+    return {
+        name: list(values)
+        for name, values in zip(names, zip(*rows, strict=True) if rows else [()] * len(names), strict=True)
+    }
 
 
 def _columns(raw: dict[str, list[Any]]) -> dict[str, np.ndarray]:
     n = len(raw["pk"])
     cols: dict[str, np.ndarray] = {}
     for name, values in raw.items():
-        if name in _MOMENTS:
-            cols[name] = np.fromiter((NA if v is None else micros(v) for v in values), np.int64, n)
+        if name in _MOMENTS:  # naive UTC datetimes; a missing one (NaT) reads as NA
+            cols[name] = np.array(values, dtype="datetime64[us]").astype(np.int64).reshape(n)
         elif name in _FLOATS:
-            cols[name] = np.fromiter((np.nan if v is None else float(v) for v in values), float, n)
+            cols[name] = np.array(values, dtype=float).reshape(n)
         elif name in ("pk", "hour", "weekday"):
             cols[name] = np.asarray(values, dtype=np.int64).reshape(n)
         else:
             cols[name] = np.asarray(values + [None], dtype=object)[:n]  # never a 2-d array of strings
-    dates = raw["local_date"]
-    cols["day"] = np.fromiter((as_date(d).toordinal() for d in dates), np.int64, n)
-    cols["month"] = np.fromiter((as_date(d).year * 12 + as_date(d).month - 1 for d in dates), np.int64, n)
+    dates = np.array([as_date(d) for d in raw["local_date"]], dtype="datetime64[D]").reshape(n)
+    cols["day"] = dates.astype(np.int64) + _EPOCH_ORDINAL
+    cols["month"] = dates.astype("datetime64[M]").astype(np.int64) + 1970 * 12
     cols["reason"] = np.asarray([norm_reason(r) for r in raw["reason"]] + [None], dtype=object)[:n]
     cols["abandoned"] = np.asarray([v is True or v == 1 for v in raw["abandoned"]], dtype=bool)
     cols["answered"] = np.asarray([v is False or v == 0 for v in raw["abandoned"]], dtype=bool)
     cols["follow_up"] = np.asarray([bool(v) for v in raw["follow_up"]], dtype=bool)
     cols["inbound"] = cols["direction"] == "inbound"
-    cols["has_patient"] = np.asarray([v is not None for v in raw["patient"]], dtype=bool)
+    cols["has_patient"] = cols["patient"] != None  # noqa: E711 (elementwise over an object column)
     channel = cols["channel"]
     cols["queued"] = cols["inbound"] & np.isin(channel, SYNC)
     cols["async_in"] = cols["inbound"] & np.isin(channel, ASYNC)
@@ -250,29 +254,19 @@ def load_dataset(
 
 
 def read_dataset(
-    *,
-    store: Store,
-    tenant: str,
-    core: Period,
-    settings: Settings | None = None,
-    texts: Period | None = None,
-    journeys: bool = True,
-    where: Iterable[Any] = (),
+    *, store: Store, tenant: str, core: Period, settings: Settings | None = None, texts: Period | None = None
 ) -> PeriodDataset:
-    """The interactions of the core dates (and the words of `texts`), in one SELECT.
+    """The interactions of the core dates and the windows the journeys read around them, in one SELECT.
 
-    With `journeys`, also the look-back and look-ahead windows the journey flags read around them (`where`,
-    extra conditions, only without: a journey follows a patient across every segment).
+    `texts`: the dates whose words it holds (None: no words).
     """
     settings = settings or store.settings
-    loaded = core
-    if journeys:
-        window = settings.fcr_window_days + 1
-        ahead = max(settings.fcr_window_days, settings.attrition_days) + 1
-        loaded = Period(start=core.start - timedelta(days=window), end=core.end + timedelta(days=ahead))
-    raw = _read(store, _query(tenant, loaded.start, loaded.end, texts).where(*where))
+    window = settings.fcr_window_days + 1
+    ahead = max(settings.fcr_window_days, settings.attrition_days) + 1
+    loaded = Period(start=core.start - timedelta(days=window), end=core.end + timedelta(days=ahead))
+    raw = _read(store, _query(tenant, loaded.start, loaded.end, texts))
     latest = latest_data(store, tenant)
-    if journeys and latest is not None and latest.date() + timedelta(days=1) > loaded.end:
+    if latest is not None and latest.date() + timedelta(days=1) > loaded.end:
         # attrition looks for a return up to the end (else start) of a contact + the attrition days: an
         # e-mail that ended days after it started may look past the window
         inside = [

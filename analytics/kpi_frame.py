@@ -1,9 +1,9 @@
 """KPI samples computed from a period dataset (`analytics.dataset`): the definition of every metric.
 
-Each metric is defined once, on the dataset's columns with numpy: an analysis computes from the dataset it
-loaded, a query the rollups cannot answer from one read for its dates (`scope_dataset`), and the rollups
-(`analytics.kpi_rollups`) are tested against it. The journey metrics read the flags the dataset computes once
-(`analytics.kpis_journeys`).
+Each metric is defined on the dataset's columns with numpy: an analysis computes from the dataset it loaded,
+a journey query the rollups cannot answer from one read for its dates (`scope_dataset`). The journey metrics
+read the flags the dataset computes once (`analytics.kpis_journeys`). The store's SQL reads
+(`analytics.kpi_queries`) give the same samples for the other metrics (`tests/unit/analytics/test_dataset`).
 """
 
 from __future__ import annotations
@@ -21,17 +21,11 @@ from analytics.kpi_queries import Key, Sample, Scope
 from core.results import Period
 
 KINDS = {1: "theme", 2: "reason", 3: "any"}
-JOURNEYS = frozenset({"fcr", "repeat_rate", "attrition"})
-"""Metrics that follow a patient beyond the scope's dates and segment (the look-back and look-ahead)."""
 
 
-def scope_dataset(scope: Scope, metric: str) -> PeriodDataset:
-    """The interactions a query reads from the store: the scope's (the journeys' windows around them)."""
-    core = Period(start=scope.start, end=scope.end)
-    if metric in JOURNEYS:
-        return read_dataset(store=scope.store, tenant=scope.tenant, core=core)
-    where = scope.where()
-    return read_dataset(store=scope.store, tenant=scope.tenant, core=core, journeys=False, where=where)
+def scope_dataset(scope: Scope) -> PeriodDataset:
+    """The interactions a journey query reads from the store: the scope's dates and the windows around."""
+    return read_dataset(store=scope.store, tenant=scope.tenant, core=Period(start=scope.start, end=scope.end))
 
 
 def scope_mask(data: PeriodDataset, scope: Scope) -> np.ndarray:

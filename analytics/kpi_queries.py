@@ -1,7 +1,7 @@
 """KPI queries: per-segment samples computed in SQL (counts, sums, GROUP BY), percentile columns fetched.
 
 A `Sample` holds what a metric needs for one segment (time bucket × dimensions): counts for shares, sums for
-means, the values themselves for percentiles. The metrics that need the values or the journeys are computed
+means, the values themselves for percentiles. The journey metrics (fcr, repeat_rate, attrition) are computed
 on a dataset's columns (`analytics.kpi_frame`).
 """
 
@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_, select
 
-from analytics.kpi_defs import DIMENSIONS, SYNC, T, coerce_value
+from analytics.kpi_defs import ASYNC, DIMENSIONS, SYNC, T, coerce_value
 from core.periods import week_label
 from store.db import Store
 
@@ -187,6 +188,68 @@ def sql_samples(scope: Scope, metric: str) -> dict[Key, Sample]:
             out[scope.key(row)] = Sample(
                 n=n, hits=int(rest[0] or 0), total=float(rest[1] or 0), sumsq=float(rest[2] or 0)
             )
+    return out
+
+
+def value_samples(scope: Scope, metric: str) -> dict[Key, Sample]:
+    """The values of a percentile metric per segment (one float column): response_time, first_response."""
+    conds = scope.where()
+    if metric == "response_time":
+        conds += [_QUEUED, _ANSWERED, T.wait_seconds.is_not(None)]
+        column = T.wait_seconds
+    elif metric == "first_response":
+        conds += [T.direction == "inbound", T.channel.in_(ASYNC), T.first_response_seconds.is_not(None)]
+        column = T.first_response_seconds
+    else:
+        raise ValueError(f"{metric} is not a percentile metric")
+    grouped: dict[tuple[Any, ...], list[float]] = {}
+    width = scope.width
+    with scope.store.session() as session:
+        for row in session.execute(select(*scope.groups(), column).where(*conds)).tuples():
+            head = tuple(row[:width])
+            values = grouped.get(head)
+            if values is None:
+                values = grouped[head] = []
+            values.append(row[width])
+    out: dict[Key, Sample] = {}
+    for head, values in grouped.items():
+        arr = np.sort(np.asarray(values, dtype=float))  # sums in one order, whatever the row order
+        out[scope.key(head)] = Sample(
+            n=int(arr.size), total=float(arr.sum()), sumsq=float(arr @ arr), values=arr.tolist()
+        )
+    return out
+
+
+def engagement_samples(scope: Scope) -> dict[Key, Sample]:
+    """Follow-ups done by their deadline, among matured required follow-ups of the period's contacts.
+
+    Deadline: `due_at`, else `ended_at` (or `started_at`) + follow_up_default_hours. A follow-up not done
+    whose deadline is after the latest data is not matured and left out (counted in extra `not_due_yet`).
+    """
+    latest = latest_data(scope.store, scope.tenant)
+    default = timedelta(hours=scope.store.settings.follow_up_default_hours)
+    cols = [T.started_at, T.ended_at, T.follow_up_due_at, T.follow_up_done_at]
+    stmt = select(*scope.groups(), *cols).where(*scope.where(), T.follow_up_required.is_(True))
+    out: dict[Key, Sample] = {}
+    with scope.store.session() as session:
+        for row in session.execute(stmt):
+            started, ended, due, done = row[scope.width :]
+            deadline = due or (ended or started) + default
+            key = scope.key(row)
+            sample = out.get(key)
+            if sample is None:
+                sample = out[key] = Sample()
+            sample.rules["due_at" if due else "default_hours"] += 1
+            if done is None and latest is not None and deadline > latest:
+                sample.counts["not_due_yet"] += 1
+                continue
+            sample.n += 1
+            if done is not None and done <= deadline:
+                sample.hits += 1
+            elif done is not None:
+                sample.counts["done_late"] += 1
+            else:
+                sample.counts["not_done"] += 1
     return out
 
 

@@ -17,12 +17,21 @@ from analytics import stats
 from analytics.dataset import PeriodDataset
 from analytics.kpi_defs import METRIC_NAMES, KpiRow, check_dimensions, check_metric
 from analytics.kpi_frame import frame_samples, scope_dataset
-from analytics.kpi_queries import Key, Sample, Scope, sql_samples, volume_days
+from analytics.kpi_queries import (
+    Key,
+    Sample,
+    Scope,
+    engagement_samples,
+    sql_samples,
+    value_samples,
+    volume_days,
+)
 from analytics.kpi_rollups import covers, rollup_samples, usable
 from core.results import KpiValue, Period
 from store.db import Store
 
 SQL_METRICS = frozenset({"volume", "csat", "abandonment", "service_level", "aht"})
+VALUE_METRICS = frozenset({"response_time", "first_response"})
 
 
 def collect(scope: Scope, metric: str, *, raw: bool = False) -> dict[Key, Sample]:
@@ -40,8 +49,12 @@ def collect(scope: Scope, metric: str, *, raw: bool = False) -> dict[Key, Sample
         samples = rollup_samples(scope, metric)
     elif metric in SQL_METRICS:  # counts and sums: aggregated by the database
         samples = sql_samples(scope, metric)
-    else:
-        samples = frame_samples(scope_dataset(scope, metric), scope, metric)
+    elif metric in VALUE_METRICS:  # one column read (a dataset read is several times slower)
+        samples = value_samples(scope, metric)
+    elif metric == "engagement":
+        samples = engagement_samples(scope)
+    else:  # the journeys: a dataset of the scope's dates and the windows around them
+        samples = frame_samples(scope_dataset(scope), scope, metric)
     if metric == "volume":
         days = volume_days(scope)
         for (bucket, _dims), sample in samples.items():
