@@ -3,15 +3,17 @@
 A run creates its row when it starts (`start`, or `create` for a queued run), the graph's nodes move it on
 (`update`, `mark_period`), and the finished result is saved with its actions (`save`), whoever ran it: the
 analysis graph, the job runner. The queue's bookkeeping (`store.analysis_queue`: leases, claims, retries)
-writes through `create` and `update_where`.
+writes through `create` and `update_where`. Retention deletes old rows (`delete_before`) and erasure rewrites
+the results that quote erased data (`rewrite`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy import update as sql_update
 
 from core.results import AnalysisResult, Period
@@ -151,3 +153,27 @@ def keep_history(store: Store, analysis_id: str, data: dict[str, Any]) -> None:
         row = session.get(AnalysisRow, analysis_id)
         if row is not None and row.result:
             row.history = data
+
+
+def delete_before(store: Store, cutoff: datetime) -> int:
+    """Delete the analyses created before the cutoff, with their actions (retention); returns how many."""
+    with store.session() as session:
+        gone = session.execute(delete(AnalysisRow).where(AnalysisRow.created_at < cutoff))
+        return int(getattr(gone, "rowcount", 0) or 0)
+
+
+def rewrite(
+    store: Store, *, tenants: Iterable[str], document: Callable[[Any], Any], text: Callable[[str], str]
+) -> int:
+    """Rewrite the tenants' stored results (`document`) and errors (`text`); returns how many rows changed."""
+    changed = 0
+    with store.session() as session:
+        for row in session.execute(
+            select(AnalysisRow).where(AnalysisRow.tenant.in_(sorted(tenants)))
+        ).scalars():
+            result = document(row.result) if row.result is not None else None
+            error = text(row.error) if row.error else row.error
+            if result != row.result or error != row.error:
+                row.result, row.error = result, error
+                changed += 1
+    return changed

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.settings import Settings
 from core.text import fold
-from store import checkpoints
+from store import analyses, checkpoints
 from store.compaction import (
     compact_sqlite_store,
     flush_chroma_collection,
@@ -32,7 +32,6 @@ from store.lexical import forget_frequencies
 from store.schema import (
     ActionEventRow,
     ActionRow,
-    AnalysisRow,
     EmbeddingCacheRow,
     IngestBatchRow,
     IngestErrorRow,
@@ -204,15 +203,10 @@ def _delete_rows(
 
 def scrub_tables(*, store: Store, scrubber: Scrubber, tenants: set[str], erased: Erased) -> None:
     """Rewrite analyses, actions, action events and themes of the tenants that mention erased data."""
+    rewritten = analyses.rewrite(store, tenants=tenants, document=scrubber.document, text=scrubber.text)
+    if rewritten:
+        erased.add("analyses_rewritten", rewritten)
     with store.session() as session:
-        for row in session.execute(
-            select(AnalysisRow).where(AnalysisRow.tenant.in_(sorted(tenants)))
-        ).scalars():
-            result = scrubber.document(row.result) if row.result is not None else None
-            error = scrubber.text(row.error) if row.error else row.error
-            if result != row.result or error != row.error:
-                row.result, row.error = result, error
-                erased.add("analyses_rewritten", 1)
         for action in session.execute(
             select(ActionRow).where(ActionRow.tenant.in_(sorted(tenants)))
         ).scalars():

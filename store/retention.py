@@ -23,13 +23,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, select, update
 
 from core.settings import Settings
-from store import checkpoints
+from store import analyses, checkpoints
 from store import erasure_steps as steps
 from store.db import Store
 from store.erasure import default_chroma, scrub_everywhere
 from store.erasure_steps import DerivedTexts, Erased, ErasureFailed
 from store.kpi_rollup import refresh_store
-from store.schema import AnalysisRow, ErasureRow, IngestBatchRow, InteractionRow
+from store.schema import ErasureRow, IngestBatchRow, InteractionRow
 
 _BATCH = 2000
 
@@ -92,9 +92,7 @@ def purge(
         )
         refresh_store(store)  # the KPI rollups recompute the days purged and the patients' other contacts
     if cutoffs["analyses"] is not None:
-        with store.session() as session:
-            gone = session.execute(delete(AnalysisRow).where(AnalysisRow.created_at < cutoffs["analyses"]))
-            erased.add("analyses_deleted", int(getattr(gone, "rowcount", 0) or 0))
+        erased.add("analyses_deleted", analyses.delete_before(store, cutoffs["analyses"]))
     if cutoffs["checkpoints"] is not None:
         try:
             threads = checkpoints.old_threads(store=store, settings=settings, before=cutoffs["checkpoints"])

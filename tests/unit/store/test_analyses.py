@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+from pathlib import Path
+
 from store import analyses
 from store.schema import ActionRow, AnalysisRow
 from tests.unit.api.sample import make_result
@@ -46,3 +50,35 @@ def test_a_result_saved_under_another_id_folds_into_the_run(sqlite_store) -> Non
         owners = {row.analysis_id for row in session.query(ActionRow)}
     assert owners == {"an-run"}
     assert analyses.load_result(sqlite_store, "an-run").analysis_id == "an-run"  # type: ignore[union-attr]
+
+
+def test_retention_and_erasure_go_through_the_repository(sqlite_store) -> None:
+    for analysis_id, tenant in (("an-old", "alpha"), ("an-other", "beta")):
+        analyses.save(sqlite_store, make_result(analysis_id=analysis_id, tenant=tenant))
+    changed = analyses.rewrite(
+        sqlite_store,
+        tenants=["alpha"],
+        document=lambda doc: {**doc, "model": "scrubbed"},
+        text=lambda text: text,
+    )
+    assert changed == 1
+    assert analyses.load_result(sqlite_store, "an-old").model == "scrubbed"  # type: ignore[union-attr]
+    assert analyses.load_result(sqlite_store, "an-other").model != "scrubbed"  # type: ignore[union-attr]
+    with sqlite_store.session() as session:
+        session.get(AnalysisRow, "an-old").created_at = datetime(2020, 1, 1)
+    assert analyses.delete_before(sqlite_store, datetime(2021, 1, 1)) == 1
+    assert analyses.load_result(sqlite_store, "an-old") is None
+    assert analyses.load_result(sqlite_store, "an-other") is not None
+
+
+def test_no_other_module_inserts_updates_or_deletes_analyses_rows() -> None:
+    root = Path(__file__).resolve().parents[3]
+    writes = re.compile(r"(?<!class )AnalysisRow\(|(delete|update|insert)\(AnalysisRow")
+    packages = ("core", "store", "analytics", "tools", "agent", "api", "cli", "evals")
+    found = {
+        path.relative_to(root).as_posix()
+        for package in packages
+        for path in (root / package).rglob("*.py")
+        if writes.search(path.read_text(encoding="utf-8"))
+    }
+    assert found == {"store/analyses.py"}
