@@ -269,7 +269,7 @@ def compare_periods(
 
 
 def _median_and_p90(values: Any) -> tuple[float | None, float | None]:
-    """stats.quantile at 0.5 and 0.9, in one numpy call (the same interpolation, element by element)."""
+    """The median and p90, interpolated linearly (as PostgreSQL percentile_cont), in one numpy call."""
     if not len(values):
         return None, None
     p50, p90 = np.quantile(np.asarray(values, dtype=float), [0.5, 0.9])

@@ -90,14 +90,6 @@ def moments(n: int, total: float, sumsq: float) -> tuple[float, float]:
     return mean, max(0.0, (sumsq - n * mean * mean) / (n - 1))
 
 
-def quantile(values: Sequence[float] | np.ndarray, q: float) -> float | None:
-    """The q-quantile with linear interpolation (the same as PostgreSQL percentile_cont)."""
-    arr = np.asarray(values, dtype=float)
-    if arr.size == 0:
-        return None
-    return float(np.quantile(arr, q))
-
-
 def quantile_ci(values: Sequence[float] | np.ndarray, q: float) -> tuple[float, float] | None:
     """Exact distribution-free 95 % interval of a quantile from order statistics (binomial ranks).
 
@@ -116,39 +108,6 @@ def quantile_ci(values: Sequence[float] | np.ndarray, q: float) -> tuple[float, 
     lo = min(max(lo, 1), n) - 1
     hi = min(max(hi, 1), n) - 1
     return float(arr[lo]), float(arr[hi])
-
-
-def bootstrap_ci(
-    values: Sequence[float] | np.ndarray, q: float, *, rounds: int = 1000, seed: int = 0
-) -> tuple[float, float] | None:
-    """Percentile-bootstrap 95 % interval of the q-quantile (deterministic for a seed)."""
-    arr = np.asarray(values, dtype=float)
-    if arr.size == 0:
-        return None
-    rng = np.random.default_rng(seed)
-    samples = rng.choice(arr, size=(rounds, arr.size), replace=True)
-    stats = np.quantile(samples, q, axis=1)
-    return float(np.quantile(stats, 0.025)), float(np.quantile(stats, 0.975))
-
-
-def bootstrap_quantile_diff_p(
-    a: Sequence[float] | np.ndarray,
-    b: Sequence[float] | np.ndarray,
-    q: float,
-    *,
-    rounds: int = 2000,
-    seed: int = 0,
-) -> float | None:
-    """Two-sided bootstrap p-value for a difference of q-quantiles between two samples."""
-    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if x.size < 2 or y.size < 2:
-        return None
-    rng = np.random.default_rng(seed)
-    pooled = np.concatenate([x, y])
-    observed = abs(np.quantile(x, q) - np.quantile(y, q))
-    bx = np.quantile(rng.choice(pooled, size=(rounds, x.size)), q, axis=1)
-    by = np.quantile(rng.choice(pooled, size=(rounds, y.size)), q, axis=1)
-    return float((np.sum(np.abs(bx - by) >= observed - 1e-12) + 1) / (rounds + 1))
 
 
 def mann_whitney_p(
