@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import closing, suppress
 from typing import Any
 
@@ -145,7 +145,7 @@ def stream_chat(
     model: Any = AUTO,
     tools: Sequence[BaseTool] | None = None,
     retry_base_delay: float = 1.0,
-) -> Iterator[dict[str, Any]]:
+) -> Generator[dict[str, Any], None, None]:
     """Answer a question as events: token, tool_call, tool_result, then final (the ChatAnswer)."""
     ctx = (
         context

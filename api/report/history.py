@@ -40,15 +40,6 @@ class ReportHistory(BaseModel):
     )
 
 
-def _row_value(row: Any, *names: str) -> Any:
-    for name in names:
-        if isinstance(row, dict) and name in row:
-            return row[name]
-        if hasattr(row, name):
-            return getattr(row, name)
-    return None
-
-
 def trends_from_store(store: Store, result: AnalysisResult, weeks: int) -> dict[str, list[TrendPoint]]:
     """Weekly series of the trend metrics up to the analysed week, from analytics.kpis.kpi_series."""
     from analytics.kpis import kpi_series
@@ -60,20 +51,10 @@ def trends_from_store(store: Store, result: AnalysisResult, weeks: int) -> dict[
         rows = kpi_series(
             store=store, tenant=result.tenant, metric=metric, start=start, end=end, interval="week"
         )
-        points = []
-        for row in rows:
-            label = _row_value(row, "key", "bucket", "period", "week", "label")
-            if hasattr(label, "isocalendar"):
-                label = week_label(label)
-            ci = _row_value(row, "ci")
-            points.append(
-                TrendPoint(
-                    label=str(label),
-                    value=_row_value(row, "value"),
-                    ci=list(ci) if ci else None,
-                    n=_row_value(row, "n"),
-                )
-            )
+        points = [
+            TrendPoint(label=str(row.bucket), value=row.value, ci=list(row.ci) if row.ci else None, n=row.n)
+            for row in rows
+        ]
         trends[metric] = points
     return trends
 

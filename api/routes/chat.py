@@ -47,15 +47,6 @@ def sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(to_jsonable(data), ensure_ascii=False)}\n\n"
 
 
-def _field(obj: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        if isinstance(obj, dict) and name in obj:
-            return obj[name]
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    return default
-
-
 def _words(text: str, size: int = 24) -> Iterator[str]:
     """Split a finished answer into small pieces (losslessly) so clients render it progressively."""
     piece = ""
@@ -93,27 +84,28 @@ def _context(*, store: Any, tenant: str, index: Any, embedder: Any) -> Any:
     )
 
 
-def _from_stream(events: Iterator[Any], *, store: Any, tenant: str, thread_id: str) -> Iterator[str]:
+def _from_stream(
+    events: Iterator[dict[str, Any]], *, store: Any, tenant: str, thread_id: str
+) -> Iterator[str]:
     """Translate the agent's events (token, tool_call, tool_result, final) into the API's SSE events."""
     final: dict[str, Any] = {}
     streamed = False
     for event in events:
-        kind = _field(event, "type", default="token")
+        kind = event.get("type", "token")
         if kind == "token":
             streamed = True
-            text = str(_field(event, "text", default=""))
+            text = str(event.get("text", ""))
             for piece in (
                 _words(text) if len(text) > 80 else [text]
             ):  # a whole offline line: show it progressively
                 yield sse("token", {"text": piece})
         elif kind == "tool_call":
-            yield sse("step", {"tool": _field(event, "name"), "args": _field(event, "args", default={})})
+            yield sse("step", {"tool": event.get("name"), "args": event.get("args", {})})
         elif kind == "tool_result":
-            content = str(_field(event, "content", default=""))
-            yield sse("step", {"tool": _field(event, "name"), "result": content[:2000]})
+            content = str(event.get("content", ""))
+            yield sse("step", {"tool": event.get("name"), "result": content[:2000]})
         elif kind == "final":
-            answer = _field(event, "answer", default={}) or {}
-            final = answer if isinstance(answer, dict) else to_jsonable(answer)
+            final = event.get("answer") or {}
     text = str(final.get("answer") or "")
     if text and not streamed:
         for piece in _words(text):
@@ -146,44 +138,20 @@ def chat_events(
     """The SSE stream of one answer: thread, step*, token*, evidence, done (or error)."""
     yield sse("thread", {"thread_id": thread_id})
     try:
-        import importlib
+        from agent.chat import stream_chat  # imported when first asked: it pulls in LangGraph
 
-        chat_agent: Any = importlib.import_module("agent.chat")
         context = _context(store=store, tenant=tenant, index=index, embedder=embedder)
-        streamer = getattr(chat_agent, "stream_chat", None)
-        if streamer is not None:
-            # The agent keys its memory by tenant and thread (agent.chat.threads): no cross-tenant thread.
-            events = streamer(question=question, thread_id=thread_id, context=context, settings=settings)
-            try:  # closed here, in this thread, even when the client leaves or a step fails
-                yield from _from_stream(events, store=store, tenant=tenant, thread_id=thread_id)
-            finally:
-                close = getattr(events, "close", None)
-                if close is not None:
-                    close()
-            return
-        answer = to_jsonable(
-            chat_agent.answer(question=question, thread_id=thread_id, context=context, settings=settings)
-        )
-        calls = [
-            {"type": "tool_call", "name": t.get("name"), "args": t.get("args", {})}
-            for t in answer.get("tools", [])
-        ]
-        yield from _from_stream(
-            iter([*calls, {"type": "final", "answer": answer}]),
-            store=store,
-            tenant=tenant,
-            thread_id=thread_id,
-        )
+        # The agent keys its memory by tenant and thread (agent.chat.threads): no cross-tenant thread.
+        events = stream_chat(question=question, thread_id=thread_id, context=context, settings=settings)
+        try:  # closed here, in this thread, even when the client leaves or a step fails
+            yield from _from_stream(events, store=store, tenant=tenant, thread_id=thread_id)
+        finally:
+            events.close()
     except Exception as exc:  # the stream has started: report the error as an event, not a 500
         import logging
 
         logging.getLogger("parcours.api").exception("chat failed")
-        message = (
-            f"the chat agent is not installed ({exc.name})"
-            if isinstance(exc, ModuleNotFoundError)
-            else str(exc)
-        )
-        yield sse("error", {"message": message or type(exc).__name__})
+        yield sse("error", {"message": str(exc) or type(exc).__name__})
 
 
 ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorBody"}

@@ -114,8 +114,6 @@ def execute_analysis(
         analyses.save(store, result)
     except Exception as exc:
         message = str(exc) or type(exc).__name__
-        if isinstance(exc, ModuleNotFoundError):
-            message = f"the analysis pipeline is not installed ({exc.name})"
         log.exception("analysis %s: attempt %d failed", analysis_id, row.attempts)
         if row.attempts < max_attempts:
             delay = retry_delay(settings, row.attempts)

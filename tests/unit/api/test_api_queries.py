@@ -180,32 +180,7 @@ def test_chat_streams_thread_steps_tokens_evidence(world: Any, fake_chat: dict[s
     assert _events(again.text)[0][1]["thread_id"] == thread_id
 
 
-def test_chat_with_a_non_streaming_agent(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    module = types.ModuleType("agent.chat")
-
-    def answer(*, question: str, thread_id: str, context: Any, settings: Any) -> Any:
-        return {
-            "answer": "Volume stable cette semaine, en hausse sur le portail.",
-            "mode": "offline",
-            "tools": [{"name": "kpi_query", "args": {"metric": "volume"}}],
-            "interaction_ids": [],
-        }
-
-    module.answer = answer  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "agent.chat", module)
-    events = _events(
-        world.client.post(
-            "/v1/chat", json={"question": "volume ?"}, headers=world.headers("alpha", "read")
-        ).text
-    )
-    assert events[1] == ("step", {"tool": "kpi_query", "args": {"metric": "volume"}})
-    assert "".join(d["text"] for k, d in events if k == "token").strip() == (
-        "Volume stable cette semaine, en hausse sur le portail."
-    )
-
-
 def test_chat_with_the_offline_agent(world: Any) -> None:
-    pytest.importorskip("agent.chat")
     res = world.client.post(
         "/v1/chat",
         json={"question": "Quelles sont les principales frictions ?"},
