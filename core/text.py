@@ -18,6 +18,11 @@ def fold(text: str) -> str:
     return strip_accents(text.lower())
 
 
+def fold_phrase(text: str) -> str:
+    """Folded text, punctuation as spaces, one space between words ("Rendez-vous, S47": "rendez vous s47")."""
+    return " ".join(re.sub(r"[^\w\s]|_", " ", fold(text)).split())
+
+
 def fold_words(text: str) -> list[str]:
     """The folded words of a text, a final plural s/x removed ("Rendez-vous prévus" → rendez, vous, prevu)."""
     words = _WORD.findall(fold(text).replace("'", " ").replace("’", " "))

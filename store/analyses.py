@@ -124,14 +124,19 @@ def load_result(store: Store, analysis_id: str) -> AnalysisResult | None:
         return AnalysisResult.model_validate(row.result)
 
 
-def result_ending(store: Store, *, tenant: str, end: date) -> AnalysisResult | None:
+def result_ending(
+    store: Store, *, tenant: str, end: date, start: date | None = None
+) -> AnalysisResult | None:
     """The latest finished result of the tenant whose analysed period ends on `end` (None if there is none).
 
-    When a period was analysed more than once, the last run to finish speaks for it.
+    With `start`, only a period that also starts then. When a period was analysed more than once, the last
+    run to finish speaks for it.
     """
     stmt = select(AnalysisRow.result, AnalysisRow.finished_at, AnalysisRow.created_at).where(
         AnalysisRow.tenant == tenant, AnalysisRow.status == "done", AnalysisRow.period_end == end
     )
+    if start is not None:
+        stmt = stmt.where(AnalysisRow.period_start == start)
     with store.session() as session:
         rows = [r for r in session.execute(stmt) if r.result]
     if not rows:

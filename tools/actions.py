@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from langchain.tools import ToolRuntime, tool
-from sqlalchemy import select
 
 from core.results import Action, Friction
+from core.text import fold_phrase
 from store.actions import latest_analysis_id, read_actions
-from store.schema import AnalysisRow
+from store.analyses import load_result
 from store.theme_labels import theme_labels
 from tools.context import ParcoursContext
 
@@ -24,15 +24,9 @@ OWNER_ALIASES = {
 """Other names managers give an owner (French and English), by words of the playbook's owner."""
 
 
-def _fold(text: str) -> str:
-    from core.text import fold
-
-    return " ".join(fold(text).replace("-", " ").replace("'", " ").split())
-
-
 def owner_matches(wanted: str, owner: str) -> bool:
     """Whether an action's owner is the one the question names (words, stems or a known other name)."""
-    want, have = _fold(wanted), _fold(owner)
+    want, have = fold_phrase(wanted), fold_phrase(owner)
     if not want or not have:
         return False
     for key, others in OWNER_ALIASES.items():
@@ -45,11 +39,8 @@ def owner_matches(wanted: str, owner: str) -> bool:
 
 
 def _frictions(context: ParcoursContext, analysis_id: str | None) -> dict[str, Friction]:
-    if analysis_id is None:
-        return {}
-    with context.store.session() as session:
-        result: Any = session.scalar(select(AnalysisRow.result).where(AnalysisRow.id == analysis_id))
-    frictions = [Friction.model_validate(f) for f in (result or {}).get("frictions", [])]
+    result = load_result(context.store, analysis_id) if analysis_id else None
+    frictions = result.frictions if result else []
     labels = theme_labels(
         context.store, tenant=context.tenant, ids=[f.theme_id for f in frictions if f.theme_id]
     )

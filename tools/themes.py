@@ -13,7 +13,8 @@ from analytics.kpi_frame import theme_counts
 from analytics.theme_trend import growth_test
 from core.periods import baseline_for
 from core.results import Friction, Period, ThemeResult
-from store.schema import AnalysisRow, InteractionRow, ThemeRow
+from store.analyses import result_ending
+from store.schema import InteractionRow, ThemeRow
 from tools.context import ParcoursContext
 from tools.evidence import escape_data, transcript_block
 from tools.kpi import resolve_period
@@ -205,24 +206,6 @@ def theme_details(theme_id: str, runtime: ToolRuntime[ParcoursContext]) -> tuple
     return "\n".join(lines), artifact
 
 
-def _stored_frictions(context: ParcoursContext, period: Period) -> list[Friction] | None:
-    with context.store.session() as session:
-        result: Any = session.execute(
-            select(AnalysisRow.result)
-            .where(
-                AnalysisRow.tenant == context.tenant,
-                AnalysisRow.status == "done",
-                AnalysisRow.period_start == period.start,
-                AnalysisRow.period_end == period.end,
-            )
-            .order_by(AnalysisRow.created_at.desc())
-            .limit(1)
-        ).scalar()
-    if not result or "frictions" not in result:
-        return None
-    return [Friction.model_validate(f) for f in result["frictions"]]
-
-
 def format_frictions(frictions: list[Friction], period: Period, source: str, limit: int = 10) -> str:
     """Ranked frictions as a compact table with one or two quotes each."""
     if not frictions:
@@ -262,10 +245,11 @@ def list_frictions(
         chosen = resolve_period(period, context)
     except ValueError as exc:
         return f"Error: {exc}", {"kind": "error", "error": str(exc)}
-    stored = _stored_frictions(context, chosen)
+    stored = result_ending(context.store, tenant=context.tenant, end=chosen.end, start=chosen.start)
     if stored is not None:
-        return format_frictions(stored, chosen, "latest analysis"), _frictions_artifact(
-            context, stored, chosen
+        frictions = stored.frictions
+        return format_frictions(frictions, chosen, "latest analysis"), _frictions_artifact(
+            context, frictions, chosen
         )
     from analytics.anomalies import find_anomalies
 

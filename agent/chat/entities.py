@@ -13,7 +13,7 @@ import os
 import re
 from functools import lru_cache
 
-from core.text import fold as text_fold
+from core.text import fold_phrase as fold
 
 METRICS: list[tuple[str, str]] = [
     (
@@ -142,11 +142,6 @@ VOCABULARY = (
     "trend compare anomalies unusual average response handle quotes examples complaining prescription"
 ).split()
 """Words the product understands; a question's word one letter away from one of these is read as it."""
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents, apostrophes and hyphens as spaces, one space between words."""
-    return " ".join(re.sub(r"[^\w\s]|_", " ", text_fold(text)).split())
 
 
 @lru_cache(maxsize=4096)

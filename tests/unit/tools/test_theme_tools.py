@@ -90,6 +90,8 @@ def test_list_frictions_computes_then_prefers_the_stored_analysis(context: Parco
                 period_end=W47.end,
                 created_at=datetime.now(UTC).replace(tzinfo=None),
                 result={
+                    "analysis_id": "an-1",
+                    "period": {"start": str(W47.start), "end": str(W47.end)},
                     "frictions": [
                         {
                             "friction_id": "fr-stored",
@@ -100,7 +102,7 @@ def test_list_frictions_computes_then_prefers_the_stored_analysis(context: Parco
                             "share": 0.1,
                             "evidence": [],
                         }
-                    ]
+                    ],
                 },
             )
         )
