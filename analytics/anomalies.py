@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from analytics import stats
-from analytics.dataset import NA, PeriodDataset, load_dataset
-from core.periods import before
+from analytics.dataset import NA, PeriodDataset, dataset_for
+from core.periods import before, days
 from core.results import Anomaly, Period
 from store.db import Store
 
@@ -280,12 +280,8 @@ def _period_data(
     store: Store, tenant: str, period: Period, baseline_weeks: int, data: PeriodDataset | None = None
 ) -> PeriodDataset:
     """`data` when it holds the period and its blocks before, else those read from the store once."""
-    length = (period.end - period.start).days + 1
-    first = period.start - timedelta(days=length * baseline_weeks)
-    if data is None or data.tenant != tenant or not data.answers(first, period.end):
-        blocks = before(period, length * max(1, baseline_weeks))
-        data = load_dataset(store=store, tenant=tenant, period=period, baseline=blocks, words=False)
-    return data
+    blocks = before(period, days(period) * max(1, baseline_weeks))
+    return dataset_for(data, store=store, tenant=tenant, period=period, baseline=blocks, words=False)
 
 
 def find_anomalies(

@@ -28,7 +28,7 @@ from core.periods import before, days
 from core.results import Period
 from core.settings import Settings
 from store.db import Store
-from store.kpi_cells import micros
+from store.kpi_cells import duration_micros, micros
 from store.schema import InteractionRow, ThemeAssignmentRow
 
 NA = np.iinfo(np.int64).min
@@ -166,15 +166,11 @@ class PeriodDataset:
                 pk=c["pk"],
                 theme=c["theme"],
                 reason=c["reason"],
-                window=_micros(timedelta(days=self.settings.fcr_window_days)),
-                attrition=_micros(timedelta(days=self.settings.attrition_days)),
+                window=duration_micros(timedelta(days=self.settings.fcr_window_days)),
+                attrition=duration_micros(timedelta(days=self.settings.attrition_days)),
             )
             self._flags = Flags(kinds, repeat, returned)
         return self._flags
-
-
-def _micros(delta: timedelta) -> int:
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _query(tenant: str, first: date, last: date, texts: Period | None) -> Any:
@@ -251,6 +247,23 @@ def load_dataset(
     core = Period(start=min(baseline.start, anomaly_blocks.start), end=period.end)
     texts = Period(start=min(baseline.start, period.start), end=period.end) if words else None
     return read_dataset(store=store, tenant=tenant, core=core, settings=settings, texts=texts)
+
+
+def dataset_for(
+    data: PeriodDataset | None,
+    *,
+    store: Store,
+    tenant: str,
+    period: Period,
+    baseline: Period | None = None,
+    words: bool = True,
+) -> PeriodDataset:
+    """`data` when it holds the period and the baseline before it (with their words), else those read now."""
+    held = Period(start=baseline.start if baseline else period.start, end=period.end)
+    if data is not None and data.tenant == tenant and data.answers(held.start, held.end):
+        if not words or data.texts_cover(held):
+            return data
+    return load_dataset(store=store, tenant=tenant, period=period, baseline=baseline, words=words)
 
 
 def read_dataset(

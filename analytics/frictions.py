@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analytics.dataset import PeriodDataset, load_dataset
+from analytics.dataset import PeriodDataset, dataset_for
 from analytics.kpi_frame import theme_counts
 from analytics.kpis import kpi_series, kpi_value
 from analytics.quotes import clip_quote
@@ -339,9 +339,7 @@ def score_frictions(
 ) -> list[Friction]:
     """Rank the theme and segment frictions of the period (patients × severity × trend), with evidence."""
     min_sample = store.settings.min_sample
-    covered = baseline is None or (data is not None and data.answers(baseline.start, baseline.end))
-    if data is None or data.tenant != tenant or not data.answers(period.start, period.end) or not covered:
-        data = load_dataset(store=store, tenant=tenant, period=period, baseline=baseline)
+    data = dataset_for(data, store=store, tenant=tenant, period=period, baseline=baseline)
     current = _load(data, period)
     by_ext = {r.ext_id: r for r in current}
     overall = {**_measured(store, tenant, period, data=data), "effort_share": _effort_share(current)}

@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from analytics.dataset import DIMENSION_COLUMNS, NA, PeriodDataset, _micros, read_dataset
+from analytics.dataset import DIMENSION_COLUMNS, NA, PeriodDataset, read_dataset
 from analytics.kpi_defs import DIMENSIONS, coerce_value
 from analytics.kpi_queries import Key, Sample, Scope
 from core.results import Period
+from store.kpi_cells import duration_micros
 
 KINDS = {1: "theme", 2: "reason", 3: "any"}
 
@@ -182,7 +183,7 @@ def _engagement(data: PeriodDataset, g: _Groups) -> dict[Key, Sample]:
     c = data.cols
     has_due = c["due"] != NA
     finished = np.where(c["ended"] != NA, c["ended"], c["started"])
-    default = _micros(timedelta(hours=data.settings.follow_up_default_hours))
+    default = duration_micros(timedelta(hours=data.settings.follow_up_default_hours))
     deadline = np.where(has_due, c["due"], finished + default)
     done = c["done"] != NA
     waiting = ~done & (deadline > data.latest) if data.latest is not None else np.zeros(len(done), bool)
@@ -204,7 +205,7 @@ def _fcr(data: PeriodDataset, g: _Groups) -> dict[Key, Sample]:
     unknown = ~known & np.asarray([r is None for r in resolved.tolist()], dtype=bool)
     by_rule = ~known & ~unknown
     kinds = data.flags.fcr_repeat
-    window = _micros(timedelta(days=data.settings.fcr_window_days))
+    window = duration_micros(timedelta(days=data.settings.fcr_window_days))
     g.tally("counts", "unknown", unknown)
     g.tally("rules", "resolved", by_rule)
     g.tally("rules", "repeat", known)
@@ -232,7 +233,7 @@ def _attrition(data: PeriodDataset, scope: Scope, mask: np.ndarray) -> dict[Key,
     chosen = g.index[order[last]]
     segment = g.inverse[order[last]]
     finished = np.where(c["ended"][chosen] != NA, c["ended"][chosen], c["started"][chosen])
-    days = _micros(timedelta(days=data.settings.attrition_days))
+    days = duration_micros(timedelta(days=data.settings.attrition_days))
     if data.latest is None:
         matured = np.zeros(len(chosen), dtype=bool)
     else:

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from analytics.kpi_defs import T
 from analytics.kpi_queries import Key, Sample, Scope, filter_conditions, latest_data
+from store import kpi_cells
 from store.kpi_cells import ALONE_DAY, ALONE_MONTH, ALONE_WEEK, ARRAYS, COUNTS, EPOCH, LOST, POSITIVE, micros
 from store.kpi_flags import LATER_DIMENSIONS
 from store.kpi_rollup import built, ready, refresh_store
@@ -183,19 +184,14 @@ class _Context:
         self.latest = None if latest is None else micros(latest)
         self.scope = scope
         self.service_level = settings.service_level_seconds
-        self.window = micros_of(timedelta(days=settings.fcr_window_days))
-        self.attrition = micros_of(timedelta(days=settings.attrition_days))
-        self.follow_up = micros_of(timedelta(hours=settings.follow_up_default_hours))
+        self.window = kpi_cells.duration_micros(timedelta(days=settings.fcr_window_days))
+        self.attrition = kpi_cells.duration_micros(timedelta(days=settings.attrition_days))
+        self.follow_up = kpi_cells.duration_micros(timedelta(hours=settings.follow_up_default_hours))
         self.subset = later_subset(scope)
 
 
 def _day(moment: int) -> date:
     return (EPOCH + timedelta(microseconds=moment)).date()
-
-
-def micros_of(delta: timedelta) -> int:
-    """A duration in integer microseconds."""
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _counted(pool: _Pool, n: int, hits: int, total: float = 0.0, sumsq: float = 0.0) -> Sample | None:

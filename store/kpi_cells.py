@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -47,7 +47,11 @@ ARRAYS = {
 
 def micros(moment: datetime) -> int:
     """Naive UTC datetime → integer microseconds since 1970 (exact comparisons with the latest data)."""
-    delta = moment - EPOCH
+    return duration_micros(moment - EPOCH)
+
+
+def duration_micros(delta: timedelta) -> int:
+    """A duration in integer microseconds."""
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 

@@ -11,12 +11,12 @@ from langchain.tools import ToolRuntime, tool
 from analytics.impact import measure_actions
 from analytics.kpi_queries import latest_data
 from core.results import ActionImpact
-from core.text import fold
+from core.text import fold_phrase
 from tools.context import ParcoursContext
 
 
 def _words(text: str) -> set[str]:
-    return {w[:6] for w in fold(text.replace("-", " ")).split() if len(w) > 3}
+    return {w[:6] for w in fold_phrase(text).split() if len(w) > 3}
 
 
 def best_match(impacts: list[ActionImpact], topic: str | None) -> list[ActionImpact]:

@@ -7,7 +7,8 @@ from typing import Any
 from langchain.tools import ToolRuntime, tool
 from sqlalchemy import func, select
 
-from analytics.dataset import PeriodDataset, load_dataset
+from analytics.dataset import PeriodDataset
+from analytics.dataset import dataset_for as read_or_reuse
 from analytics.frictions import score_frictions
 from analytics.kpi_frame import theme_counts
 from analytics.theme_trend import growth_test
@@ -30,16 +31,15 @@ def transcript(interaction_id: str, text: str) -> str:
 
 def dataset_for(context: ParcoursContext, period: Period, *, words: bool = False) -> PeriodDataset:
     """The run's dataset when it holds the period and its baseline, else that period read now."""
-    data = context.dataset
     baseline = baseline_for(period, context.store.settings.baseline_weeks)
-    if (
-        data is not None
-        and data.tenant == context.tenant
-        and data.answers(baseline.start, period.end)
-        and (not words or data.texts_cover(period))
-    ):
-        return data  # type: ignore[no-any-return]
-    return load_dataset(store=context.store, tenant=context.tenant, period=period, words=words)
+    return read_or_reuse(
+        context.dataset,
+        store=context.store,
+        tenant=context.tenant,
+        period=period,
+        baseline=baseline,
+        words=words,
+    )
 
 
 def period_themes(
