@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import case, select
 
-from analytics.kpi_defs import ASYNC, SYNC, T
+from analytics.kpi_defs import ASYNC, DIMENSIONS, SYNC, T
 from analytics.kpi_queries import as_date, latest_data
 from analytics.kpis_journeys import contact_flags, norm_reason
 from core.periods import before, days
@@ -33,18 +33,8 @@ from store.schema import InteractionRow, ThemeAssignmentRow
 
 NA = np.iinfo(np.int64).min
 """A missing moment in the integer-microsecond columns."""
-DIMENSION_COLUMNS = {
-    "queue": "queue",
-    "channel": "channel",
-    "agent": "agent",
-    "language": "language",
-    "hour": "hour",
-    "weekday": "weekday",
-    "theme": "theme",
-    "direction": "direction",
-}
-"""KPI dimension → dataset column."""
 _COLUMNS = (
+    *DIMENSIONS.items(),  # a KPI dimension is the column of its name
     ("pk", T.pk),
     ("ext_id", T.ext_id),
     ("patient", T.patient_ref),
@@ -52,14 +42,6 @@ _COLUMNS = (
     ("ended", T.ended_at),
     ("local_date", T.local_date),
     ("iso_week", T.iso_week),
-    ("hour", T.local_hour),
-    ("weekday", T.local_weekday),
-    ("queue", T.queue),
-    ("channel", T.channel),
-    ("direction", T.direction),
-    ("language", T.language),
-    ("agent", T.agent_ref),
-    ("theme", T.theme_id),
     ("reason", T.reason),
     ("abandoned", T.abandoned),
     ("resolved", T.resolved),

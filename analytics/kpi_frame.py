@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from analytics.dataset import DIMENSION_COLUMNS, NA, PeriodDataset, read_dataset
+from analytics.dataset import NA, PeriodDataset, read_dataset
 from analytics.kpi_defs import DIMENSIONS, coerce_value
 from analytics.kpi_queries import Key, Sample, Scope
 from core.results import Period
@@ -35,7 +35,7 @@ def scope_mask(data: PeriodDataset, scope: Scope) -> np.ndarray:
     for dim, value in (scope.filters or {}).items():
         if dim not in DIMENSIONS:
             raise ValueError(f"unknown filter dimension {dim!r}; known: {', '.join(DIMENSIONS)}")
-        codes, _values, index = data.codes(DIMENSION_COLUMNS[dim])
+        codes, _values, index = data.codes(dim)
         if isinstance(value, list | tuple | set):  # SQL IN: a null in the list matches nothing
             wanted = [index[v] for v in {coerce_value(dim, x) for x in value} if v is not None and v in index]
             mask &= np.isin(codes, wanted)
@@ -69,7 +69,7 @@ def groups(data: PeriodDataset, scope: Scope, index: np.ndarray) -> tuple[np.nda
     if bucket is not None:
         parts.append(bucket[0][index])
     for dim in scope.dims:
-        codes, values, _ = data.codes(DIMENSION_COLUMNS[dim])
+        codes, values, _ = data.codes(dim)
         parts.append(codes[index])
         decoders.append(values.__getitem__)
     if not parts or not len(index):
