@@ -26,7 +26,7 @@ says when they moved.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -117,13 +117,6 @@ def _cells(
     return plan, cells
 
 
-def _pool(samples: Iterable[Sample]) -> Sample:
-    pooled = Sample()
-    for sample in samples:
-        pooled.add(sample)
-    return pooled
-
-
 def _design(cells: _Cells, metric: str, start: date, with_comparison: bool) -> Panel:
     """The regression's rows: per contact (values, shares) or per cluster (aht, volume)."""
     ys: list[np.ndarray] = []
@@ -209,10 +202,10 @@ def measure_metric(
     min_sample = store.settings.min_sample
     window = Period(start=before.start, end=after.end)
     plan, cells = _cells(store, tenant, metric, segment, others, window)
-    t_before = _pool(s for (_, d, _), s in cells.target.items() if d < start)
-    t_after = _pool(s for (_, d, _), s in cells.target.items() if d >= start)
-    c_before = _pool(s for (_, d, _), s in cells.comparison.items() if d < start)
-    c_after = _pool(s for (_, d, _), s in cells.comparison.items() if d >= start)
+    t_before = Sample.pool(s for (_, d, _), s in cells.target.items() if d < start)
+    t_after = Sample.pool(s for (_, d, _), s in cells.target.items() if d >= start)
+    c_before = Sample.pool(s for (_, d, _), s in cells.comparison.items() if d < start)
+    c_after = Sample.pool(s for (_, d, _), s in cells.comparison.items() if d >= start)
     comparison_values = sorted({v for (v, _, _) in cells.comparison})
     with_comparison = c_before.n > 0 and c_after.n > 0
     scale: Literal["relative", "points"] = "relative" if metric in _RELATIVE else "points"

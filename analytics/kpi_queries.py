@@ -8,7 +8,7 @@ on a dataset's columns (`analytics.kpi_frame`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -42,6 +42,14 @@ class Sample:
     """Companion counts reported in `extra` (excluded, provisional, ...)."""
     days: int = 0
     """Days covered, the exposure of a volume."""
+
+    @classmethod
+    def pool(cls, samples: Iterable[Sample]) -> Sample:
+        """The samples pooled into one."""
+        pooled = cls()
+        for sample in samples:
+            pooled.add(sample)
+        return pooled
 
     def add(self, other: Sample) -> None:
         """Pool another sample into this one."""

@@ -160,14 +160,6 @@ def kpi_series(
     return rows
 
 
-def _pooled(samples: dict[Key, Sample], days: int = 0) -> Sample:
-    pooled = Sample()
-    for sample in samples.values():
-        pooled.add(sample)
-    pooled.days = days
-    return pooled
-
-
 def _period_sample(
     store: Store,
     tenant: str,
@@ -177,7 +169,9 @@ def _period_sample(
     data: PeriodDataset | None = None,
 ) -> Sample:
     scope = Scope(store, tenant, period.start, period.end, (), None, filters, data)
-    return _pooled(collect(scope, metric), (period.end - period.start).days + 1)
+    pooled = Sample.pool(collect(scope, metric).values())
+    pooled.days = (period.end - period.start).days + 1
+    return pooled
 
 
 def kpi_value(

@@ -13,6 +13,7 @@ from analytics.impact import measure_actions
 from analytics.impact_targets import adoption_targets
 from analytics.kpi_queries import latest_data
 from core.results import Action, ActionImpact, AnalysisResult
+from store import analyses
 from store.action_targets import OPEN_STATUSES, record_targets
 from store.actions import action_view, iso, read_actions
 from store.analyses import result_ending
@@ -32,11 +33,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 class TransitionError(ValueError):
     """A status change the lifecycle does not allow."""
-
-
-def now_utc() -> datetime:
-    """The current time, naive UTC (as stored)."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def analysis_summary(row: AnalysisRow) -> dict[str, Any]:
@@ -116,13 +112,6 @@ def previous_results(store: Store, *, result: AnalysisResult, limit: int = 8) ->
     return out
 
 
-def list_actions(
-    store: Store, *, tenant: str, status: str | None = None, analysis_id: str | None = None, limit: int = 200
-) -> list[dict[str, Any]]:
-    """The tenant's actions (rank order within each analysis, newest analysis first)."""
-    return read_actions(store, tenant=tenant, status=status, analysis_id=analysis_id, limit=limit)
-
-
 def get_action(store: Store, *, tenant: str, action_id: str) -> dict[str, Any] | None:
     """One of the tenant's actions with its event history, or None."""
     with store.session() as session:
@@ -168,7 +157,7 @@ def change_action_status(
             raise TransitionError(
                 f"cannot move an action from {row.status!r} to {status!r}; allowed: {allowed}"
             )
-        stamp = now_utc()
+        stamp = analyses.now()
         session.add(
             ActionEventRow(
                 action_id=row.id, old_status=row.status, new_status=status, by=by, note=note, at=stamp
@@ -235,7 +224,7 @@ def accepted_action_statuses(
     store: Store, *, tenant: str, before_analysis: str | None = None
 ) -> list[dict[str, Any]]:
     """Actions of earlier analyses that a manager has moved past 'proposed' (for the report)."""
-    views = [v for v in list_actions(store, tenant=tenant, limit=1000) if v["status"] != "proposed"]
+    views = [v for v in read_actions(store, tenant=tenant, limit=1000) if v["status"] != "proposed"]
     if before_analysis:
         views = [v for v in views if v["analysis_id"] != before_analysis]
     return views

@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field, field_validator
 from analytics.impact_targets import MEASURABLE, SEGMENT_DIMS
 from api.deps import ManageKey, ReadKey, StoreDep
 from api.errors import ERROR_RESPONSES, ApiError, ErrorBody, not_found
-from api.queries import TransitionError, action_impact, change_action_status, get_action, list_actions
+from api.queries import TransitionError, action_impact, change_action_status, get_action
 from api.schemas import ActionDetail, ActionsPage, action_detail, action_view
 from core.results import ActionImpact
+from store.actions import read_actions
 
 router = APIRouter(prefix="/v1", tags=["actions"], responses=ERROR_RESPONSES)
 
@@ -104,7 +105,7 @@ def get_actions(
     limit: int = Query(200, ge=1, le=1000),
 ) -> ActionsPage:
     """Actions of the key's tenant."""
-    views = list_actions(store, tenant=key.tenant, status=status, analysis_id=analysis_id, limit=limit)
+    views = read_actions(store, tenant=key.tenant, status=status, analysis_id=analysis_id, limit=limit)
     return ActionsPage(actions=[action_view(v) for v in views])
 
 

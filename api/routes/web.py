@@ -24,7 +24,6 @@ from api.queries import (
     action_models,
     analysis_summary,
     get_analysis_row,
-    list_actions,
     list_analysis_rows,
     result_of,
 )
@@ -39,6 +38,7 @@ from api.routes.interactions import load_interactions
 from api.sessions import SESSION_COOKIE, create_session, is_https, revoke_session, session_key
 from core import wording as nf
 from core.results import AnalysisResult, Friction
+from store.actions import read_actions
 from store.db import Store
 from store.theme_labels import theme_labels
 
@@ -142,10 +142,10 @@ def action_cards(store: Store, tenant: str, result: AnalysisResult, lang: str) -
     """The action plan as one list: this analysis's actions (rank order), then earlier open ones."""
     named = relabelled(result, {k: v.label for k, v in theme_labels(store, tenant=tenant).items()})
     frictions = {f.friction_id: f for f in named.frictions}
-    views = list_actions(store, tenant=tenant, analysis_id=result.analysis_id)
+    views = read_actions(store, tenant=tenant, analysis_id=result.analysis_id)
     views += [
         a
-        for a in list_actions(store, tenant=tenant)
+        for a in read_actions(store, tenant=tenant)
         if a["analysis_id"] != result.analysis_id and a["status"] in ("accepted", "in_progress", "done")
     ]
     measured = {i.action_id: i for i in result.impacts}

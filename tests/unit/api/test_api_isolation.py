@@ -20,7 +20,7 @@ BETA_TOKENS = ("beta-marker", "an-beta-", "beta-call-", "beta-fr-", "beta-ac-", 
 
 def _seed_theme_centroids(world: Any) -> None:
     """Give both tenants a theme whose centre is the embedding of a shared sentence."""
-    from api.queries import now_utc
+    from store.analyses import now as now_utc
 
     vector = world.embedder.encode(["renouveler mon ordonnance"])[0].astype(np.float32).tobytes()
     with world.store.session() as session:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from api.deps import get_index
-from api.queries import now_utc
+from store.analyses import now as now_utc
 from store.schema import ThemeRow
 
 
