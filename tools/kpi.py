@@ -11,7 +11,7 @@ from typing import Any
 from langchain.tools import ToolRuntime, tool
 
 from analytics.anomalies import find_anomalies as detect_anomalies
-from analytics.kpi_defs import KpiRow, check_metric, fmt_value
+from analytics.kpi_defs import KpiRow, check_dimensions, check_metric, fmt_value
 from analytics.kpis import compare_periods as compare
 from analytics.kpis import kpi_series
 from core.periods import baseline_for, parse_period
@@ -70,16 +70,6 @@ def format_rows(rows: list[KpiRow], *, metric: str, period: Period, by: list[str
     return "\n".join(lines)
 
 
-def _by(by: str | list[str] | None) -> list[str]:
-    if not by:
-        return []
-    return [b.strip() for b in by.split(",")] if isinstance(by, str) else list(by)
-
-
-def _period(period: Period) -> dict[str, str]:
-    return {"start": period.start.isoformat(), "end": period.end.isoformat()}
-
-
 def row_data(row: KpiRow) -> dict[str, Any]:
     """A KPI row as plain data (for tool artifacts)."""
     return {
@@ -118,7 +108,7 @@ def kpi_query(
     context = runtime.context
     try:
         chosen = resolve_period(period, context)
-        dims = _by(by)
+        dims = check_dimensions(by)
         rows = kpi_series(
             store=context.store,
             tenant=context.tenant,
@@ -141,7 +131,7 @@ def kpi_query(
         "kind": "kpi_series",
         "metric": metric,
         "unit": unit,
-        "period": _period(chosen),
+        "period": chosen.model_dump(mode="json"),
         "by": dims,
         "interval": interval,
         "filters": dict(filters or {}),
@@ -176,7 +166,7 @@ def compare_periods(
             before = context.baseline if context.baseline and current else baseline_for(chosen, weeks)
         else:
             before = resolve_period(baseline, context)
-        dims = _by(by)
+        dims = check_dimensions(by)
         rows = compare(
             store=context.store,
             tenant=context.tenant,
@@ -193,8 +183,8 @@ def compare_periods(
         "kind": "kpi_comparison",
         "metric": metric,
         "unit": unit,
-        "period": _period(chosen),
-        "baseline": _period(before),
+        "period": chosen.model_dump(mode="json"),
+        "baseline": before.model_dump(mode="json"),
         "by": dims,
         "rows": [
             {k: (v if isinstance(v, (int, float, str, bool, type(None))) else str(v)) for k, v in row.items()}
@@ -280,7 +270,7 @@ def find_anomalies(
         return f"Error: {exc}", {"kind": "error", "error": str(exc)}
     artifact = {
         "kind": "anomalies",
-        "period": _period(chosen),
+        "period": chosen.model_dump(mode="json"),
         "rows": [a.model_dump(mode="json") for a in found],
     }
     return format_anomalies(found, chosen), artifact

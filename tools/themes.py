@@ -97,7 +97,7 @@ def list_themes(
     """List what patients contacted the centre about in a period: themes with size, share and growth.
 
     - period: "current" (default), "baseline", an ISO week like "2026-W47", or "2026-11-01..2026-11-30".
-    Returns one line per theme (id, label, size, share, growth against the 4 previous weeks, flags
+    Returns one line per theme (id, label, size, share, growth against the baseline weeks, flags
     NEW/EMERGING). Use theme_details(theme_id) for keywords and quotes.
     """
     context = runtime.context
@@ -107,7 +107,7 @@ def list_themes(
         themes, unassigned = period_themes(context, chosen, data)
     except ValueError as exc:
         return f"Error: {exc}", {"kind": "error", "error": str(exc)}
-    span = {"start": chosen.start.isoformat(), "end": chosen.end.isoformat()}
+    span = chosen.model_dump(mode="json")
     artifact: dict[str, Any] = {"kind": "themes", "period": span, "unassigned": unassigned, "rows": []}
     if not themes:
         return f"No themes for {chosen.start}..{chosen.end} ({unassigned} interactions unassigned).", artifact
@@ -125,7 +125,7 @@ def list_themes(
         growth = growth_test(
             current=theme.size,
             baseline_total=before.get(theme.theme_id, 0),
-            baseline_weeks=4,
+            baseline_weeks=context.store.settings.baseline_weeks,
             period_weeks=weeks,
         )
         # with no data before the period there is nothing to have grown from (the registry's rule too)
@@ -288,4 +288,4 @@ def _frictions_artifact(
         )
         for f in frictions
     ]
-    return {"kind": "frictions", "period": {"start": str(period.start), "end": str(period.end)}, "rows": rows}
+    return {"kind": "frictions", "period": period.model_dump(mode="json"), "rows": rows}
