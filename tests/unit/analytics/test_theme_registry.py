@@ -189,7 +189,7 @@ def test_first_run_the_period_founds_the_themes_and_baseline_only_topics_get_the
 
 
 def test_a_new_problem_inside_a_known_cluster_is_split_off() -> None:
-    from analytics.theme_registry import split_novel
+    from analytics.theme_novelty import split_novel
     from analytics.themes import ClusterResult
 
     rng = np.random.default_rng(0)
