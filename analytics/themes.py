@@ -209,11 +209,27 @@ def mmr(vectors: np.ndarray, centre: np.ndarray, *, k: int = 5, diversity: float
 def discover_clusters(
     *, texts: list[str], embeddings: np.ndarray, min_size: int | None = None, seed: int = 0
 ) -> ClusterResult:
-    """Cluster texts into themes without a given number of themes; labels -1 are unassigned."""
+    """Cluster texts into themes without a given number of themes; labels -1 are unassigned.
+
+    The result depends on the set of texts, not on their order: they are clustered sorted by text (Louvain's
+    communities and the sample depend on the order nodes come in; on Banking77, three orders of the same
+    texts gave ACC 0.32-0.37), so a first run, a registry run and a re-run over the same texts agree.
+    """
     n = len(texts)
     embeddings = np.asarray(embeddings, dtype=np.float32)
     if embeddings.shape[0] != n:
         raise ValueError("texts and embeddings must have the same length")
+    order = np.array(sorted(range(n), key=lambda i: texts[i]), dtype=np.int64)
+    result = _discover([texts[i] for i in order], embeddings[order], min_size, seed)
+    labels = np.empty(n, dtype=np.int64)
+    labels[order] = result.labels
+    for cluster in result.clusters:
+        cluster.quote_indices = [int(order[q]) for q in cluster.quote_indices]
+    return ClusterResult(labels=labels, clusters=result.clusters)
+
+
+def _discover(texts: list[str], embeddings: np.ndarray, min_size: int | None, seed: int) -> ClusterResult:
+    n = len(texts)
     min_size = default_min_size(n) if min_size is None else max(1, min_size)
     if n < max(2 * min_size, 3):
         return ClusterResult(labels=np.full(n, -1, dtype=np.int64))
