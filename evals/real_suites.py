@@ -3,7 +3,8 @@
 Each suite reports, for one labelled set:
 - `first_run`: the whole set in one week, nothing before it, `parcours ingest` + the analysis graph;
 - `registry_run`: the set split at random into `REGISTRY_WEEKS` consecutive weeks analysed in turn, scored on
-  the last week (what joined known themes and what formed new ones);
+  the last week (what joined known themes and what formed new ones); `flagged` counts its themes flagged
+  new or emerging, all false alarms since the split is random;
 - `component`: `discover_clusters` called alone on the raw texts — printed beside the product's figures,
   labelled as the component's, never instead of them;
 - `empty_topic`: how many texts the topic-text filter would have emptied, per language (it never empties a
@@ -96,6 +97,8 @@ def run_labelled(
             )
             out["registry_run"] = score_week(run.results[-1], run.weeks[-1])
             out["registry_run"]["seconds"] = run.seconds
+            # the weeks are a random split: a theme flagged new or emerging in the last one is a false alarm
+            out["registry_run"]["flagged"] = sum(t.emerging or t.is_new for t in run.results[-1].themes)
     if component:
         from store.embedder import get_theme_embedder
 
