@@ -297,6 +297,14 @@ def _real_rows(name: str, suite: dict[str, Any]) -> list[tuple[str, str, str, st
             rows.append(_theme_row(name, what, suite[key]))
             for language, scores in suite[key].get("by_language", {}).items():
                 rows.append(_theme_row(name, f"{what}, {language} only", scores))
+    if "first_run_same_texts" in suite.get("registry_run", {}):
+        rows.append(
+            _theme_row(
+                name,
+                "product, first run scored on the registry run's last-week texts",
+                suite["registry_run"]["first_run_same_texts"],
+            )
+        )
     if "flagged" in suite.get("registry_run", {}):
         rows.append(
             (
