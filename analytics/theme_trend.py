@@ -12,7 +12,7 @@ EMERGING_ALPHA = 0.01
 (false alarms of some 30 tests a week, no correction across themes: README, "Product against component")."""
 EMERGING_RATIO = 2.0
 """The period's count must be at least this multiple of the baseline weekly mean (a doubling: Banking77's
-tripled intent passes at x3.1-3.7, the generated portal at x500); also the bound under which a split-off
+tripled intent passes at x3.1-3.8, the generated portal at x260); also the bound under which a split-off
 part's rest is steady (`theme_novelty`)."""
 EMERGING_MIN = 10
 """...and at least this many interactions ("present in volume"): Banking77's planted changes have 20 and 40
