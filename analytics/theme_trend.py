@@ -7,11 +7,16 @@ from typing import Any
 from scipy.stats import poisson
 
 EMERGING_ALPHA = 0.01
-"""p-value under which growth is significant."""
+"""One-sided Poisson p-value under which growth is significant. Checked on Banking77's planted changes
+(p < 1e-4) and the generated portal; on random 4-week splits of DSTC11 and Banking77 it flagged 1 and 3 themes
+(false alarms of some 30 tests a week, no correction across themes: README, "Product against component")."""
 EMERGING_RATIO = 2.0
-"""The period's count must be at least this multiple of the baseline weekly mean."""
+"""The period's count must be at least this multiple of the baseline weekly mean (a doubling: Banking77's
+tripled intent passes at x3.1-3.8, the generated portal at x260); also the bound under which a split-off
+part's rest is steady (`theme_novelty`)."""
 EMERGING_MIN = 10
-"""...and at least this many interactions ("present in volume")."""
+"""...and at least this many interactions ("present in volume"): Banking77's planted changes have 20 and 40
+texts in their week, the generated portal 135; a community of 8 new texts is not tested (README)."""
 
 
 def growth_test(

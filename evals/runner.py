@@ -297,6 +297,23 @@ def _real_rows(name: str, suite: dict[str, Any]) -> list[tuple[str, str, str, st
             rows.append(_theme_row(name, what, suite[key]))
             for language, scores in suite[key].get("by_language", {}).items():
                 rows.append(_theme_row(name, f"{what}, {language} only", scores))
+    if "first_run_same_texts" in suite.get("registry_run", {}):
+        rows.append(
+            _theme_row(
+                name,
+                "product, first run scored on the registry run's last-week texts",
+                suite["registry_run"]["first_run_same_texts"],
+            )
+        )
+    if "flagged" in suite.get("registry_run", {}):
+        rows.append(
+            (
+                name,
+                "registry run: themes flagged new or emerging in the last week",
+                str(suite["registry_run"]["flagged"]),
+                "false alarms (the weeks are a random split)",
+            )
+        )
     if "component" in suite:
         rows.append(
             _theme_row(name, "component alone (discover_clusters), for comparison", suite["component"])

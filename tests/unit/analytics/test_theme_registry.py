@@ -189,7 +189,7 @@ def test_first_run_the_period_founds_the_themes_and_baseline_only_topics_get_the
 
 
 def test_a_new_problem_inside_a_known_cluster_is_split_off() -> None:
-    from analytics.theme_registry import split_novel
+    from analytics.theme_novelty import split_novel
     from analytics.themes import ClusterResult
 
     rng = np.random.default_rng(0)
@@ -218,6 +218,48 @@ def test_a_new_problem_inside_a_known_cluster_is_split_off() -> None:
         whole, texts=texts[:200], vectors=steady, in_period=[False] * 160 + [True] * 40, baseline_weeks=4
     )
     assert np.unique(kept.labels).tolist() == [0]
+
+
+def test_a_new_problem_inside_a_growing_cluster_is_split_off_and_gathers_its_strays() -> None:
+    from analytics.theme_novelty import split_novel
+    from analytics.themes import ClusterResult
+
+    rng = np.random.default_rng(1)
+
+    def around(axis: int, n: int, spread: float = 0.05) -> np.ndarray:
+        base = np.zeros((n, 8), dtype=np.float32)
+        base[:, axis] = 1.0
+        noisy = base + spread * rng.normal(size=(n, 8)).astype(np.float32)
+        return noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
+
+    # cluster 0: card delivery questions every week (10 a week) and, only now, "my card has not arrived"
+    # (30): the cluster as a whole grew x4, so it was flagged whole with the old topic riding along.
+    # Discovery put 6 more "not arrived" texts of this week in a neighbouring cluster 1 ("other card
+    # questions", steady); and an old baseline text near the new problem must not join it.
+    parts = [(0, 30), (0, 10), (1, 30), (2, 60), (2, 20), (1, 6), (1, 1)]
+    vectors = np.vstack([around(axis, n) for axis, n in parts])
+    in_period = [False] * 30 + [True] * 40 + [False] * 60 + [True] * 20 + [True] * 6 + [False]
+    labels = np.array([0] * 70 + [1] * 87, dtype=np.int64)
+    texts = ["card delivery time"] * 40 + ["card not arrived"] * 30 + ["other card question"] * 80
+    texts += ["card not arrived"] * 6 + ["card not arrived long ago"]
+    clusters = ClusterResult(labels=labels, clusters=[_cluster(0), _cluster(1)])
+    split = split_novel(clusters, texts=texts, vectors=vectors, in_period=in_period, baseline_weeks=3)
+    new = set(np.flatnonzero(split.labels == 2))
+    assert new == set(range(40, 70)) | set(range(150, 156))
+    assert set(np.flatnonzero(split.labels == 0)) == set(range(40))
+    assert split.labels[156] == 1  # the baseline text stays where it was
+    assert "arrived" in split.clusters[-1].keywords and split.clusters[-1].size == 36
+
+    # a cluster that is wholly new (no steady part) stays one theme
+    fresh = ClusterResult(labels=np.zeros(40, dtype=np.int64), clusters=[_cluster(0)])
+    whole = split_novel(
+        fresh,
+        texts=texts[40:70] + texts[:10],
+        vectors=np.vstack([around(1, 30), around(0, 10)]),
+        in_period=[True] * 40,
+        baseline_weeks=3,
+    )
+    assert np.unique(whole.labels).tolist() == [0]
 
 
 def test_a_french_theme_is_described_in_the_patients_own_words_not_the_gloss(sqlite_store: Store) -> None:

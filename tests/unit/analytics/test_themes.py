@@ -125,3 +125,27 @@ def test_clean_and_label_helpers() -> None:
     assert label_from_keywords(["renouvellement ordonnance", "pharmacie", "traitement"]) == (
         "renouvellement ordonnance · pharmacie"
     )
+
+
+def test_the_themes_depend_on_the_texts_not_their_order() -> None:
+    # overlapping groups are where Louvain's communities follow the order nodes come in
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(12, 16))
+    vectors = (centres[np.arange(300) % 12] + 0.9 * rng.normal(size=(300, 16))).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    words = [f"mot{k}" for k in range(40)]
+    texts = [" ".join(rng.choice(words, 4)) + f" n{i}" for i in range(300)]
+
+    def groups(order: np.ndarray) -> set[frozenset[str]]:
+        result = discover_clusters(texts=[texts[i] for i in order], embeddings=vectors[order], min_size=3)
+        by_label: dict[int, set[str]] = {}
+        for position, label in enumerate(result.labels):
+            by_label.setdefault(int(label), set()).add(texts[order[position]])
+        quotes = {texts[order[q]] for c in result.clusters for q in c.quote_indices}
+        assert quotes <= {t for label, members in by_label.items() if label >= 0 for t in members}
+        return {frozenset(m) for m in by_label.values()}
+
+    first = groups(np.arange(300))
+    assert len(first) > 2
+    assert groups(rng.permutation(300)) == first
+    assert groups(np.arange(300)[::-1]) == first

@@ -53,6 +53,12 @@ def test_product_path_scores_the_partition_the_analysis_returns() -> None:
     assert first["n"] == 36 and registry["n"] > 0
     assert first["acc"] == 1.0 and first["clusters"] == 3 and first["unassigned"] == 0
     assert registry["acc"] == 1.0
+    # the first run scored on the registry run's last-week texts; a random split flags nothing new there
+    assert (
+        registry["first_run_same_texts"]["n"] == registry["n"]
+        and registry["first_run_same_texts"]["acc"] == 1.0
+    )
+    assert registry["flagged"] == 0
     assert report["component"]["acc"] == 1.0
     assert report["empty_topic"] == {"?": {"texts": 36, "empty_topic": 0}}
     rows = table_rows({"suites": {"toy": report}})
