@@ -128,23 +128,22 @@ def turn_keys(body: str) -> set[str]:
     is its own key, and each word of at least 4, 5 or 6 letters gives its 4-, 5- or 6-letter prefix and `*`.
     So a term's count is exactly the number of turns whose words `_term_density` finds it in.
     """
-    keys: set[str] = set()
-    for word in _WORD.findall(fold(body)):
-        size = len(word)
-        if 1 < size <= 5 and word not in _STOPWORDS:
-            keys.add(word)
-        for cut in _PREFIX_SIZES:
-            if size >= cut:
-                keys.add(word[:cut] + "*")
+    words = set(_WORD.findall(body.lower() if body.isascii() else fold(body)))  # fold, faster on ASCII
+    keys = {w for w in words if 1 < len(w) <= 5} - _STOPWORDS
+    for cut in _PREFIX_SIZES:
+        keys.update(w[:cut] + "*" for w in words if len(w) >= cut)
     return keys
 
 
 def count_turns(turns: Iterable[tuple[str, str]]) -> Counter[tuple[str, str]]:
     """(tenant, key) → how many of these (tenant, text) turns hold the key."""
-    counts: Counter[tuple[str, str]] = Counter()
+    by_tenant: dict[str, Counter[str]] = {}
     for tenant, body in turns:
-        counts.update((tenant, key) for key in turn_keys(body))
-    return counts
+        counts = by_tenant.get(tenant)
+        if counts is None:
+            counts = by_tenant[tenant] = Counter()
+        counts.update(turn_keys(body))
+    return Counter({(tenant, key): n for tenant, counts in by_tenant.items() for key, n in counts.items()})
 
 
 def change_term_counts(conn: Any, dialect: str, deltas: Mapping[tuple[str, str], int]) -> None:
@@ -352,6 +351,49 @@ def statement_with(sql: str, params: dict[str, Any]) -> Any:
     return statement
 
 
+WINDOW_GROWTH_MAX = 16
+"""At most this many times wider, each new interaction window of the PostgreSQL candidate read."""
+
+
+def _newest_postgres(
+    conn: Any, tenant: str, kept: list[str], matches: int, filters: list[SqlFilter], limit: int
+) -> list[Any]:
+    """The `limit` most recently stored turns of the tenant holding a kept word and passing the filters.
+
+    A GIN bitmap gives the matching turns in no order, and each is then read from the table (and its
+    interaction checked): reading all of them cost 50–130 ms at 1 M turns. So the newest interactions are
+    searched first: the GIN bitmap is ANDed with a range of the turns' primary key (interaction > low), and
+    the window widens, from the share of matching turns that passed, until it holds `limit` turns or every
+    interaction. Turns outside the window belong to older interactions than every turn inside, so the answer
+    is the one a read of every match gives. `matches` (the tenant's turns holding a kept word, from
+    `term_counts`) sizes the first window.
+    """
+    match = " | ".join(_match_postgres(t) for t in kept)
+    extra, params = where_sql(filters, "t.speaker", "postgresql")
+    # OFFSET 0 keeps the planner from walking the table backwards to honour the ORDER BY.
+    sql = (
+        "SELECT t.interaction_pk, t.seq, t.speaker, t.text FROM ("
+        "SELECT interaction_pk, seq, speaker, text FROM turns "
+        "WHERE to_tsvector('simple'::regconfig, parcours_fold(text)) "
+        "@@ to_tsquery('simple'::regconfig, :match) AND interaction_pk > :low OFFSET 0) t "
+        f"JOIN interactions i ON i.pk = t.interaction_pk WHERE i.tenant = :tenant{extra} "
+        "ORDER BY t.interaction_pk DESC, t.seq DESC LIMIT :limit"
+    )
+    statement = statement_with(sql, params)
+    values = {"match": match, "tenant": tenant, "limit": limit, **params}
+    top = int(conn.execute(text("SELECT coalesce(max(interaction_pk), 0) FROM turns")).scalar() or 0)
+    # A first window expected to hold about twice `limit` matches of the tenant if no filter removed any.
+    window = top if matches <= 2 * limit else max(1, top * 2 * limit // matches)
+    while True:
+        low = max(top - window, 0)
+        rows = list(conn.execute(statement, {**values, "low": low}))
+        if len(rows) >= limit or low == 0:
+            return rows
+        # Widen from the share that passed (half as much again), at most WINDOW_GROWTH_MAX times.
+        growth = WINDOW_GROWTH_MAX if not rows else -(-3 * limit // (2 * len(rows)))
+        window *= min(WINDOW_GROWTH_MAX, max(2, growth))
+
+
 def lexical_search(
     *, store: Store, tenant: str, query: str, limit: int = 50, filters: list[SqlFilter] | None = None
 ) -> list[LexicalHit]:
@@ -368,21 +410,12 @@ def lexical_search(
     ensure_lexical(store)
     filters = filters or []
     with store.engine.connect() as conn:
-        frequencies = _frequencies(conn, tenant, terms) if len(terms) > 1 else {}
+        counts = _frequencies(conn, tenant, terms)
+        frequencies = counts if len(terms) > 1 else {}
         kept = _rarest(terms, frequencies)
         if store.dialect == "postgresql":
-            match = " | ".join(_match_postgres(t) for t in kept)
-            extra, params = where_sql(filters, "t.speaker", "postgresql")
-            # The matching turns come from the GIN index (a bitmap), then their interactions are checked;
-            # OFFSET 0 keeps the planner from walking the whole table backwards to honour the ORDER BY.
-            sql = (
-                "SELECT t.interaction_pk, t.seq, t.speaker, t.text FROM ("
-                "SELECT interaction_pk, seq, speaker, text FROM turns "
-                "WHERE to_tsvector('simple'::regconfig, parcours_fold(text)) "
-                "@@ to_tsquery('simple'::regconfig, :match) OFFSET 0) t "
-                f"JOIN interactions i ON i.pk = t.interaction_pk WHERE i.tenant = :tenant{extra} "
-                "ORDER BY t.interaction_pk DESC, t.seq DESC LIMIT :limit"
-            )
+            matches = sum(counts[t] for t in kept)
+            rows = _newest_postgres(conn, tenant, kept, matches, filters, 3 * limit)
         else:
             match = " OR ".join(_match_sqlite(t) for t in kept)
             extra, params = where_sql(filters, "f.speaker", "sqlite")
@@ -393,9 +426,8 @@ def lexical_search(
                 f"WHERE turns_fts MATCH :match AND i.tenant = :tenant{extra} "
                 "ORDER BY f.rowid DESC LIMIT :limit"
             )
-        rows = conn.execute(
-            statement_with(sql, params), {"match": match, "tenant": tenant, "limit": 3 * limit, **params}
-        )
+            values = {"match": match, "tenant": tenant, "limit": 3 * limit, **params}
+            rows = list(conn.execute(statement_with(sql, params), values))
         hits = [LexicalHit(int(pk), int(seq), sp, tx, 0.0) for pk, seq, sp, tx in rows]
     # Turns holding more of the query's rarer words come first, then denser ones; with three words or more,
     # a turn matching only one of them is too weak a clue (the dense ranking still sees it). Ties are broken

@@ -210,3 +210,56 @@ def test_migrating_an_existing_database_backfills_the_counts(store: Store) -> No
     assert "term_counts" not in store.table_names()
     command.upgrade(config, "head")  # what `parcours migrate` runs
     assert _table(store) == expected == _recount(store)
+
+
+class _Counting:
+    """A connection that counts the statements run through it."""
+
+    def __init__(self, conn: object) -> None:
+        self.conn, self.statements = conn, 0
+
+    def execute(self, *args: object, **kwargs: object) -> object:
+        self.statements += 1
+        return self.conn.execute(*args, **kwargs)  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+def test_the_newest_matches_read_window_by_window_are_those_of_a_full_read(pg_store: Store) -> None:
+    from store.lexical import SqlFilter, _newest_postgres, ensure_lexical
+
+    words = ["ordonnance", "facture", "rappel", "parking", "dossier", "urgence"]
+    records = [
+        interaction(
+            id=f"win-{n:04d}",
+            tenant="default" if n % 4 else "autre",
+            started=at(1 + n % 28, 8 + n % 9),
+            queue=["pharmacie", "cardiologie", "radiologie"][n % 3],
+            transcript=_say(f"{words[n % 6]} {words[n % 5]} numéro {n}", f"{words[n % 4]} noté"),
+        )
+        for n in range(1200)
+    ]
+    assert ingest_records(pg_store, records).rejected == 0
+    ensure_lexical(pg_store)
+    cases = [
+        (["ordonnance"], []),
+        (["ordonnance", "parking"], [SqlFilter("queue", "$eq", "pharmacie")]),
+        (
+            ["facture"],
+            [SqlFilter("queue", "$in", ["radiologie"]), SqlFilter("local_date", "$gte", at(20).date())],
+        ),
+        (["urgence"], [SqlFilter("speaker", "$eq", "patient")]),
+        (["dossier"], [SqlFilter("queue", "$eq", "absente")]),
+    ]
+    widened = 0
+    with pg_store.engine.connect() as conn:
+        for kept, filters in cases:
+            counted = _frequencies(conn, "default", kept)
+            everything = [tuple(r) for r in _newest_postgres(conn, "default", kept, 0, filters, 10_000)]
+            assert everything == sorted(everything, key=lambda r: (-r[0], -r[1]))
+            assert (kept == ["dossier"]) == (not everything)
+            for limit in (5, 60, 120):
+                spy = _Counting(conn)
+                windowed = _newest_postgres(spy, "default", kept, sum(counted.values()), filters, limit)
+                assert [tuple(r) for r in windowed] == everything[:limit], (kept, filters, limit)
+                widened += spy.statements > 2  # the max pk, then more than one window
+    assert widened >= 3  # the filtered reads needed wider windows
