@@ -28,7 +28,7 @@ from store.compaction import (
 )
 from store.db import Store
 from store.embedder import text_hash
-from store.lexical import forget_frequencies
+from store.lexical import change_term_counts, count_turns
 from store.schema import (
     ActionEventRow,
     ActionRow,
@@ -53,6 +53,7 @@ _WORD = re.compile(r"\w+")
 TOUCHED_TABLES = (
     "interactions",
     "turns",
+    "term_counts",
     "theme_assignments",
     "embedding_cache",
     "ingest_errors",
@@ -155,8 +156,7 @@ def delete_interactions(
     if chroma is not None:
         _delete_vectors(chroma, tenants, [row.pk for row in rows], erased)
     with store.session() as session:
-        _delete_rows(session, [row.pk for row in rows], hashes, erased, tenants)
-    forget_frequencies()  # no count of the erased words outlives them
+        _delete_rows(session, {row.pk: row.tenant for row in rows}, hashes, erased, tenants)
 
 
 def _delete_vectors(chroma: Any, tenants: set[str], pks: list[int], erased: Erased) -> None:
@@ -180,10 +180,19 @@ def _deleted(session: Session, statement: Any) -> int:
 
 
 def _delete_rows(
-    session: Session, pks: list[int], hashes: set[str], erased: Erased, tenants: set[str]
+    session: Session, tenant_of: dict[int, str], hashes: set[str], erased: Erased, tenants: set[str]
 ) -> None:
-    for part in _parts(pks):
-        erased.add("turns", _deleted(session, delete(TurnRow).where(TurnRow.interaction_pk.in_(part))))
+    dialect = session.get_bind().dialect.name
+    for part in _parts(sorted(tenant_of)):
+        if dialect == "postgresql":  # an ingestion replacing these turns now waits, or has committed
+            locked = select(InteractionRow.pk).where(InteractionRow.pk.in_(part)).with_for_update()
+            session.execute(locked.order_by(InteractionRow.pk)).all()
+        gone = delete(TurnRow).where(TurnRow.interaction_pk.in_(part))
+        texts = session.execute(gone.returning(TurnRow.interaction_pk, TurnRow.text)).all()
+        erased.add("turns", len(texts))
+        # No count of the erased words outlives them: a word no other turn of the tenant holds leaves.
+        counts = count_turns((tenant_of[pk], body) for pk, body in texts)
+        change_term_counts(session, dialect, {key: -n for key, n in counts.items()})
         session.execute(delete(ThemeAssignmentRow).where(ThemeAssignmentRow.interaction_pk.in_(part)))
         erased.add(
             "interactions", _deleted(session, delete(InteractionRow).where(InteractionRow.pk.in_(part)))

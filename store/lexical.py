@@ -5,6 +5,10 @@ The lexical index is created in code, idempotently, at first use (it is derived 
   `interaction_pk * 4096 + seq`, kept in sync with `turns` by triggers, back-filled when created;
 - PostgreSQL: an immutable function `parcours_fold(text)` (lower case, accents removed) and a GIN index
   `ix_turns_text_fts` on `to_tsvector('simple', parcours_fold(text))`.
+
+The query's words are weighed by how many of the tenant's turns hold them, read from `term_counts`
+(migration 0005), which ingestion, erasure and purge keep in the same transaction as the turns they write or
+delete (`change_term_counts`): one index lookup a search, the same counts on both databases, no cache.
 """
 
 from __future__ import annotations
@@ -12,20 +16,22 @@ from __future__ import annotations
 import math
 import re
 import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, delete, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from core.text import fold
 from store.db import Store
+from store.schema import TermCountRow
 
 DF_CAP = 20_000
-"""Document frequencies are counted up to this many turns: rarer words weigh more, common ones all alike."""
+"""Document frequencies are capped at this many turns: rarer words weigh more, common ones all alike."""
 MATCH_BUDGET = 10_000
 """The full-text query keeps the rarest words until they match about this many turns (bounded latency)."""
 ROWID_STRIDE = 4096
@@ -105,83 +111,103 @@ def _match_postgres(term: str) -> str:
     return f"{prefix}:*" if prefix else term
 
 
-FREQUENCY_TTL = 600.0
-"""Seconds a term's counted frequency is reused by this process (see `_cached_frequencies`)."""
-_frequency_cache: dict[tuple[str, str], tuple[int, float]] = {}
-_frequency_lock = threading.Lock()
+def count_key(term: str) -> str:
+    """The `term_counts` key a query term is counted under: its prefix and `*` (see `_stem`), or itself."""
+    prefix = _stem(term)
+    return f"{prefix}*" if prefix else term
 
 
-def forget_frequencies() -> None:
-    """Drop the cached term frequencies (called when this process writes or erases turns)."""
-    with _frequency_lock:
-        _frequency_cache.clear()
+_PREFIX_SIZES = (4, 5, 6)
+"""The lengths `_stem` cuts prefixes to (long words 6, 6–7 letters 5, plurals of 5 letters 4)."""
 
 
-def _cached_frequencies(store: Store, conn: Any, terms: list[str]) -> dict[str, int]:
-    """`_frequencies`, each term counted at most once every FREQUENCY_TTL seconds per database.
+def turn_keys(body: str) -> set[str]:
+    r"""The `term_counts` keys a turn holds: each key a query term is counted under and that matches it.
 
-    Counting is the costly part of a search on PostgreSQL (a GIN bitmap gives the matching rows, but each
-    is then read from the table: 70 ms a query at 1 M turns under load), while the counts only weigh the
-    words and pick the rare ones, and move slowly. Writes through this process (ingest, erasure) drop the
-    cache at once; another process's writes are seen within FREQUENCY_TTL.
+    Words are read as `_term_density` reads them (folded, `\w+`): a word of 2 to 5 letters (not a stop word)
+    is its own key, and each word of at least 4, 5 or 6 letters gives its 4-, 5- or 6-letter prefix and `*`.
+    So a term's count is exactly the number of turns whose words `_term_density` finds it in.
     """
-    key, now = str(store.engine.url), time.monotonic()
-    with _frequency_lock:
-        known = {
-            t: hit[0]
-            for t in terms
-            if (hit := _frequency_cache.get((key, t))) and now - hit[1] < FREQUENCY_TTL
-        }
-    missing = [t for t in terms if t not in known]
-    if missing:
-        counted = _count_terms(store, conn, missing)
-        with _frequency_lock:
-            if len(_frequency_cache) > 50_000:  # a long-lived process: start again rather than grow
-                _frequency_cache.clear()
-            _frequency_cache.update({(key, t): (n, now) for t, n in counted.items()})
-        known.update(counted)
-    return known
+    words = set(_WORD.findall(body.lower() if body.isascii() else fold(body)))  # fold, faster on ASCII
+    keys = {w for w in words if 1 < len(w) <= 5} - _STOPWORDS
+    for cut in _PREFIX_SIZES:
+        keys.update(w[:cut] + "*" for w in words if len(w) >= cut)
+    return keys
 
 
-_counters: ThreadPoolExecutor | None = None
+def count_turns(turns: Iterable[tuple[str, str]]) -> Counter[tuple[str, str]]:
+    """(tenant, key) → how many of these (tenant, text) turns hold the key."""
+    by_tenant: dict[str, Counter[str]] = {}
+    for tenant, body in turns:
+        counts = by_tenant.get(tenant)
+        if counts is None:
+            counts = by_tenant[tenant] = Counter()
+        counts.update(turn_keys(body))
+    return Counter({(tenant, key): n for tenant, counts in by_tenant.items() for key, n in counts.items()})
 
 
-def _count_terms(store: Store, conn: Any, terms: list[str]) -> dict[str, int]:
-    """`_frequencies` of the terms; on PostgreSQL each term on its own connection, side by side.
+def change_term_counts(conn: Any, dialect: str, deltas: Mapping[tuple[str, str], int]) -> None:
+    """Add these (tenant, key) deltas to `term_counts` in the caller's transaction; rows at 0 are deleted.
 
-    A PostgreSQL count reads each matching row from the table (milliseconds per thousand rows) and runs in
-    its own server process, so several words cost about the slowest one; SQLite counts from its index alone.
+    Rows are written in (tenant, key) order, so concurrent ingestions on PostgreSQL lock the keys they share
+    in the same order (no deadlock; they wait for each other's commit on those keys).
     """
-    global _counters
-    if store.dialect != "postgresql" or len(terms) < 2:
-        return _frequencies(conn, store.dialect, terms)
-    with _frequency_lock:
-        if _counters is None:
-            _counters = ThreadPoolExecutor(max_workers=4, thread_name_prefix="parcours-df")
-        pool = _counters
+    rows = [{"tenant": t, "term": k, "turns": n} for (t, k), n in sorted(deltas.items()) if n]
+    if not rows:
+        return
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    upsert = module.insert(TermCountRow)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["tenant", "term"], set_={"turns": TermCountRow.turns + upsert.excluded.turns}
+    )
+    for at in range(0, len(rows), 2000):
+        conn.execute(upsert, rows[at : at + 2000])
+    lowered: dict[str, list[str]] = {}
+    for (tenant, key), n in sorted(deltas.items()):
+        if n < 0:
+            lowered.setdefault(tenant, []).append(key)
+    for tenant, keys in lowered.items():  # a word no turn of the tenant holds any more leaves the table
+        for at in range(0, len(keys), 2000):
+            conn.execute(
+                delete(TermCountRow).where(
+                    TermCountRow.tenant == tenant,
+                    TermCountRow.term.in_(keys[at : at + 2000]),
+                    TermCountRow.turns <= 0,
+                )
+            )
 
-    def alone(term: str) -> int:
-        with store.engine.connect() as own:
-            return _frequencies(own, store.dialect, [term])[term]
 
-    futures = {t: pool.submit(alone, t) for t in terms[1:]}
-    counted = _frequencies(conn, store.dialect, terms[:1])
-    counted.update({t: future.result() for t, future in futures.items()})
-    return counted
-
-
-def _frequencies(conn: Any, dialect: str, terms: list[str]) -> dict[str, int]:
-    """How many turns contain each term, counted up to DF_CAP."""
-    if dialect == "postgresql":
-        sql = (
-            "SELECT count(*) FROM (SELECT 1 FROM turns WHERE to_tsvector('simple'::regconfig, "
-            f"parcours_fold(text)) @@ to_tsquery('simple'::regconfig, :m) LIMIT {DF_CAP}) s"
+def rebuild_term_counts(conn: Any, step: int = 20_000) -> int:
+    """Count every stored turn into `term_counts` again (a migration's backfill); returns the rows written."""
+    conn.execute(delete(TermCountRow))
+    top = int(conn.execute(text("SELECT coalesce(max(pk), 0) FROM interactions")).scalar() or 0)
+    counts: Counter[tuple[str, str]] = Counter()
+    for low in range(0, top, step):
+        found = conn.execute(
+            text(
+                "SELECT i.tenant, t.text FROM turns t JOIN interactions i ON i.pk = t.interaction_pk "
+                "WHERE t.interaction_pk > :low AND t.interaction_pk <= :high"
+            ),
+            {"low": low, "high": low + step},
         )
-        to_match = _match_postgres
-    else:
-        sql = f"SELECT count(*) FROM (SELECT 1 FROM turns_fts WHERE turns_fts MATCH :m LIMIT {DF_CAP})"
-        to_match = _match_sqlite
-    return {t: int(conn.execute(text(sql), {"m": to_match(t)}).scalar()) for t in terms}
+        counts.update(count_turns((tenant, body or "") for tenant, body in found))
+    rows = [{"tenant": t, "term": k, "turns": n} for (t, k), n in sorted(counts.items())]
+    for at in range(0, len(rows), 5000):
+        conn.execute(insert(TermCountRow), rows[at : at + 5000])
+    return len(rows)
+
+
+def _frequencies(conn: Any, tenant: str, terms: list[str]) -> dict[str, int]:
+    """How many of the tenant's turns contain each term (`term_counts`), up to DF_CAP."""
+    keys = {t: count_key(t) for t in terms}
+    found = dict(
+        conn.execute(
+            select(TermCountRow.term, TermCountRow.turns).where(
+                TermCountRow.tenant == tenant, TermCountRow.term.in_(sorted(set(keys.values())))
+            )
+        ).all()
+    )
+    return {t: min(int(found.get(key, 0)), DF_CAP) for t, key in keys.items()}
 
 
 def _rarest(terms: list[str], frequencies: dict[str, int]) -> list[str]:
@@ -325,6 +351,49 @@ def statement_with(sql: str, params: dict[str, Any]) -> Any:
     return statement
 
 
+WINDOW_GROWTH_MAX = 16
+"""At most this many times wider, each new interaction window of the PostgreSQL candidate read."""
+
+
+def _newest_postgres(
+    conn: Any, tenant: str, kept: list[str], matches: int, filters: list[SqlFilter], limit: int
+) -> list[Any]:
+    """The `limit` most recently stored turns of the tenant holding a kept word and passing the filters.
+
+    A GIN bitmap gives the matching turns in no order, and each is then read from the table (and its
+    interaction checked): reading all of them cost 50–130 ms at 1 M turns. So the newest interactions are
+    searched first: the GIN bitmap is ANDed with a range of the turns' primary key (interaction > low), and
+    the window widens, from the share of matching turns that passed, until it holds `limit` turns or every
+    interaction. Turns outside the window belong to older interactions than every turn inside, so the answer
+    is the one a read of every match gives. `matches` (the tenant's turns holding a kept word, from
+    `term_counts`) sizes the first window.
+    """
+    match = " | ".join(_match_postgres(t) for t in kept)
+    extra, params = where_sql(filters, "t.speaker", "postgresql")
+    # OFFSET 0 keeps the planner from walking the table backwards to honour the ORDER BY.
+    sql = (
+        "SELECT t.interaction_pk, t.seq, t.speaker, t.text FROM ("
+        "SELECT interaction_pk, seq, speaker, text FROM turns "
+        "WHERE to_tsvector('simple'::regconfig, parcours_fold(text)) "
+        "@@ to_tsquery('simple'::regconfig, :match) AND interaction_pk > :low OFFSET 0) t "
+        f"JOIN interactions i ON i.pk = t.interaction_pk WHERE i.tenant = :tenant{extra} "
+        "ORDER BY t.interaction_pk DESC, t.seq DESC LIMIT :limit"
+    )
+    statement = statement_with(sql, params)
+    values = {"match": match, "tenant": tenant, "limit": limit, **params}
+    top = int(conn.execute(text("SELECT coalesce(max(interaction_pk), 0) FROM turns")).scalar() or 0)
+    # A first window expected to hold about twice `limit` matches of the tenant if no filter removed any.
+    window = top if matches <= 2 * limit else max(1, top * 2 * limit // matches)
+    while True:
+        low = max(top - window, 0)
+        rows = list(conn.execute(statement, {**values, "low": low}))
+        if len(rows) >= limit or low == 0:
+            return rows
+        # Widen from the share that passed (half as much again), at most WINDOW_GROWTH_MAX times.
+        growth = WINDOW_GROWTH_MAX if not rows else -(-3 * limit // (2 * len(rows)))
+        window *= min(WINDOW_GROWTH_MAX, max(2, growth))
+
+
 def lexical_search(
     *, store: Store, tenant: str, query: str, limit: int = 50, filters: list[SqlFilter] | None = None
 ) -> list[LexicalHit]:
@@ -341,21 +410,12 @@ def lexical_search(
     ensure_lexical(store)
     filters = filters or []
     with store.engine.connect() as conn:
-        frequencies = _cached_frequencies(store, conn, terms) if len(terms) > 1 else {}
+        counts = _frequencies(conn, tenant, terms)
+        frequencies = counts if len(terms) > 1 else {}
         kept = _rarest(terms, frequencies)
         if store.dialect == "postgresql":
-            match = " | ".join(_match_postgres(t) for t in kept)
-            extra, params = where_sql(filters, "t.speaker", "postgresql")
-            # The matching turns come from the GIN index (a bitmap), then their interactions are checked;
-            # OFFSET 0 keeps the planner from walking the whole table backwards to honour the ORDER BY.
-            sql = (
-                "SELECT t.interaction_pk, t.seq, t.speaker, t.text FROM ("
-                "SELECT interaction_pk, seq, speaker, text FROM turns "
-                "WHERE to_tsvector('simple'::regconfig, parcours_fold(text)) "
-                "@@ to_tsquery('simple'::regconfig, :match) OFFSET 0) t "
-                f"JOIN interactions i ON i.pk = t.interaction_pk WHERE i.tenant = :tenant{extra} "
-                "ORDER BY t.interaction_pk DESC, t.seq DESC LIMIT :limit"
-            )
+            matches = sum(counts[t] for t in kept)
+            rows = _newest_postgres(conn, tenant, kept, matches, filters, 3 * limit)
         else:
             match = " OR ".join(_match_sqlite(t) for t in kept)
             extra, params = where_sql(filters, "f.speaker", "sqlite")
@@ -366,9 +426,8 @@ def lexical_search(
                 f"WHERE turns_fts MATCH :match AND i.tenant = :tenant{extra} "
                 "ORDER BY f.rowid DESC LIMIT :limit"
             )
-        rows = conn.execute(
-            statement_with(sql, params), {"match": match, "tenant": tenant, "limit": 3 * limit, **params}
-        )
+            values = {"match": match, "tenant": tenant, "limit": 3 * limit, **params}
+            rows = list(conn.execute(statement_with(sql, params), values))
         hits = [LexicalHit(int(pk), int(seq), sp, tx, 0.0) for pk, seq, sp, tx in rows]
     # Turns holding more of the query's rarer words come first, then denser ones; with three words or more,
     # a turn matching only one of them is too weak a clue (the dense ranking still sees it). Ties are broken

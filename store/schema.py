@@ -99,6 +99,21 @@ class TurnRow(Base):
     interaction: Mapped[InteractionRow] = relationship(back_populates="turns")
 
 
+class TermCountRow(Base):
+    """How many of a tenant's turns hold a word, or a word starting with a prefix (`store.lexical`).
+
+    Kept by ingestion, erasure and purge (`store.lexical.change_term_counts`), so the full-text side weighs
+    the query's words with one index lookup instead of counting their matches. `term` is a folded word of
+    2 to 5 characters, or a 4- to 6-character prefix followed by `*`; a row whose count falls to 0 is deleted.
+    """
+
+    __tablename__ = "term_counts"
+
+    tenant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    term: Mapped[str] = mapped_column(String(16), primary_key=True)
+    turns: Mapped[int] = mapped_column(Integer)
+
+
 class IngestBatchRow(Base):
     """One ingestion run (a file, an API call)."""
 

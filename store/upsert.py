@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from store.db import Store
-from store.lexical import forget_frequencies
+from store.lexical import change_term_counts, count_turns
 from store.schema import InteractionRow, TurnRow
 
 CHUNK_SIZE = 500
@@ -83,17 +83,27 @@ def write_chunk(store: Store, items: list[Item]) -> list[tuple[int, str, str, in
             updates.append({"pk": pk, **values, "updated_at": now, "indexed_hash": None})
             turn_rows.extend({"interaction_pk": pk, **turn} for turn in turns)
             outcomes.append((index, key[1], "updated", pk))
+        tenant_of = {pk: tenant for (tenant, _), pk in inserted.items()}
+        tenant_of.update({pk: tenant for (tenant, _), (pk, _) in existing.items()})
+        replaced: list[tuple[str, str]] = []
         if updates:
             session.execute(update(InteractionRow), updates)
-            session.execute(delete(TurnRow).where(TurnRow.interaction_pk.in_([u["pk"] for u in updates])))
+            changed = [u["pk"] for u in updates]
+            gone = delete(TurnRow).where(TurnRow.interaction_pk.in_(changed))
+            replaced = [
+                (tenant_of[pk], body)
+                for pk, body in session.execute(gone.returning(TurnRow.interaction_pk, TurnRow.text))
+            ]
         for key, pk in inserted.items():
             index, _, turns = by_key[key]
             turn_rows.extend({"interaction_pk": pk, **turn} for turn in turns)
             outcomes.append((index, key[1], "accepted", pk))
         for part in _parts(turn_rows, 5 * CHUNK_SIZE):
             session.execute(insert(TurnRow), part)
-    if turn_rows:
-        forget_frequencies()  # the lexical side's word counts changed
+        # The lexical side's word counts follow the turns, in the same transaction.
+        deltas = count_turns((tenant_of[t["interaction_pk"]], t["text"]) for t in turn_rows)
+        deltas.subtract(count_turns(replaced))
+        change_term_counts(session, store.dialect, deltas)
     return outcomes
 
 

@@ -5,6 +5,7 @@ from store.db import Store, head_revision
 TABLES = {
     "interactions",
     "turns",
+    "term_counts",
     "ingest_batches",
     "ingest_errors",
     "themes",

@@ -370,38 +370,6 @@ def test_more_matches_than_candidates_give_the_same_hits_on_both_databases(
     assert results["sqlite"] == results["postgresql"]
 
 
-def test_word_counts_are_reused_until_this_process_writes_turns(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import store.lexical as lexical
-
-    counted: list[str] = []
-    real = lexical._frequencies
-
-    def spy(conn, dialect, terms):  # type: ignore[no-untyped-def]
-        counted.extend(terms)
-        return real(conn, dialect, terms)
-
-    monkeypatch.setattr(lexical, "_frequencies", spy)
-    lexical.forget_frequencies()
-    ingest_records(store, CORPUS)
-    query = "renouvellement ordonnance"
-    first = search_transcripts(store=store, index=None, tenant="default", query=query)
-    assert sorted(counted) == ["ordonnance", "renouvellement"] and _ids(first) == ["fr-ordo"]
-    assert _ids(search_transcripts(store=store, index=None, tenant="default", query=query)) == ["fr-ordo"]
-    assert len(counted) == 2  # the second search counted nothing
-    # Ingesting drops the counts: the new turns are counted, and found.
-    more = [
-        interaction(id=f"ren-{n}", transcript=_say("Renouvellement de l'ordonnance svp")) for n in range(3)
-    ]
-    ingest_records(store, more)
-    again = search_transcripts(store=store, index=None, tenant="default", query=query)
-    assert len(counted) == 4 and set(_ids(again)) == {"fr-ordo", "ren-0", "ren-1", "ren-2"}
-    monkeypatch.setattr(lexical, "FREQUENCY_TTL", 0.0)  # another process's writes: seen after the TTL
-    search_transcripts(store=store, index=None, tenant="default", query=query)
-    assert len(counted) == 6
-
-
 # --- filters: SQL over Chroma's over-fetched neighbours, Chroma's own filter when too few remain ----------
 
 _WORDS = ["ordonnance", "facture", "portail", "rappel", "résultats", "parking"]
