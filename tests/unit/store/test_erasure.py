@@ -259,14 +259,27 @@ def _other_session(store: Any, *, database: str | None = None) -> Any:
     return conn
 
 
-def _write_in_another_database(store: Any) -> Any:
-    """A transaction holding an id in the server's maintenance database, idle between statements."""
-    held = _other_session(store, database="postgres")
+def _held_write(store: Any, *, database: str | None = None) -> Any:
+    """A transaction holding an id and no snapshot between statements (read committed, idle)."""
+    held = _other_session(store, database=database)
     held.execute("ROLLBACK")
     held.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
     held.execute("CREATE TEMP TABLE scratch (a int)")
     held.execute("INSERT INTO scratch VALUES (1)")
     return held
+
+
+def _erase_while_held(store: Any, settings: Any, index: VectorIndex, held: Any) -> Any:
+    """Erase while `held` stays open for one more second (rolled back, then closed)."""
+    import threading
+
+    closer = threading.Timer(1.0, held.rollback)
+    closer.start()
+    try:
+        return _erase(store, settings, index)
+    finally:
+        closer.join()
+        held.close()
 
 
 def _erase(store: Any, settings: Any, index: VectorIndex) -> Any:
@@ -283,18 +296,10 @@ def _erase(store: Any, settings: Any, index: VectorIndex) -> Any:
 @pytest.mark.postgres
 def test_an_older_snapshot_is_waited_for_before_the_tables_are_rewritten(pg_store, settings) -> None:
     """A transaction that may still see the erased rows would make VACUUM FULL copy them into new files."""
-    import threading
-
     index, seeded = _seed(pg_store, settings)
     reader = _other_session(pg_store)
     assert reader.execute("SELECT count(*) FROM interactions").fetchone()[0] > 0  # the snapshot is taken
-    closer = threading.Timer(1.0, reader.rollback)
-    closer.start()
-    try:
-        report = _erase(pg_store, settings, index)
-    finally:
-        closer.join()
-        reader.close()
+    report = _erase_while_held(pg_store, settings, index, reader)
     assert report.complete, report.problems
     assert relation_files_holding(pg_store, seeded["needles"]) in ({}, None)
 
@@ -302,17 +307,8 @@ def test_an_older_snapshot_is_waited_for_before_the_tables_are_rewritten(pg_stor
 @pytest.mark.postgres
 def test_a_transaction_of_another_database_is_waited_for(pg_store, settings) -> None:
     """Another database's running transaction holds back every new snapshot's horizon, VACUUM FULL's too."""
-    import threading
-
     index, seeded = _seed(pg_store, settings)
-    held = _write_in_another_database(pg_store)
-    closer = threading.Timer(1.0, held.rollback)
-    closer.start()
-    try:
-        report = _erase(pg_store, settings, index)
-    finally:
-        closer.join()
-        held.close()
+    report = _erase_while_held(pg_store, settings, index, _held_write(pg_store, database="postgres"))
     assert report.complete, report.problems
     assert relation_files_holding(pg_store, seeded["needles"]) in ({}, None)
 
@@ -324,15 +320,12 @@ def test_a_snapshot_that_outlives_the_wait_is_said(pg_store, settings, monkeypat
 
     index, _ = _seed(pg_store, settings)
     monkeypatch.setattr(compaction, "SNAPSHOT_WAIT_S", 0.5)
-    held = _write_in_another_database(pg_store) if holds == "write elsewhere" else _other_session(pg_store)
+    if holds == "snapshot":  # a snapshot, and no lock on the tables VACUUM FULL rewrites
+        held = _other_session(pg_store)
+        held.execute("SELECT 1").fetchone()
+    else:  # a transaction id, in this database or the server's maintenance database
+        held = _held_write(pg_store, database="postgres" if holds == "write elsewhere" else None)
     try:
-        if holds == "snapshot":  # a snapshot, and no lock on the tables VACUUM FULL rewrites
-            held.execute("SELECT 1").fetchone()
-        elif holds == "write":  # a transaction id, no snapshot between statements (read committed, idle)
-            held.execute("ROLLBACK")
-            held.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-            held.execute("CREATE TEMP TABLE scratch (a int)")
-            held.execute("INSERT INTO scratch VALUES (1)")
         report = _erase(pg_store, settings, index)
     finally:
         held.rollback()
