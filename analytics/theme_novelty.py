@@ -26,6 +26,8 @@ the theme step's inputs, new on its own). README, "New inside a known theme".
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn.preprocessing import normalize
 
@@ -93,18 +95,26 @@ def split_novel(
     return ClusterResult(labels=labels, clusters=[c for c in out if c.size > 0])
 
 
-def _grew(members: np.ndarray, period: np.ndarray, weeks: int, tests: int = 1) -> bool:
-    """Significant growth of these texts' period count; with several groups tested at once, Bonferroni."""
+def _growth(members: np.ndarray, period: np.ndarray, weeks: int) -> dict[str, Any]:
+    """`growth_test` of these texts' period count against their baseline weeks."""
     now = int(period[members].sum())
-    growth = growth_test(current=now, baseline_total=len(members) - now, baseline_weeks=weeks)
+    return growth_test(current=now, baseline_total=len(members) - now, baseline_weeks=weeks)
+
+
+def _significant(growth: dict[str, Any], tests: int = 1) -> bool:
+    """Emerging and significant; with several groups tested at once, Bonferroni."""
     return bool(growth["emerging"]) and growth["p_value"] < EMERGING_ALPHA / max(1, tests)
+
+
+def _grew(members: np.ndarray, period: np.ndarray, weeks: int, tests: int = 1) -> bool:
+    """Significant growth of these texts' period count."""
+    return _significant(_growth(members, period, weeks), tests)
 
 
 def _known(members: np.ndarray, period: np.ndarray, weeks: int) -> bool:
     """These texts were there before and did not grow: neither significantly nor by `EMERGING_RATIO`."""
-    now = int(period[members].sum())
-    growth = growth_test(current=now, baseline_total=len(members) - now, baseline_weeks=weeks)
-    return not _grew(members, period, weeks) and growth["growth"] < EMERGING_RATIO
+    growth = _growth(members, period, weeks)
+    return not _significant(growth) and growth["growth"] < EMERGING_RATIO
 
 
 def _refine(labels: np.ndarray, vectors: np.ndarray, new_ids: list[int], period: np.ndarray) -> np.ndarray:
