@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from analytics.dataset import NA, PeriodDataset, read_dataset
-from analytics.kpi_defs import DIMENSIONS, coerce_value
+from analytics.kpi_defs import coerce_value
 from analytics.kpi_queries import Key, Sample, Scope
 from core.results import Period
 from store.kpi_cells import duration_micros
@@ -33,8 +33,6 @@ def scope_mask(data: PeriodDataset, scope: Scope) -> np.ndarray:
     """The interactions of the scope: its dates and its dimension filters (as `Scope.where`)."""
     mask = data.between(scope.start, scope.end)
     for dim, value in (scope.filters or {}).items():
-        if dim not in DIMENSIONS:
-            raise ValueError(f"unknown filter dimension {dim!r}; known: {', '.join(DIMENSIONS)}")
         codes, _values, index = data.codes(dim)
         if isinstance(value, list | tuple | set):  # SQL IN: a null in the list matches nothing
             wanted = [index[v] for v in {coerce_value(dim, x) for x in value} if v is not None and v in index]
@@ -56,9 +54,7 @@ def _bucket_codes(data: PeriodDataset, interval: str | None) -> Bucket | None:
     if interval == "week":
         codes, values, _ = data.codes("iso_week")
         return codes, lambda c: str(values[c])
-    if interval == "month":
-        return data.cols["month"], lambda c: f"{c // 12:04d}-{c % 12 + 1:02d}"
-    raise ValueError(f"unknown interval {interval!r}; use day, week or month")
+    return data.cols["month"], lambda c: f"{c // 12:04d}-{c % 12 + 1:02d}"
 
 
 def groups(data: PeriodDataset, scope: Scope, index: np.ndarray) -> tuple[np.ndarray, list[Key]]:
@@ -130,14 +126,9 @@ def _shares(g: _Groups, hits: np.ndarray | None, values: np.ndarray | None = Non
 
 def _values(g: _Groups, values: np.ndarray) -> dict[Key, Sample]:
     chosen = values[g.index]
-    order = np.lexsort((chosen, g.inverse))
+    order = np.argsort(g.inverse, kind="stable")
     bounds = np.searchsorted(g.inverse[order], np.arange(len(g.keys) + 1))
-    out: dict[Key, Sample] = {}
-    for n, key in enumerate(g.keys):
-        arr = chosen[order[bounds[n] : bounds[n + 1]]]  # sorted, as the raw path sums them
-        total, sumsq = float(arr.sum()), float(arr @ arr)
-        out[key] = Sample(n=int(arr.size), total=total, sumsq=sumsq, values=arr.tolist())
-    return out
+    return {key: Sample.of(chosen[order[bounds[n] : bounds[n + 1]]]) for n, key in enumerate(g.keys)}
 
 
 def frame_samples(data: PeriodDataset, scope: Scope, metric: str) -> dict[Key, Sample]:
@@ -230,27 +221,18 @@ def _attrition(data: PeriodDataset, scope: Scope, mask: np.ndarray) -> dict[Key,
     if len(order) > 1:
         same = (g.inverse[order][1:] == g.inverse[order][:-1]) & (patients[order][1:] == patients[order][:-1])
         last[:-1] = ~same
-    chosen = g.index[order[last]]
-    segment = g.inverse[order[last]]
-    finished = np.where(c["ended"][chosen] != NA, c["ended"][chosen], c["started"][chosen])
+    chosen = np.zeros(len(data), dtype=bool)
+    chosen[g.index[order[last]]] = True
+    g = _Groups(data, scope, chosen)  # the same segments: each holds its patients' last contacts
+    finished = np.where(c["ended"] != NA, c["ended"], c["started"])
     days = duration_micros(timedelta(days=data.settings.attrition_days))
-    if data.latest is None:
-        matured = np.zeros(len(chosen), dtype=bool)
-    else:
-        matured = finished + days <= data.latest
-    csat = c["csat"][chosen]
-    negative = matured & (c["abandoned"][chosen] | (~np.isnan(csat) & (np.nan_to_num(csat, nan=9) <= 2)))
-    lost = negative & ~data.flags.returned[chosen]
-    size = len(g.keys)
-    for name, values in (("not_matured", ~matured), ("negative", negative)):
-        found = np.bincount(segment, values.astype(float), size).tolist()
-        for sample, n in zip(g.samples, found, strict=True):
-            if n:
-                sample.counts[name] += int(n)
-    counted = np.bincount(segment, matured.astype(float), size).tolist()
-    hits = np.bincount(segment, lost.astype(float), size).tolist()
-    for sample, n, h in zip(g.samples, counted, hits, strict=True):
-        sample.n, sample.hits = int(n), int(h)
+    matured = finished + days <= data.latest if data.latest is not None else np.zeros(len(data), dtype=bool)
+    negative = matured & (c["abandoned"] | (np.nan_to_num(c["csat"], nan=9) <= 2))
+    g.tally("counts", "not_matured", ~matured)
+    g.tally("counts", "negative", negative)
+    lost = negative & ~data.flags.returned
+    for sample, n, h in zip(g.samples, g.count(matured), g.count(lost), strict=True):
+        sample.n, sample.hits = n, h
     return g.result()
 
 
