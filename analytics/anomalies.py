@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -149,6 +150,15 @@ def _cells(data: PeriodDataset, period: Period, blocks: int, by_agent: bool) -> 
     return sorted(out, key=_cell_order)
 
 
+def _pooled(cells: Iterable[Cell], key: Callable[[dict[str, Any]], Any]) -> dict[Any, dict[int, np.ndarray]]:
+    """The cells' fields summed per key of their segment and per block."""
+    pooled: dict[Any, dict[int, np.ndarray]] = defaultdict(dict)
+    for block, attrs, values in cells:
+        blocks = pooled[key(attrs)]
+        blocks[block] = blocks[block] + values if block in blocks else values.copy()
+    return pooled
+
+
 def _cell_order(cell: Cell) -> tuple[Any, ...]:
     """One order of the cells (block, then segment, missing values first): equal scores keep one order."""
     block, attrs, _values = cell
@@ -249,14 +259,8 @@ def _run_level(
 ) -> list[tuple[_Candidate, float]]:
     candidates: list[_Candidate] = []
     for spec in specs:
-        groups: dict[tuple[Any, ...], dict[int, np.ndarray]] = defaultdict(dict)
-        for block, attrs, values in cells:
-            if _cell_key(attrs) in excluded[spec.metric]:
-                continue
-            key = tuple(attrs[d] for d in dims)
-            blocks = groups[key]
-            blocks[block] = blocks[block] + values if block in blocks else values.copy()
-        for key, by_block in groups.items():
+        kept = (cell for cell in cells if _cell_key(cell[1]) not in excluded[spec.metric])
+        for key, by_block in _pooled(kept, lambda attrs: tuple(attrs[d] for d in dims)).items():
             found = _test(spec, dict(zip(dims, key, strict=True)), by_block, min_volume)
             if found is not None and found.p is not None:
                 candidates.append(found)
@@ -276,14 +280,6 @@ def _matches(attrs: dict[str, Any], segment: dict[str, Any]) -> bool:
     return all(attrs.get(k) == v for k, v in segment.items())
 
 
-def _period_data(
-    store: Store, tenant: str, period: Period, baseline_weeks: int, data: PeriodDataset | None = None
-) -> PeriodDataset:
-    """`data` when it holds the period and its blocks before, else those read from the store once."""
-    blocks = before(period, days(period) * max(1, baseline_weeks))
-    return dataset_for(data, store=store, tenant=tenant, period=period, baseline=blocks, words=False)
-
-
 def find_anomalies(
     *,
     store: Store,
@@ -298,7 +294,8 @@ def find_anomalies(
     """Significant, sizeable KPI degradations by segment in the period, worst first, each explained."""
     options = {"min_volume": min_volume, "alpha": alpha, "min_score": min_score}
     found: list[tuple[_Candidate, float]] = []
-    data = _period_data(store, tenant, period, baseline_weeks, data)
+    blocks = before(period, days(period) * max(1, baseline_weeks))
+    data = dataset_for(data, store=store, tenant=tenant, period=period, baseline=blocks, words=False)
     cells = _cells(data, period, baseline_weeks, by_agent=False)
     agent_cells = _cells(data, period, baseline_weeks, by_agent=True)
     excluded: dict[str, set[tuple[Any, ...]]] = {s.metric: set() for s in SPECS}
@@ -369,21 +366,18 @@ def _queue_segment(segment: dict[str, Any], metrics: list[str]) -> tuple[dict[st
     return fixed, specs
 
 
-def _by_hour(
+def _segment_cells(
     store: Store, tenant: str, period: Period, fixed: dict[str, Any], baseline_weeks: int
-) -> dict[int, dict[int, np.ndarray]]:
-    """The segment's summed fields per hour and block (0: the period, k: the k-th block before)."""
-    plain = {k: v for k, v in fixed.items() if k != "weekday"}
-    by_hour: dict[int, dict[int, np.ndarray]] = defaultdict(dict)
-    data = _period_data(store, tenant, period, baseline_weeks)
-    for block, attrs, values in _cells(data, period, baseline_weeks, by_agent=False):
-        if not _matches(attrs, plain):
-            continue
-        if "weekday" in fixed and int(attrs["weekday"]) != int(fixed["weekday"]):
-            continue
-        blocks = by_hour[int(attrs["hour"])]
-        blocks[block] = blocks[block] + values if block in blocks else values.copy()
-    return by_hour
+) -> list[Cell]:
+    """The cells of a queue segment (its filters without its hours) in the period and the blocks before."""
+    blocks = before(period, days(period) * max(1, baseline_weeks))
+    data = dataset_for(None, store=store, tenant=tenant, period=period, baseline=blocks, words=False)
+    return [
+        cell
+        for cell in _cells(data, period, baseline_weeks, by_agent=False)
+        if all(cell[1][k] == v for k, v in fixed.items() if k != "weekday")
+        and ("weekday" not in fixed or int(cell[1]["weekday"]) == int(fixed["weekday"]))
+    ]
 
 
 def neighbour_hours(
@@ -412,7 +406,7 @@ def neighbour_hours(
     if not hours or queue_segment is None:
         return hours
     fixed, specs = queue_segment
-    by_hour = _by_hour(store, tenant, period, fixed, baseline_weeks)
+    by_hour = _pooled(_segment_cells(store, tenant, period, fixed, baseline_weeks), lambda a: int(a["hour"]))
     tested: set[int] = set(hours)
     while True:
         step = [h for h in (min(hours) - 1, max(hours) + 1) if 0 <= h <= 23 and h not in tested]
@@ -454,12 +448,8 @@ def segment_degraded(
         return False
     fixed, specs = queue_segment
     hours = {int(h) for h in (segment.get("hour") or [])}
-    pooled: dict[int, np.ndarray] = {}
-    for hour, blocks in _by_hour(store, tenant, period, fixed, baseline_weeks).items():
-        if hours and hour not in hours:
-            continue
-        for block, values in blocks.items():
-            pooled[block] = pooled[block] + values if block in pooled else values.copy()
+    cells = _segment_cells(store, tenant, period, fixed, baseline_weeks)
+    pooled = _pooled((c for c in cells if not hours or int(c[1]["hour"]) in hours), lambda _: 0)[0]
     found = [_test(spec, fixed, pooled, min_volume) for spec in specs]
     candidates = [c for c in found if c is not None and c.p is not None]
     q_values = stats.benjamini_hochberg([c.p for c in candidates])
