@@ -257,13 +257,19 @@ def _run_level(
     alpha: float,
     min_score: float,
 ) -> list[tuple[_Candidate, float]]:
-    candidates: list[_Candidate] = []
+    found: list[_Candidate | None] = []
     for spec in specs:
         kept = (cell for cell in cells if _cell_key(cell[1]) not in excluded[spec.metric])
         for key, by_block in _pooled(kept, lambda attrs: tuple(attrs[d] for d in dims)).items():
-            found = _test(spec, dict(zip(dims, key, strict=True)), by_block, min_volume)
-            if found is not None and found.p is not None:
-                candidates.append(found)
+            found.append(_test(spec, dict(zip(dims, key, strict=True)), by_block, min_volume))
+    return _significant(found, alpha, min_score)
+
+
+def _significant(
+    found: list[_Candidate | None], alpha: float, min_score: float = -math.inf
+) -> list[tuple[_Candidate, float]]:
+    """The tested candidates with a BH q-value (over all of them) ≤ alpha and a score ≥ min_score."""
+    candidates = [c for c in found if c is not None and c.p is not None]
     q_values = stats.benjamini_hochberg([c.p for c in candidates])
     return [
         (c, q)
@@ -411,14 +417,12 @@ def neighbour_hours(
     while True:
         step = [h for h in (min(hours) - 1, max(hours) + 1) if 0 <= h <= 23 and h not in tested]
         tested.update(step)
-        found: list[tuple[int, float]] = []
-        for hour in step:
-            for spec in specs:
-                candidate = _test(spec, {"hour": hour}, by_hour.get(hour, {}), NEIGHBOUR_MIN_VOLUME)
-                if candidate is not None and candidate.p is not None:
-                    found.append((hour, candidate.p))
-        q_values = stats.benjamini_hochberg([p for _, p in found])
-        joined = {h for (h, _), q in zip(found, q_values, strict=True) if q is not None and q <= alpha}
+        found = [
+            _test(spec, {"hour": hour}, by_hour.get(hour, {}), NEIGHBOUR_MIN_VOLUME)
+            for hour in step
+            for spec in specs
+        ]
+        joined = {c.segment["hour"] for c, _ in _significant(found, alpha)}
         if not joined:
             return hours
         hours = sorted(set(hours) | joined)
@@ -450,10 +454,4 @@ def segment_degraded(
     hours = {int(h) for h in (segment.get("hour") or [])}
     cells = _segment_cells(store, tenant, period, fixed, baseline_weeks)
     pooled = _pooled((c for c in cells if not hours or int(c[1]["hour"]) in hours), lambda _: 0)[0]
-    found = [_test(spec, fixed, pooled, min_volume) for spec in specs]
-    candidates = [c for c in found if c is not None and c.p is not None]
-    q_values = stats.benjamini_hochberg([c.p for c in candidates])
-    return any(
-        q is not None and q <= alpha and c.score >= min_score
-        for c, q in zip(candidates, q_values, strict=True)
-    )
+    return bool(_significant([_test(spec, fixed, pooled, min_volume) for spec in specs], alpha, min_score))
