@@ -30,6 +30,7 @@ from analytics import stats
 from analytics.dataset import NA, PeriodDataset, dataset_for
 from core.periods import before, days
 from core.results import Anomaly, Period
+from core.wording import WEEKDAYS
 from store.db import Store
 
 FIELDS = [
@@ -49,7 +50,6 @@ FIELDS = [
     "fu_n",
     "fu_hits",
 ]
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 QUEUE_LEVELS: list[tuple[str, ...]] = [
     ("queue", "weekday", "hour"),
     ("queue", "hour"),
@@ -336,7 +336,7 @@ def describe_segment(segment: dict[str, Any]) -> str:
     parts = []
     for key, value in segment.items():
         if key == "weekday":
-            parts.append(WEEKDAYS[int(value) - 1])
+            parts.append(WEEKDAYS["en"][int(value) - 1])
         elif key == "hour":
             parts.append(f"{int(value):02d}:00–{int(value) + 1:02d}:00")
         else:

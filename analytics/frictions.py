@@ -31,6 +31,7 @@ from analytics.quotes import clip_quote
 from analytics.theme_trend import growth_test
 from core.results import Anomaly, Evidence, Friction, FrictionSignals, Period, ThemeResult
 from core.text import fold
+from core.wording import WEEKDAYS
 from store.db import Store
 
 QUOTE_CHARS = 300
@@ -91,7 +92,6 @@ EFFORT_PHRASES: tuple[str, ...] = (
 """Words of patients who struggle (French folded without accents, English lower case)."""
 _SEGMENT_KEYS = ("queue", "channel", "weekday", "hour", "agent", "language")
 """The dimensions of a segment friction (and of each row, to tell which segments it belongs to)."""
-_WEEKDAYS = ("", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n")
 
 
@@ -217,39 +217,27 @@ def friction_id(tenant: str, key: str, period: Period) -> str:
 
 
 def _friction(
-    *,
-    tenant: str,
-    period: Period,
-    key: str,
-    title: str,
-    kind: str,
     rows: list[_Row],
-    total: int,
     signals: dict[str, Any],
+    *,
     severity: float,
-    trend: float,
-    emerging: bool,
-    theme_id: str | None = None,
-    segment: dict[str, Any] | None = None,
-    quotes: Sequence[Evidence] = (),
+    trend: float = 1.0,
+    total: int,
     min_sample: int,
+    quotes: Sequence[Evidence] = (),
+    **fields: Any,
 ) -> tuple[float, Friction]:
+    """A friction of these interactions and its raw score; `fields` are its id, title, kind and subject."""
     patients = len({r.patient or f"#{r.pk}" for r in rows})
     too_few = len(rows) < min_sample
     raw = patients * severity * trend * (0.1 if too_few else 1.0)
     signals = {**signals, "too_few": too_few, "severity": round(severity, 4), "trend": round(trend, 3)}
     return raw, Friction(
-        friction_id=friction_id(tenant, key, period),
         rank=0,
-        title=title,
-        kind=kind,
-        theme_id=theme_id,
-        segment=segment or {},
         score=0.0,
         volume=len(rows),
         patients=patients,
         share=round(len(rows) / total, 4) if total else 0.0,
-        emerging=emerging,
         signals=FrictionSignals.model_validate(
             {k: (round(v, 4) if isinstance(v, float) else v) for k, v in signals.items()}
         ),
@@ -259,6 +247,7 @@ def _friction(
             Evidence(interaction_id=q.interaction_id, quote=clip_quote(q.quote, QUOTE_CHARS)) for q in quotes
         ]
         or _evidence(rows),
+        **fields,
     )
 
 
@@ -344,20 +333,18 @@ def score_frictions(
             continue  # patients do no worse here than elsewhere: a topic, not a friction
         scored.append(
             _friction(
-                tenant=tenant,
-                period=period,
-                key=f"theme:{theme.theme_id}",
-                title=theme.label,
-                kind="emerging" if emerging else "theme",
-                rows=group,
-                total=total,
-                signals=signals,
+                group,
+                signals,
                 severity=_severity(signals, overall),
                 trend=trend,
+                total=total,
+                min_sample=min_sample,
+                quotes=theme.quotes,
+                friction_id=friction_id(tenant, f"theme:{theme.theme_id}", period),
+                title=theme.label,
+                kind="emerging" if emerging else "theme",
                 emerging=emerging,
                 theme_id=theme.theme_id,
-                quotes=theme.quotes,
-                min_sample=min_sample,
             )
         )
     for segment, found in _segments(anomalies).items():
@@ -371,23 +358,18 @@ def score_frictions(
         signals["anomalies"] = [
             {"metric": a.metric, "value": a.value, "expected": a.expected, "score": a.score} for a in found
         ]
-        severity = _severity(signals, overall) + max(a.score for a in found) / 10
         label = dict(seg, **({"hours": hours} if hours else {}))
         scored.append(
             _friction(
-                tenant=tenant,
-                period=period,
-                key="segment:" + repr(sorted(label.items())),
+                group,
+                signals,
+                severity=_severity(signals, overall) + max(a.score for a in found) / 10,
+                total=total,
+                min_sample=min_sample,
+                friction_id=friction_id(tenant, "segment:" + repr(sorted(label.items())), period),
                 title=segment_title(found[0].metric, label),
                 kind="segment",
-                rows=group,
-                total=total,
-                signals=signals,
-                severity=severity,
-                trend=1.0,
-                emerging=False,
                 segment=label,
-                min_sample=min_sample,
             )
         )
     scored.sort(key=lambda item: (-item[0], item[1].friction_id))
@@ -439,7 +421,7 @@ def segment_title(metric: str, segment: dict[str, Any]) -> str:
     if segment.get("agent"):
         parts.append(f"chez l'agent {segment['agent']}")
     if segment.get("weekday"):
-        parts.append(f"le {_WEEKDAYS[int(segment['weekday'])]}")
+        parts.append(f"le {WEEKDAYS['fr'][int(segment['weekday']) - 1]}")
     hours = segment.get("hours")
     if hours:
         parts.append(f"{min(hours)}–{max(hours) + 1} h")
