@@ -217,17 +217,16 @@ def _test(
     nb, vb, varb = _value(spec, pooled)
     if nb == 0:
         return None
+    alternative = "greater" if spec.worse_up else "less"
     if spec.kind == "share":
         expected = vb  # a weekly share of a small cell is noisy (often 100 %): the pooled rate is the usual
         shared = (v0 * n0 + vb * nb) / (n0 + nb)
         se = math.sqrt(shared * (1 - shared) * (1 / n0 + 1 / nb))
         floor = 0.02
-        alternative = "greater" if spec.worse_up else "less"
         p = stats.two_proportion_p(int(round(v0 * n0)), n0, int(round(vb * nb)), nb, alternative=alternative)
     else:
         se = math.sqrt(var0 / n0 + varb / nb)
         floor = max(5.0, 0.05 * abs(expected))
-        alternative = "greater" if spec.worse_up else "less"
         p = stats.welch_p(n0, v0, var0, nb, vb, varb, alternative=alternative)
     scale = max(mad, se, floor)
     score = (v0 - expected) / scale * (1 if spec.worse_up else -1)

@@ -145,11 +145,7 @@ def rollup_samples(scope: Scope, metric: str) -> dict[Key, Sample]:
         )
     pools = _pools(scope, _ARRAYS_OF.get(metric, ()), since)
     build = _BUILDERS[metric]
-    out: dict[Key, Sample] = {}
-    for key, pool in pools.items():
-        sample = build(pool, context)
-        if sample is not None:
-            out[key] = sample
+    out = {key: sample for key, pool in pools.items() if (sample := build(pool, context)) is not None}
     if metric == "attrition" and context.subset is None:
         _hard_attrition(scope, context, out)
     return out
