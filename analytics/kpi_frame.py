@@ -43,52 +43,38 @@ def scope_mask(data: PeriodDataset, scope: Scope) -> np.ndarray:
     return mask
 
 
-Bucket = tuple[np.ndarray, Callable[[int], str]]
-
-
-def _bucket_codes(data: PeriodDataset, interval: str | None) -> Bucket | None:
-    if interval is None:
-        return None
-    if interval == "day":
-        return data.cols["day"], lambda c: date.fromordinal(c).isoformat()
-    if interval == "week":
-        codes, values, _ = data.codes("iso_week")
-        return codes, lambda c: str(values[c])
-    return data.cols["month"], lambda c: f"{c // 12:04d}-{c % 12 + 1:02d}"
-
-
-def groups(data: PeriodDataset, scope: Scope, index: np.ndarray) -> tuple[np.ndarray, list[Key]]:
-    """Each chosen interaction's segment number, and the key of each segment (as `Scope.key` reads it)."""
-    parts: list[np.ndarray] = []
-    decoders: list[Callable[[int], Any]] = []
-    bucket = _bucket_codes(data, scope.interval)
-    if bucket is not None:
-        parts.append(bucket[0][index])
-    for dim in scope.dims:
-        codes, values, _ = data.codes(dim)
-        parts.append(codes[index])
-        decoders.append(values.__getitem__)
-    if not parts or not len(index):
-        return np.zeros(len(index), dtype=np.int64), [(None, ())] if len(index) else []
-    unique, inverse = np.unique(np.stack(parts, axis=1), axis=0, return_inverse=True)
-    keys: list[Key] = []
-    for row in unique.tolist():
-        head = row[1:] if bucket is not None else row
-        keys.append(
-            (
-                bucket[1](row[0]) if bucket is not None else None,
-                tuple(decode(c) for decode, c in zip(decoders, head, strict=True)),
-            )
-        )
-    return inverse.reshape(-1), keys
-
-
 class _Groups:
     """The chosen interactions of a scope, grouped: counts and sums per segment."""
 
     def __init__(self, data: PeriodDataset, scope: Scope, mask: np.ndarray) -> None:
         self.index = np.flatnonzero(mask)
-        self.inverse, self.keys = groups(data, scope, self.index)
+        parts: list[np.ndarray] = []  # the bucket's codes, then each dimension's, with their decoders
+        decoders: list[Callable[[int], Any]] = []
+        if scope.interval == "day":
+            parts.append(data.cols["day"])
+            decoders.append(lambda c: date.fromordinal(c).isoformat())
+        elif scope.interval == "week":
+            codes, weeks, _ = data.codes("iso_week")
+            parts.append(codes)
+            decoders.append(lambda c: str(weeks[c]))
+        elif scope.interval == "month":
+            parts.append(data.cols["month"])
+            decoders.append(lambda c: f"{c // 12:04d}-{c % 12 + 1:02d}")
+        for dim in scope.dims:
+            codes, values, _ = data.codes(dim)
+            parts.append(codes)
+            decoders.append(values.__getitem__)
+        self.inverse = np.zeros(len(self.index), dtype=np.int64)
+        self.keys: list[Key] = [(None, ())] if len(self.index) else []
+        if parts and len(self.index):
+            stacked = np.stack([part[self.index] for part in parts], axis=1)
+            unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+            self.inverse = inverse.reshape(-1)
+            bucketed = scope.interval is not None
+            self.keys = []
+            for row in unique.tolist():  # as `Scope.key` reads a row of the store
+                decoded = [decode(code) for decode, code in zip(decoders, row, strict=True)]
+                self.keys.append((decoded[0], tuple(decoded[1:])) if bucketed else (None, tuple(decoded)))
         self.samples = [Sample() for _ in self.keys]
 
     def count(self, cond: np.ndarray | None = None) -> list[int]:
