@@ -230,17 +230,11 @@ def _patients(friction: Friction) -> int:
 
 
 def _evidence(frictions: Iterable[Friction], limit: int = MAX_EVIDENCE) -> list[Evidence]:
-    chosen: list[Evidence] = []
-    seen: set[str] = set()
-    for friction in frictions:
-        for item in friction.evidence:
-            if item.interaction_id in seen or looks_like_instruction(item.quote):
-                continue
-            seen.add(item.interaction_id)
-            chosen.append(item)
-            if len(chosen) >= limit:
-                return chosen
-    return chosen
+    """The frictions' first quotes, one per interaction, none addressing the system."""
+    chosen: dict[str, Evidence] = {}
+    for item in (e for f in frictions for e in f.evidence if not looks_like_instruction(e.quote)):
+        chosen.setdefault(item.interaction_id, item)
+    return list(chosen.values())[:limit]
 
 
 def _rationale(entry: PlaybookEntry, frictions: list[Friction], language: str) -> str:

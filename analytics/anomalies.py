@@ -281,10 +281,6 @@ def _cell_key(attrs: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(attrs.get(d) for d in ("queue", "channel", "weekday", "hour", "agent"))
 
 
-def _matches(attrs: dict[str, Any], segment: dict[str, Any]) -> bool:
-    return all(attrs.get(k) == v for k, v in segment.items())
-
-
 def find_anomalies(
     *,
     store: Store,
@@ -303,17 +299,18 @@ def find_anomalies(
     data = dataset_for(data, store=store, tenant=tenant, period=period, baseline=blocks, words=False)
     cells = _cells(data, period, baseline_weeks, by_agent=False)
     agent_cells = _cells(data, period, baseline_weeks, by_agent=True)
-    excluded: dict[str, set[tuple[Any, ...]]] = {s.metric: set() for s in SPECS}
+    excluded: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
     for dims in QUEUE_LEVELS:
         flagged = _run_level(cells, dims, QUEUE_SPECS, excluded, **options)  # type: ignore[arg-type]
         for candidate, _q in flagged:
             excluded[candidate.spec.metric].update(
-                _cell_key(attrs) for _b, attrs, _v in cells if _matches(attrs, candidate.segment)
+                _cell_key(attrs)
+                for _b, attrs, _v in cells
+                if all(attrs.get(k) == v for k, v in candidate.segment.items())
             )
         found += flagged
     agent_specs = [s for s in SPECS if s.metric in AGENT_METRICS]
-    no_exclusion: dict[str, set[tuple[Any, ...]]] = {s.metric: set() for s in SPECS}
-    found += _run_level(agent_cells, ("agent",), agent_specs, no_exclusion, **options)  # type: ignore[arg-type]
+    found += _run_level(agent_cells, ("agent",), agent_specs, defaultdict(set), **options)  # type: ignore[arg-type]
     found.sort(key=lambda item: -item[0].score)
     return [
         Anomaly(

@@ -26,6 +26,7 @@ says when they moved.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -326,12 +327,10 @@ def measure_actions(
     wanted = set(action_ids) if action_ids is not None else None
     views = {v["action_id"]: v for v in read_actions(store, tenant=tenant, limit=100_000)}
     titles = friction_titles(store, {t.analysis_id for t in targets})
-    by_action: dict[str, list[Target]] = {}
+    by_action: dict[str, list[Target]] = defaultdict(list)
     for target in targets:
-        if only_started and target.start > end:
-            continue
-        if wanted is None or target.action_id in wanted:
-            by_action.setdefault(target.action_id, []).append(target)
+        if (wanted is None or target.action_id in wanted) and not (only_started and target.start > end):
+            by_action[target.action_id].append(target)
     top = [f for f in frictions or [] if f.rank <= TOP_RANKS]
     impacts = []
     for action_id, own in by_action.items():
