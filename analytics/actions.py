@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -123,17 +124,13 @@ def looks_like_instruction(text: str) -> bool:
     return bool(_INSTRUCTION.search(text.replace("’", "'")))
 
 
-def _clamp(value: float) -> float:
-    return 0.0 if math.isnan(value) else max(0.0, min(1.0, value))
-
-
 def friction_signals(friction: Friction, anomalies: Sequence[Anomaly] = ()) -> dict[str, float]:
     """The strength (0..1) of each friction signal, from its statistics, kind and anomalies on its segment."""
     found: dict[str, float] = {}
 
     def add(signal: str, strength: float) -> None:
-        strength = _clamp(strength)
-        if strength > 0:
+        if strength > 0:  # NaN is not
+            strength = min(1.0, strength)
             found[signal] = max(found.get(signal, 0.0), strength)
 
     figures = friction.signals.figures()
@@ -150,20 +147,15 @@ def friction_signals(friction: Friction, anomalies: Sequence[Anomaly] = ()) -> d
 
 
 def _segment_anomalies(friction: Friction, anomalies: Sequence[Anomaly]) -> list[Anomaly]:
-    """The anomalies on a segment friction's segment whose metric names a playbook signal."""
-    if not friction.segment:
-        return []
-    return [a for a in anomalies if a.metric in _METRIC_SIGNAL and _same_segment(a.segment, friction.segment)]
-
-
-def _segment_pattern(friction: Friction, anomalies: Sequence[Anomaly]) -> set[str]:
-    """The signals a segment friction stands for: its own metric and the anomalies found on its segment."""
-    return {_METRIC_SIGNAL[a.metric] for a in _segment_anomalies(friction, anomalies)}
-
-
-def _same_segment(anomaly_segment: dict[str, Any], segment: dict[str, Any]) -> bool:
-    shared = set(anomaly_segment) & set(segment)
-    return bool(shared) and all(str(anomaly_segment[k]) == str(segment[k]) for k in shared)
+    """The anomalies on a segment friction's segment (on every dimension they share) that name a signal."""
+    segment = friction.segment
+    return [
+        a
+        for a in anomalies
+        if a.metric in _METRIC_SIGNAL
+        and (shared := set(a.segment) & set(segment))
+        and all(str(a.segment[k]) == str(segment[k]) for k in shared)
+    ]
 
 
 def _friction_text(friction: Friction, theme: ThemeResult | None) -> str:
@@ -174,11 +166,12 @@ def _friction_text(friction: Friction, theme: ThemeResult | None) -> str:
     return " " + " ".join(fold_words(" ".join(parts))) + " "
 
 
+def _phrases(entry: PlaybookEntry) -> set[str]:
+    return {" ".join(fold_words(k)) for k in entry.theme_keywords}
+
+
 def _keyword_weights(playbook: Playbook) -> dict[str, float]:
-    counts: dict[str, int] = {}
-    for entry in playbook.actions:
-        for phrase in {" ".join(fold_words(k)) for k in entry.theme_keywords}:
-            counts[phrase] = counts.get(phrase, 0) + 1
+    counts = Counter(phrase for entry in playbook.actions for phrase in _phrases(entry))
     return {phrase: 1.0 / n for phrase, n in counts.items() if phrase}
 
 
@@ -195,15 +188,14 @@ def match_friction(
     weights = _keyword_weights(playbook)
     signals = friction_signals(friction, anomalies)
     themed = friction.theme_id is not None
-    defining = set() if themed else _segment_pattern(friction, anomalies)
-    if defining:
+    shown = set() if themed else {_METRIC_SIGNAL[a.metric] for a in _segment_anomalies(friction, anomalies)}
+    if shown:
         # A segment friction is what its anomalies show (an agent's broken callbacks): the other statistics of
         # the contacts it holds (the repeat rate of the queues that agent serves) are context, not the cause.
-        signals = {k: v for k, v in signals.items() if k in defining}
+        signals = {k: v for k, v in signals.items() if k in shown}
     scored: list[tuple[PlaybookEntry, float, float]] = []
     for entry in playbook.actions:
-        phrases = {" ".join(fold_words(k)) for k in entry.theme_keywords}
-        text_fit = min(1.0, sum(weights.get(p, 0.0) for p in phrases if p and f" {p} " in text))
+        text_fit = min(1.0, sum(weights.get(p, 0.0) for p in _phrases(entry) if p and f" {p} " in text))
         rule_fit = 1.0 - math.prod(
             1.0 - 0.85 * signals[s] * _POSITION_WEIGHTS[min(i, 2)]
             for i, s in enumerate(entry.signals)
@@ -238,17 +230,11 @@ def _patients(friction: Friction) -> int:
 
 
 def _evidence(frictions: Iterable[Friction], limit: int = MAX_EVIDENCE) -> list[Evidence]:
-    chosen: list[Evidence] = []
-    seen: set[str] = set()
-    for friction in frictions:
-        for item in friction.evidence:
-            if item.interaction_id in seen or looks_like_instruction(item.quote):
-                continue
-            seen.add(item.interaction_id)
-            chosen.append(item)
-            if len(chosen) >= limit:
-                return chosen
-    return chosen
+    """The frictions' first quotes, one per interaction, none addressing the system."""
+    chosen: dict[str, Evidence] = {}
+    for item in (e for f in frictions for e in f.evidence if not looks_like_instruction(e.quote)):
+        chosen.setdefault(item.interaction_id, item)
+    return list(chosen.values())[:limit]
 
 
 def _rationale(entry: PlaybookEntry, frictions: list[Friction], language: str) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from analytics import stats
 from analytics.dataset import NA, PeriodDataset, dataset_for
 from core.periods import before, days
 from core.results import Anomaly, Period
+from core.wording import WEEKDAYS
 from store.db import Store
 
 FIELDS = [
@@ -48,7 +50,6 @@ FIELDS = [
     "fu_n",
     "fu_hits",
 ]
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 QUEUE_LEVELS: list[tuple[str, ...]] = [
     ("queue", "weekday", "hour"),
     ("queue", "hour"),
@@ -149,6 +150,15 @@ def _cells(data: PeriodDataset, period: Period, blocks: int, by_agent: bool) -> 
     return sorted(out, key=_cell_order)
 
 
+def _pooled(cells: Iterable[Cell], key: Callable[[dict[str, Any]], Any]) -> dict[Any, dict[int, np.ndarray]]:
+    """The cells' fields summed per key of their segment and per block."""
+    pooled: dict[Any, dict[int, np.ndarray]] = defaultdict(dict)
+    for block, attrs, values in cells:
+        blocks = pooled[key(attrs)]
+        blocks[block] = blocks[block] + values if block in blocks else values.copy()
+    return pooled
+
+
 def _cell_order(cell: Cell) -> tuple[Any, ...]:
     """One order of the cells (block, then segment, missing values first): equal scores keep one order."""
     block, attrs, _values = cell
@@ -207,17 +217,16 @@ def _test(
     nb, vb, varb = _value(spec, pooled)
     if nb == 0:
         return None
+    alternative = "greater" if spec.worse_up else "less"
     if spec.kind == "share":
         expected = vb  # a weekly share of a small cell is noisy (often 100 %): the pooled rate is the usual
         shared = (v0 * n0 + vb * nb) / (n0 + nb)
         se = math.sqrt(shared * (1 - shared) * (1 / n0 + 1 / nb))
         floor = 0.02
-        alternative = "greater" if spec.worse_up else "less"
         p = stats.two_proportion_p(int(round(v0 * n0)), n0, int(round(vb * nb)), nb, alternative=alternative)
     else:
         se = math.sqrt(var0 / n0 + varb / nb)
         floor = max(5.0, 0.05 * abs(expected))
-        alternative = "greater" if spec.worse_up else "less"
         p = stats.welch_p(n0, v0, var0, nb, vb, varb, alternative=alternative)
     scale = max(mad, se, floor)
     score = (v0 - expected) / scale * (1 if spec.worse_up else -1)
@@ -247,19 +256,19 @@ def _run_level(
     alpha: float,
     min_score: float,
 ) -> list[tuple[_Candidate, float]]:
-    candidates: list[_Candidate] = []
+    found: list[_Candidate | None] = []
     for spec in specs:
-        groups: dict[tuple[Any, ...], dict[int, np.ndarray]] = defaultdict(dict)
-        for block, attrs, values in cells:
-            if _cell_key(attrs) in excluded[spec.metric]:
-                continue
-            key = tuple(attrs[d] for d in dims)
-            blocks = groups[key]
-            blocks[block] = blocks[block] + values if block in blocks else values.copy()
-        for key, by_block in groups.items():
-            found = _test(spec, dict(zip(dims, key, strict=True)), by_block, min_volume)
-            if found is not None and found.p is not None:
-                candidates.append(found)
+        kept = (cell for cell in cells if _cell_key(cell[1]) not in excluded[spec.metric])
+        for key, by_block in _pooled(kept, lambda attrs: tuple(attrs[d] for d in dims)).items():
+            found.append(_test(spec, dict(zip(dims, key, strict=True)), by_block, min_volume))
+    return _significant(found, alpha, min_score)
+
+
+def _significant(
+    found: list[_Candidate | None], alpha: float, min_score: float = -math.inf
+) -> list[tuple[_Candidate, float]]:
+    """The tested candidates with a BH q-value (over all of them) ≤ alpha and a score ≥ min_score."""
+    candidates = [c for c in found if c is not None and c.p is not None]
     q_values = stats.benjamini_hochberg([c.p for c in candidates])
     return [
         (c, q)
@@ -270,18 +279,6 @@ def _run_level(
 
 def _cell_key(attrs: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(attrs.get(d) for d in ("queue", "channel", "weekday", "hour", "agent"))
-
-
-def _matches(attrs: dict[str, Any], segment: dict[str, Any]) -> bool:
-    return all(attrs.get(k) == v for k, v in segment.items())
-
-
-def _period_data(
-    store: Store, tenant: str, period: Period, baseline_weeks: int, data: PeriodDataset | None = None
-) -> PeriodDataset:
-    """`data` when it holds the period and its blocks before, else those read from the store once."""
-    blocks = before(period, days(period) * max(1, baseline_weeks))
-    return dataset_for(data, store=store, tenant=tenant, period=period, baseline=blocks, words=False)
 
 
 def find_anomalies(
@@ -298,20 +295,22 @@ def find_anomalies(
     """Significant, sizeable KPI degradations by segment in the period, worst first, each explained."""
     options = {"min_volume": min_volume, "alpha": alpha, "min_score": min_score}
     found: list[tuple[_Candidate, float]] = []
-    data = _period_data(store, tenant, period, baseline_weeks, data)
+    blocks = before(period, days(period) * max(1, baseline_weeks))
+    data = dataset_for(data, store=store, tenant=tenant, period=period, baseline=blocks, words=False)
     cells = _cells(data, period, baseline_weeks, by_agent=False)
     agent_cells = _cells(data, period, baseline_weeks, by_agent=True)
-    excluded: dict[str, set[tuple[Any, ...]]] = {s.metric: set() for s in SPECS}
+    excluded: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
     for dims in QUEUE_LEVELS:
         flagged = _run_level(cells, dims, QUEUE_SPECS, excluded, **options)  # type: ignore[arg-type]
         for candidate, _q in flagged:
             excluded[candidate.spec.metric].update(
-                _cell_key(attrs) for _b, attrs, _v in cells if _matches(attrs, candidate.segment)
+                _cell_key(attrs)
+                for _b, attrs, _v in cells
+                if all(attrs.get(k) == v for k, v in candidate.segment.items())
             )
         found += flagged
     agent_specs = [s for s in SPECS if s.metric in AGENT_METRICS]
-    no_exclusion: dict[str, set[tuple[Any, ...]]] = {s.metric: set() for s in SPECS}
-    found += _run_level(agent_cells, ("agent",), agent_specs, no_exclusion, **options)  # type: ignore[arg-type]
+    found += _run_level(agent_cells, ("agent",), agent_specs, defaultdict(set), **options)  # type: ignore[arg-type]
     found.sort(key=lambda item: -item[0].score)
     return [
         Anomaly(
@@ -333,7 +332,7 @@ def describe_segment(segment: dict[str, Any]) -> str:
     parts = []
     for key, value in segment.items():
         if key == "weekday":
-            parts.append(WEEKDAYS[int(value) - 1])
+            parts.append(WEEKDAYS["en"][int(value) - 1])
         elif key == "hour":
             parts.append(f"{int(value):02d}:00–{int(value) + 1:02d}:00")
         else:
@@ -369,21 +368,18 @@ def _queue_segment(segment: dict[str, Any], metrics: list[str]) -> tuple[dict[st
     return fixed, specs
 
 
-def _by_hour(
+def _segment_cells(
     store: Store, tenant: str, period: Period, fixed: dict[str, Any], baseline_weeks: int
-) -> dict[int, dict[int, np.ndarray]]:
-    """The segment's summed fields per hour and block (0: the period, k: the k-th block before)."""
-    plain = {k: v for k, v in fixed.items() if k != "weekday"}
-    by_hour: dict[int, dict[int, np.ndarray]] = defaultdict(dict)
-    data = _period_data(store, tenant, period, baseline_weeks)
-    for block, attrs, values in _cells(data, period, baseline_weeks, by_agent=False):
-        if not _matches(attrs, plain):
-            continue
-        if "weekday" in fixed and int(attrs["weekday"]) != int(fixed["weekday"]):
-            continue
-        blocks = by_hour[int(attrs["hour"])]
-        blocks[block] = blocks[block] + values if block in blocks else values.copy()
-    return by_hour
+) -> list[Cell]:
+    """The cells of a queue segment (its filters without its hours) in the period and the blocks before."""
+    blocks = before(period, days(period) * max(1, baseline_weeks))
+    data = dataset_for(None, store=store, tenant=tenant, period=period, baseline=blocks, words=False)
+    return [
+        cell
+        for cell in _cells(data, period, baseline_weeks, by_agent=False)
+        if all(cell[1][k] == v for k, v in fixed.items() if k != "weekday")
+        and ("weekday" not in fixed or int(cell[1]["weekday"]) == int(fixed["weekday"]))
+    ]
 
 
 def neighbour_hours(
@@ -412,19 +408,17 @@ def neighbour_hours(
     if not hours or queue_segment is None:
         return hours
     fixed, specs = queue_segment
-    by_hour = _by_hour(store, tenant, period, fixed, baseline_weeks)
+    by_hour = _pooled(_segment_cells(store, tenant, period, fixed, baseline_weeks), lambda a: int(a["hour"]))
     tested: set[int] = set(hours)
     while True:
         step = [h for h in (min(hours) - 1, max(hours) + 1) if 0 <= h <= 23 and h not in tested]
         tested.update(step)
-        found: list[tuple[int, float]] = []
-        for hour in step:
-            for spec in specs:
-                candidate = _test(spec, {"hour": hour}, by_hour.get(hour, {}), NEIGHBOUR_MIN_VOLUME)
-                if candidate is not None and candidate.p is not None:
-                    found.append((hour, candidate.p))
-        q_values = stats.benjamini_hochberg([p for _, p in found])
-        joined = {h for (h, _), q in zip(found, q_values, strict=True) if q is not None and q <= alpha}
+        found = [
+            _test(spec, {"hour": hour}, by_hour.get(hour, {}), NEIGHBOUR_MIN_VOLUME)
+            for hour in step
+            for spec in specs
+        ]
+        joined = {c.segment["hour"] for c, _ in _significant(found, alpha)}
         if not joined:
             return hours
         hours = sorted(set(hours) | joined)
@@ -454,16 +448,6 @@ def segment_degraded(
         return False
     fixed, specs = queue_segment
     hours = {int(h) for h in (segment.get("hour") or [])}
-    pooled: dict[int, np.ndarray] = {}
-    for hour, blocks in _by_hour(store, tenant, period, fixed, baseline_weeks).items():
-        if hours and hour not in hours:
-            continue
-        for block, values in blocks.items():
-            pooled[block] = pooled[block] + values if block in pooled else values.copy()
-    found = [_test(spec, fixed, pooled, min_volume) for spec in specs]
-    candidates = [c for c in found if c is not None and c.p is not None]
-    q_values = stats.benjamini_hochberg([c.p for c in candidates])
-    return any(
-        q is not None and q <= alpha and c.score >= min_score
-        for c, q in zip(candidates, q_values, strict=True)
-    )
+    cells = _segment_cells(store, tenant, period, fixed, baseline_weeks)
+    pooled = _pooled((c for c in cells if not hours or int(c[1]["hour"]) in hours), lambda _: 0)[0]
+    return bool(_significant([_test(spec, fixed, pooled, min_volume) for spec in specs], alpha, min_score))

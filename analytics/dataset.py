@@ -95,10 +95,6 @@ class PeriodDataset:
         """Whether figures over these dates can be computed from it (they lie in the core)."""
         return self.core.start <= start and end <= self.core.end
 
-    def texts_cover(self, period: Period) -> bool:
-        """Whether it holds the words of these dates (themes and frictions read them)."""
-        return self.words is not None and self.words.start <= period.start and period.end <= self.words.end
-
     def between(self, start: date, end: date) -> np.ndarray:
         """Mask of the interactions of these local dates (inclusive)."""
         day = self.cols["day"]
@@ -113,13 +109,11 @@ class PeriodDataset:
         """A column as integer codes, the values they stand for and the reverse mapping (None included)."""
         found = self._codes.get(name)
         if found is None:
-            values: list[Any] = []
             index: dict[Any, int] = {}
             codes = np.fromiter(
                 (index.setdefault(v, len(index)) for v in self.cols[name].tolist()), np.int64, len(self)
             )
-            values = list(index)
-            found = self._codes[name] = (codes, values, index)
+            found = self._codes[name] = (codes, list(index), index)
         return found
 
     def assign_themes(self, themes: dict[int, str | None]) -> None:
@@ -139,15 +133,8 @@ class PeriodDataset:
     def flags(self) -> Flags:
         """The journey flags, computed by the KPI engine the first time they are needed."""
         if self._flags is None:
-            c = self.cols
             kinds, repeat, returned = contact_flags(
-                contacts=np.flatnonzero(c["inbound"] & c["has_patient"]),
-                patient=c["patient"],
-                started=c["started"],
-                ended=c["ended"],
-                pk=c["pk"],
-                theme=c["theme"],
-                reason=c["reason"],
+                self.cols,
                 window=duration_micros(timedelta(days=self.settings.fcr_window_days)),
                 attrition=duration_micros(timedelta(days=self.settings.attrition_days)),
             )
@@ -241,9 +228,11 @@ def dataset_for(
     words: bool = True,
 ) -> PeriodDataset:
     """`data` when it holds the period and the baseline before it (with their words), else those read now."""
-    held = Period(start=baseline.start if baseline else period.start, end=period.end)
-    if data is not None and data.tenant == tenant and data.answers(held.start, held.end):
-        if not words or data.texts_cover(held):
+    first = baseline.start if baseline else period.start
+    if data is not None and data.tenant == tenant and data.answers(first, period.end):
+        if not words or (
+            data.words is not None and data.words.start <= first and period.end <= data.words.end
+        ):
             return data
     return load_dataset(store=store, tenant=tenant, period=period, baseline=baseline, words=words)
 

@@ -26,11 +26,12 @@ from typing import Any
 
 from analytics.dataset import PeriodDataset, dataset_for
 from analytics.kpi_frame import theme_counts
-from analytics.kpis import kpi_series, kpi_value
+from analytics.kpis import kpi_series
 from analytics.quotes import clip_quote
-from analytics.theme_lexical import fold
 from analytics.theme_trend import growth_test
 from core.results import Anomaly, Evidence, Friction, FrictionSignals, Period, ThemeResult
+from core.text import fold
+from core.wording import WEEKDAYS
 from store.db import Store
 
 QUOTE_CHARS = 300
@@ -89,8 +90,8 @@ EFFORT_PHRASES: tuple[str, ...] = (
     "been waiting",
 )
 """Words of patients who struggle (French folded without accents, English lower case)."""
-_SEGMENT_KEYS = frozenset({"queue", "channel", "weekday", "hour", "agent", "language"})
-_WEEKDAYS = ("", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_SEGMENT_KEYS = ("queue", "channel", "weekday", "hour", "agent", "language")
+"""The dimensions of a segment friction (and of each row, to tell which segments it belongs to)."""
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n")
 
 
@@ -104,31 +105,15 @@ class _Row:
     attrs: dict[str, Any]
 
 
-_DATA_COLUMNS = (
-    "pk",
-    "ext_id",
-    "patient",
-    "csat",
-    "patient_text",
-    "full_text",
-    "queue",
-    "channel",
-    "weekday",
-    "hour",
-    "agent",
-    "language",
-)
-
-
 def _load(data: PeriodDataset, period: Period) -> list[_Row]:
     """The period's interactions: who, what they said, and their segment (the figures come from the KPIs)."""
-    found = data.rows(data.between(period.start, period.end), _DATA_COLUMNS)
-    return [_row((*r[:3], None if r[3] != r[3] else int(r[3]), *r[4:])) for r in found]
-
-
-def _row(r: tuple[Any, ...]) -> _Row:
-    attrs = {"queue": r[6], "channel": r[7], "weekday": r[8], "hour": r[9], "agent": r[10], "language": r[11]}
-    return _Row(r[0], r[1], r[2], r[3], (r[4] or "").strip() or (r[5] or ""), attrs)
+    names = ("pk", "ext_id", "patient", "csat", "patient_text", "full_text", *_SEGMENT_KEYS)
+    rows = data.rows(data.between(period.start, period.end), names)
+    return [
+        _Row(pk, ext, who, None if csat != csat else int(csat), (said or "").strip() or (full or ""), attrs)
+        for pk, ext, who, csat, said, full, *segment in rows
+        for attrs in [dict(zip(_SEGMENT_KEYS, segment, strict=True))]
+    ]
 
 
 def effort_phrase(text: str) -> str | None:
@@ -141,43 +126,20 @@ FIGURES = ("csat", "fcr", "repeat_rate", "abandonment", "response_time", "aht", 
 """The KPIs a friction is measured with (the KPI engine's definitions)."""
 
 
-def _figures(values: dict[str, Any]) -> dict[str, Any]:
-    """A friction's statistics from the KPI summaries of its interactions (metric → `summarize` dict)."""
-    wait = values.get("response_time") or {}
-    return {
-        "csat": (values.get("csat") or {}).get("value"),
-        "fcr": (values.get("fcr") or {}).get("value"),
-        "repeat_rate": (values.get("repeat_rate") or {}).get("value") or 0.0,
-        "abandonment": (values.get("abandonment") or {}).get("value") or 0.0,
-        "wait_p90_s": (wait.get("extra") or {}).get("p90"),
-        "aht_s": (values.get("aht") or {}).get("value"),
-        "engagement": (values.get("engagement") or {}).get("value"),
-    }
-
-
-def _measured(
+def _figures(
     store: Store,
     tenant: str,
     period: Period,
+    data: PeriodDataset,
+    *,
+    by: str | None = None,
     filters: dict[str, Any] | None = None,
-    data: PeriodDataset | None = None,
-) -> dict[str, Any]:
-    """The friction statistics of the period, or of one segment of it."""
-    return _figures(
-        {
-            m: kpi_value(
-                store=store, tenant=tenant, metric=m, period=period, filters=filters, data=data
-            ).model_dump()
-            for m in FIGURES
-        }
-    )
-
-
-def _by_theme(
-    store: Store, tenant: str, period: Period, data: PeriodDataset | None
 ) -> dict[str, dict[str, Any]]:
-    """The friction statistics of each theme of the period, as `parcours kpi … --by theme` gives them."""
-    values: dict[str, dict[str, Any]] = defaultdict(dict)
+    """The friction statistics of the period (key "") or of one segment of it, or of each theme.
+
+    With `by="theme"`, per theme id; as `parcours kpi … [--by theme] [--where …]` gives them.
+    """
+    rows: dict[str, dict[str, Any]] = defaultdict(dict, {"": {}} if by is None else {})
     for metric in FIGURES:
         for row in kpi_series(
             store=store,
@@ -185,12 +147,27 @@ def _by_theme(
             metric=metric,
             start=period.start,
             end=period.end,
-            by="theme",
+            by=by,
+            filters=filters,
             data=data,
         ):
-            if row.group.get("theme"):
-                values[str(row.group["theme"])][metric] = row.model_dump()
-    return {theme: _figures(found) for theme, found in values.items()}
+            if by is None or row.group.get(by):
+                rows[str(row.group[by]) if by else ""][metric] = row
+    return {key: _stats(found) for key, found in rows.items()}
+
+
+def _stats(rows: dict[str, Any]) -> dict[str, Any]:
+    """A friction's statistics from the KPI rows of its interactions (metric → `KpiRow`)."""
+    value = {metric: row.value for metric, row in rows.items()}
+    return {
+        "csat": value.get("csat"),
+        "fcr": value.get("fcr"),
+        "repeat_rate": value.get("repeat_rate") or 0.0,
+        "abandonment": value.get("abandonment") or 0.0,
+        "wait_p90_s": rows["response_time"].extra.get("p90") if "response_time" in rows else None,
+        "aht_s": value.get("aht"),
+        "engagement": value.get("engagement"),
+    }
 
 
 def _effort_share(rows: list[_Row]) -> float:
@@ -239,44 +216,28 @@ def friction_id(tenant: str, key: str, period: Period) -> str:
     return f"fr-{digest[:12]}"
 
 
-def _patients(rows: list[_Row]) -> int:
-    return len({r.patient or f"#{r.pk}" for r in rows})
-
-
 def _friction(
-    *,
-    tenant: str,
-    period: Period,
-    key: str,
-    title: str,
-    kind: str,
     rows: list[_Row],
-    total: int,
     signals: dict[str, Any],
+    *,
     severity: float,
-    trend: float,
-    emerging: bool,
-    theme_id: str | None = None,
-    segment: dict[str, Any] | None = None,
-    quotes: Sequence[Evidence] = (),
+    trend: float = 1.0,
+    total: int,
     min_sample: int,
+    quotes: Sequence[Evidence] = (),
+    **fields: Any,
 ) -> tuple[float, Friction]:
-    patients = _patients(rows)
+    """A friction of these interactions and its raw score; `fields` are its id, title, kind and subject."""
+    patients = len({r.patient or f"#{r.pk}" for r in rows})
     too_few = len(rows) < min_sample
     raw = patients * severity * trend * (0.1 if too_few else 1.0)
     signals = {**signals, "too_few": too_few, "severity": round(severity, 4), "trend": round(trend, 3)}
     return raw, Friction(
-        friction_id=friction_id(tenant, key, period),
         rank=0,
-        title=title,
-        kind=kind,
-        theme_id=theme_id,
-        segment=segment or {},
         score=0.0,
         volume=len(rows),
         patients=patients,
         share=round(len(rows) / total, 4) if total else 0.0,
-        emerging=emerging,
         signals=FrictionSignals.model_validate(
             {k: (round(v, 4) if isinstance(v, float) else v) for k, v in signals.items()}
         ),
@@ -286,6 +247,7 @@ def _friction(
             Evidence(interaction_id=q.interaction_id, quote=clip_quote(q.quote, QUOTE_CHARS)) for q in quotes
         ]
         or _evidence(rows),
+        **fields,
     )
 
 
@@ -342,8 +304,8 @@ def score_frictions(
     data = dataset_for(data, store=store, tenant=tenant, period=period, baseline=baseline)
     current = _load(data, period)
     by_ext = {r.ext_id: r for r in current}
-    overall = {**_measured(store, tenant, period, data=data), "effort_share": _effort_share(current)}
-    by_theme = _by_theme(store, tenant, period, data) if themes else {}
+    overall = {**_figures(store, tenant, period, data)[""], "effort_share": _effort_share(current)}
+    by_theme = _figures(store, tenant, period, data, by="theme") if themes else {}
     total = len(current)
     weeks = max(1, ((baseline.end - baseline.start).days + 1) // 7) if baseline else 1
     period_weeks = ((period.end - period.start).days + 1) / 7
@@ -353,7 +315,7 @@ def score_frictions(
         group = [by_ext[i] for i in theme.interaction_ids if i in by_ext]
         if not group:
             continue
-        signals = _signals(by_theme.get(theme.theme_id) or _figures({}), group, overall)
+        signals = _signals(by_theme.get(theme.theme_id) or _stats({}), group, overall)
         growth = growth_test(
             current=len(group),
             baseline_total=before.get(theme.theme_id, 0),
@@ -371,20 +333,18 @@ def score_frictions(
             continue  # patients do no worse here than elsewhere: a topic, not a friction
         scored.append(
             _friction(
-                tenant=tenant,
-                period=period,
-                key=f"theme:{theme.theme_id}",
-                title=theme.label,
-                kind="emerging" if emerging else "theme",
-                rows=group,
-                total=total,
-                signals=signals,
+                group,
+                signals,
                 severity=_severity(signals, overall),
                 trend=trend,
+                total=total,
+                min_sample=min_sample,
+                quotes=theme.quotes,
+                friction_id=friction_id(tenant, f"theme:{theme.theme_id}", period),
+                title=theme.label,
+                kind="emerging" if emerging else "theme",
                 emerging=emerging,
                 theme_id=theme.theme_id,
-                quotes=theme.quotes,
-                min_sample=min_sample,
             )
         )
     for segment, found in _segments(anomalies).items():
@@ -394,27 +354,22 @@ def score_frictions(
         if not group:
             continue
         filters: dict[str, Any] = {**seg, **({"hour": hours} if hours else {})}
-        signals = _signals(_measured(store, tenant, period, filters, data), group, overall)
+        signals = _signals(_figures(store, tenant, period, data, filters=filters)[""], group, overall)
         signals["anomalies"] = [
             {"metric": a.metric, "value": a.value, "expected": a.expected, "score": a.score} for a in found
         ]
-        severity = _severity(signals, overall) + max(a.score for a in found) / 10
         label = dict(seg, **({"hours": hours} if hours else {}))
         scored.append(
             _friction(
-                tenant=tenant,
-                period=period,
-                key="segment:" + repr(sorted(label.items())),
+                group,
+                signals,
+                severity=_severity(signals, overall) + max(a.score for a in found) / 10,
+                total=total,
+                min_sample=min_sample,
+                friction_id=friction_id(tenant, "segment:" + repr(sorted(label.items())), period),
                 title=segment_title(found[0].metric, label),
                 kind="segment",
-                rows=group,
-                total=total,
-                signals=signals,
-                severity=severity,
-                trend=1.0,
-                emerging=False,
                 segment=label,
-                min_sample=min_sample,
             )
         )
     scored.sort(key=lambda item: (-item[0], item[1].friction_id))
@@ -466,7 +421,7 @@ def segment_title(metric: str, segment: dict[str, Any]) -> str:
     if segment.get("agent"):
         parts.append(f"chez l'agent {segment['agent']}")
     if segment.get("weekday"):
-        parts.append(f"le {_WEEKDAYS[int(segment['weekday'])]}")
+        parts.append(f"le {WEEKDAYS['fr'][int(segment['weekday']) - 1]}")
     hours = segment.get("hours")
     if hours:
         parts.append(f"{min(hours)}–{max(hours) + 1} h")

@@ -26,6 +26,7 @@ says when they moved.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -120,54 +121,43 @@ def _cells(
 def _design(cells: _Cells, metric: str, start: date, with_comparison: bool) -> Panel:
     """The regression's rows: per contact (values, shares) or per cluster (aht, volume)."""
     ys: list[np.ndarray] = []
-    meta: list[tuple[str, date, Any, int, bool]] = []  # (segment, day, hour, rows, target)
     weights: list[np.ndarray] = []
-    unit = METRICS[metric].unit
+    meta: list[tuple[str, date, bool]] = []  # (segment, day, target) of each cluster
     groups = [(True, cells.target)] + ([(False, cells.comparison)] if with_comparison else [])
     for is_target, group in groups:
-        for (value, day, hour), sample in group.items():
+        for (value, day, _hour), sample in group.items():
+            w = None
             if metric in _PER_CONTACT_VALUES:
                 y = np.asarray(sample.values, dtype=float)
-                w = np.ones_like(y)
-            elif unit == "share":
+            elif METRICS[metric].unit == "share":
                 y = np.concatenate([np.ones(sample.hits), np.zeros(sample.n - sample.hits)])
-                w = np.ones_like(y)
             elif metric == "volume":
-                y, w = np.asarray([float(sample.n)]), np.ones(1)
-            else:  # aht: the cluster's mean handle time, weighted by its contacts
-                if sample.n == 0:
-                    continue
-                y, w = np.asarray([sample.total / sample.n]), np.asarray([float(sample.n)])
+                y = np.asarray([float(sample.n)])
+            else:  # aht: the cluster's mean handle time, weighted by its contacts (none: left out)
+                y = np.asarray([sample.total / sample.n] if sample.n else [])
+                w = np.asarray([float(sample.n)])
             if y.size == 0:
                 continue
             ys.append(y)
-            weights.append(w)
-            meta.append((value, day, hour, int(y.size), is_target))
+            weights.append(np.ones_like(y) if w is None else w)
+            meta.append((value, day, is_target))
+    sizes = [y.size for y in ys]
     seg_codes = {v: i for i, v in enumerate(sorted({m[0] for m in meta}))}
     week_codes = {k: i for i, k in enumerate(sorted({week_label(m[1]) for m in meta}))}
     cluster_codes = {k: i for i, k in enumerate(sorted({(m[0], m[1]) for m in meta}))}
-    columns: list[np.ndarray] = []
-    for value, day, _hour, rows, is_target in meta:
-        row = np.zeros(1 + max(len(seg_codes) - 1, 0) + max(len(week_codes) - 1, 0) + 1)
-        row[0] = 1.0
-        if with_comparison:
-            if seg_codes[value] > 0:
-                row[seg_codes[value]] = 1.0
-            if week_codes[week_label(day)] > 0:
-                row[len(seg_codes) - 1 + week_codes[week_label(day)]] = 1.0
-        row[-1] = 1.0 if (day >= start and (is_target or not with_comparison)) else 0.0
-        columns.append(np.tile(row, (rows, 1)))
-    x = np.vstack(columns) if columns else np.zeros((0, 2))
-    if not with_comparison:
-        x = x[:, [0, -1]]  # before/after on the target alone: intercept and 'after'
-    sizes = [m[3] for m in meta]
+    after = [day >= start and (is_target or not with_comparison) for _, day, is_target in meta]
+    columns = [np.ones(len(meta))]
+    if with_comparison:  # segment and ISO-week fixed effects, the first of each left out
+        columns.append(np.eye(len(seg_codes))[[seg_codes[m[0]] for m in meta]][:, 1:])
+        columns.append(np.eye(len(week_codes))[[week_codes[week_label(m[1])] for m in meta]][:, 1:])
+    x = np.repeat(np.column_stack([*columns, np.asarray(after, dtype=float)]), sizes, axis=0)
     return Panel(
         y=np.concatenate(ys) if ys else np.zeros(0),
         x=x,
         w=np.concatenate(weights) if weights else np.zeros(0),
         cluster=np.repeat([cluster_codes[(m[0], m[1])] for m in meta], sizes).astype(int),
         segment=np.repeat([seg_codes[m[0]] for m in meta], sizes).astype(int),
-        comparison=np.repeat([not m[4] for m in meta], sizes).astype(bool),
+        comparison=np.repeat([not m[2] for m in meta], sizes).astype(bool),
         relative=metric in _RELATIVE,
     )
 
@@ -180,6 +170,12 @@ def _state(metric: str, effect: float | None, p: float | None, n_after: int, min
     higher_is_better = METRICS[metric].higher_is_better
     better = effect < 0 if higher_is_better is None or not higher_is_better else effect > 0
     return "improved" if better else "worsened"
+
+
+def _unmeasured(metric: str, **fields: Any) -> MetricEffect:
+    """A metric's effect before anything is estimated: too early (with the given fields)."""
+    scale: Literal["relative", "points"] = "relative" if metric in _RELATIVE else "points"
+    return MetricEffect(metric=metric, unit=METRICS[metric].unit, scale=scale, state="too_early", **fields)
 
 
 def _num(value: float | None, digits: int = 4) -> float | None:
@@ -202,24 +198,25 @@ def measure_metric(
     min_sample = store.settings.min_sample
     window = Period(start=before.start, end=after.end)
     plan, cells = _cells(store, tenant, metric, segment, others, window)
-    t_before = Sample.pool(s for (_, d, _), s in cells.target.items() if d < start)
-    t_after = Sample.pool(s for (_, d, _), s in cells.target.items() if d >= start)
-    c_before = Sample.pool(s for (_, d, _), s in cells.comparison.items() if d < start)
-    c_after = Sample.pool(s for (_, d, _), s in cells.comparison.items() if d >= start)
+    t_before, t_after, c_before, c_after = (
+        Sample.pool(s for (_, d, _), s in group.items() if (d >= start) == later)
+        for group in (cells.target, cells.comparison)
+        for later in (False, True)
+    )
     comparison_values = sorted({v for (v, _, _) in cells.comparison})
     with_comparison = c_before.n > 0 and c_after.n > 0
-    scale: Literal["relative", "points"] = "relative" if metric in _RELATIVE else "points"
-    effect: MetricEffect = MetricEffect(
-        metric=metric,
-        unit=METRICS[metric].unit,
-        scale=scale,
-        state="too_early",
-        before=summarize(metric, t_before, min_sample=min_sample)["value"] if t_before.n else None,
-        after=summarize(metric, t_after, min_sample=min_sample)["value"] if t_after.n else None,
+
+    def value(sample: Sample) -> float | None:
+        return summarize(metric, sample, min_sample=min_sample)["value"] if sample.n else None
+
+    effect = _unmeasured(
+        metric,
+        before=value(t_before),
+        after=value(t_after),
         n_before=t_before.n,
         n_after=t_after.n,
-        comparison_before=summarize(metric, c_before, min_sample=min_sample)["value"] if c_before.n else None,
-        comparison_after=summarize(metric, c_after, min_sample=min_sample)["value"] if c_after.n else None,
+        comparison_before=value(c_before),
+        comparison_after=value(c_after),
         comparison_n_before=c_before.n,
         comparison_n_after=c_after.n,
     )
@@ -247,7 +244,7 @@ def measure_metric(
         effect.method += f"; not estimable: {exc}"
         effect.state = _state(metric, None, None, t_after.n, min_sample)
         return effect, compared
-    if scale == "relative":
+    if effect.scale == "relative":
         beta, low, high = math.expm1(beta), math.expm1(low), math.expm1(high)
     effect.effect, effect.ci, effect.p_value = (
         _num(beta),
@@ -274,15 +271,7 @@ def measure_target(
     compared: dict[str, Any] = {}
     for metric in target.metrics:
         if end < target.start:
-            effects.append(
-                MetricEffect(
-                    metric=metric,
-                    unit=METRICS[metric].unit,
-                    scale="relative" if metric in _RELATIVE else "points",
-                    state="too_early",
-                    method="the action starts after the measured window",
-                )
-            )
+            effects.append(_unmeasured(metric, method="the action starts after the measured window"))
             continue
         effect, used = measure_metric(
             store=store,
@@ -312,13 +301,9 @@ def measure_target(
 
 def overall_state(states: Sequence[ImpactState]) -> ImpactState:
     """The action's state from its targets' (worsened wins, then improved; too_early only if all are)."""
-    if "worsened" in states:
-        return "worsened"
-    if "improved" in states:
-        return "improved"
-    if states and all(s == "too_early" for s in states):
-        return "too_early"
-    return "no_effect_detected" if states else "too_early"
+    if "worsened" in states or "improved" in states:
+        return "worsened" if "worsened" in states else "improved"
+    return "too_early" if all(s == "too_early" for s in states) else "no_effect_detected"
 
 
 def measure_actions(
@@ -342,12 +327,10 @@ def measure_actions(
     wanted = set(action_ids) if action_ids is not None else None
     views = {v["action_id"]: v for v in read_actions(store, tenant=tenant, limit=100_000)}
     titles = friction_titles(store, {t.analysis_id for t in targets})
-    by_action: dict[str, list[Target]] = {}
+    by_action: dict[str, list[Target]] = defaultdict(list)
     for target in targets:
-        if only_started and target.start > end:
-            continue
-        if wanted is None or target.action_id in wanted:
-            by_action.setdefault(target.action_id, []).append(target)
+        if (wanted is None or target.action_id in wanted) and not (only_started and target.start > end):
+            by_action[target.action_id].append(target)
     top = [f for f in frictions or [] if f.rank <= TOP_RANKS]
     impacts = []
     for action_id, own in by_action.items():

@@ -12,22 +12,12 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
+from analytics.kpi_defs import METRIC_NAMES
 from core.results import Action, AnalysisResult, Friction, Period
 from store.action_targets import Target
 
 MAX_METRICS = 3
-MEASURABLE = (
-    "response_time",
-    "service_level",
-    "abandonment",
-    "first_response",
-    "fcr",
-    "repeat_rate",
-    "csat",
-    "engagement",
-    "aht",
-    "volume",
-)
+MEASURABLE = tuple(m for m in METRIC_NAMES if m != "attrition")
 """Metrics measurable per segment (attrition needs matured cohorts: it is followed as abandonment)."""
 _SIGNAL_METRICS = {
     "csat_gap": "csat",

@@ -23,11 +23,6 @@ STATE_WORDS = {
 }
 
 
-def metric_word(metric: str, language: str = "fr") -> str:
-    """A metric's name for managers (the one the report and the dashboard use)."""
-    return metric_label(metric, language)
-
-
 def format_effect(effect: MetricEffect, language: str = "fr") -> str:
     """'−38 % (IC 95 % −45 % à −30 %)' or '+4,2 pts (95 % CI …)'."""
     if effect.effect is None or effect.ci is None:
@@ -64,7 +59,7 @@ def impact_sentence(impact: ActionImpact, *, language: str = "fr", min_sample: i
     if not impact.targets or not impact.targets[0].effects:
         return "Aucune cible mesurable." if fr else "No measurable target."
     effect = impact.targets[0].effects[0]
-    what = metric_word(effect.metric, language)
+    what = metric_label(effect.metric, language)
     if effect.state == "too_early":
         if fr:
             return (
@@ -72,22 +67,16 @@ def impact_sentence(impact: ActionImpact, *, language: str = "fr", min_sample: i
                 f"(il en faut {min_sample})."
             )
         return f"No measurable effect yet: {effect.n_after} contacts since the start ({min_sample} needed)."
+    figures = f"{format_effect(effect, language)}, {format_p(effect.p_value, language)}"
+    state = STATE_WORDS["fr" if fr else "en"][effect.state]
     if fr:
-        text = (
-            f"{what.capitalize()} : {format_effect(effect, language)}, {format_p(effect.p_value, language)}"
-        )
-        text += (
-            f", contre des segments comparables ; {effect.n_before} contacts avant, {effect.n_after} depuis"
-        )
-        text += f" — {STATE_WORDS['fr'][effect.state]}"
-        if impact.resolved:
-            text += " ; la friction a quitté le haut du classement : résolu"
+        text = f"{what.capitalize()} : {figures}, contre des segments comparables ; "
+        text += f"{effect.n_before} contacts avant, {effect.n_after} depuis — {state}"
+        text += " ; la friction a quitté le haut du classement : résolu" if impact.resolved else ""
     else:
-        text = f"{what.capitalize()}: {format_effect(effect, language)}, {format_p(effect.p_value, language)}"
-        text += f", against comparable segments; {effect.n_before} contacts before, {effect.n_after} since"
-        text += f" — {STATE_WORDS['en'][effect.state]}"
-        if impact.resolved:
-            text += "; the friction has left the top of the ranking: resolved"
+        text = f"{what.capitalize()}: {figures}, against comparable segments; "
+        text += f"{effect.n_before} contacts before, {effect.n_after} since — {state}"
+        text += "; the friction has left the top of the ranking: resolved" if impact.resolved else ""
     if effect.comparison_moved:
         text += (
             " (les segments de comparaison ont eux-mêmes bougé)"

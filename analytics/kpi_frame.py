@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from analytics.dataset import NA, PeriodDataset, read_dataset
-from analytics.kpi_defs import DIMENSIONS, coerce_value
+from analytics.kpi_defs import coerce_value
 from analytics.kpi_queries import Key, Sample, Scope
 from core.results import Period
 from store.kpi_cells import duration_micros
@@ -33,8 +33,6 @@ def scope_mask(data: PeriodDataset, scope: Scope) -> np.ndarray:
     """The interactions of the scope: its dates and its dimension filters (as `Scope.where`)."""
     mask = data.between(scope.start, scope.end)
     for dim, value in (scope.filters or {}).items():
-        if dim not in DIMENSIONS:
-            raise ValueError(f"unknown filter dimension {dim!r}; known: {', '.join(DIMENSIONS)}")
         codes, _values, index = data.codes(dim)
         if isinstance(value, list | tuple | set):  # SQL IN: a null in the list matches nothing
             wanted = [index[v] for v in {coerce_value(dim, x) for x in value} if v is not None and v in index]
@@ -45,54 +43,38 @@ def scope_mask(data: PeriodDataset, scope: Scope) -> np.ndarray:
     return mask
 
 
-Bucket = tuple[np.ndarray, Callable[[int], str]]
-
-
-def _bucket_codes(data: PeriodDataset, interval: str | None) -> Bucket | None:
-    if interval is None:
-        return None
-    if interval == "day":
-        return data.cols["day"], lambda c: date.fromordinal(c).isoformat()
-    if interval == "week":
-        codes, values, _ = data.codes("iso_week")
-        return codes, lambda c: str(values[c])
-    if interval == "month":
-        return data.cols["month"], lambda c: f"{c // 12:04d}-{c % 12 + 1:02d}"
-    raise ValueError(f"unknown interval {interval!r}; use day, week or month")
-
-
-def groups(data: PeriodDataset, scope: Scope, index: np.ndarray) -> tuple[np.ndarray, list[Key]]:
-    """Each chosen interaction's segment number, and the key of each segment (as `Scope.key` reads it)."""
-    parts: list[np.ndarray] = []
-    decoders: list[Callable[[int], Any]] = []
-    bucket = _bucket_codes(data, scope.interval)
-    if bucket is not None:
-        parts.append(bucket[0][index])
-    for dim in scope.dims:
-        codes, values, _ = data.codes(dim)
-        parts.append(codes[index])
-        decoders.append(values.__getitem__)
-    if not parts or not len(index):
-        return np.zeros(len(index), dtype=np.int64), [(None, ())] if len(index) else []
-    unique, inverse = np.unique(np.stack(parts, axis=1), axis=0, return_inverse=True)
-    keys: list[Key] = []
-    for row in unique.tolist():
-        head = row[1:] if bucket is not None else row
-        keys.append(
-            (
-                bucket[1](row[0]) if bucket is not None else None,
-                tuple(decode(c) for decode, c in zip(decoders, head, strict=True)),
-            )
-        )
-    return inverse.reshape(-1), keys
-
-
 class _Groups:
     """The chosen interactions of a scope, grouped: counts and sums per segment."""
 
     def __init__(self, data: PeriodDataset, scope: Scope, mask: np.ndarray) -> None:
         self.index = np.flatnonzero(mask)
-        self.inverse, self.keys = groups(data, scope, self.index)
+        parts: list[np.ndarray] = []  # the bucket's codes, then each dimension's, with their decoders
+        decoders: list[Callable[[int], Any]] = []
+        if scope.interval == "day":
+            parts.append(data.cols["day"])
+            decoders.append(lambda c: date.fromordinal(c).isoformat())
+        elif scope.interval == "week":
+            codes, weeks, _ = data.codes("iso_week")
+            parts.append(codes)
+            decoders.append(lambda c: str(weeks[c]))
+        elif scope.interval == "month":
+            parts.append(data.cols["month"])
+            decoders.append(lambda c: f"{c // 12:04d}-{c % 12 + 1:02d}")
+        for dim in scope.dims:
+            codes, values, _ = data.codes(dim)
+            parts.append(codes)
+            decoders.append(values.__getitem__)
+        self.inverse = np.zeros(len(self.index), dtype=np.int64)
+        self.keys: list[Key] = [(None, ())] if len(self.index) else []
+        if parts and len(self.index):
+            stacked = np.stack([part[self.index] for part in parts], axis=1)
+            unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+            self.inverse = inverse.reshape(-1)
+            bucketed = scope.interval is not None
+            self.keys = []
+            for row in unique.tolist():  # as `Scope.key` reads a row of the store
+                decoded = [decode(code) for decode, code in zip(decoders, row, strict=True)]
+                self.keys.append((decoded[0], tuple(decoded[1:])) if bucketed else (None, tuple(decoded)))
         self.samples = [Sample() for _ in self.keys]
 
     def count(self, cond: np.ndarray | None = None) -> list[int]:
@@ -130,14 +112,9 @@ def _shares(g: _Groups, hits: np.ndarray | None, values: np.ndarray | None = Non
 
 def _values(g: _Groups, values: np.ndarray) -> dict[Key, Sample]:
     chosen = values[g.index]
-    order = np.lexsort((chosen, g.inverse))
+    order = np.argsort(g.inverse, kind="stable")
     bounds = np.searchsorted(g.inverse[order], np.arange(len(g.keys) + 1))
-    out: dict[Key, Sample] = {}
-    for n, key in enumerate(g.keys):
-        arr = chosen[order[bounds[n] : bounds[n + 1]]]  # sorted, as the raw path sums them
-        total, sumsq = float(arr.sum()), float(arr @ arr)
-        out[key] = Sample(n=int(arr.size), total=total, sumsq=sumsq, values=arr.tolist())
-    return out
+    return {key: Sample.of(chosen[order[bounds[n] : bounds[n + 1]]]) for n, key in enumerate(g.keys)}
 
 
 def frame_samples(data: PeriodDataset, scope: Scope, metric: str) -> dict[Key, Sample]:
@@ -230,27 +207,18 @@ def _attrition(data: PeriodDataset, scope: Scope, mask: np.ndarray) -> dict[Key,
     if len(order) > 1:
         same = (g.inverse[order][1:] == g.inverse[order][:-1]) & (patients[order][1:] == patients[order][:-1])
         last[:-1] = ~same
-    chosen = g.index[order[last]]
-    segment = g.inverse[order[last]]
-    finished = np.where(c["ended"][chosen] != NA, c["ended"][chosen], c["started"][chosen])
+    chosen = np.zeros(len(data), dtype=bool)
+    chosen[g.index[order[last]]] = True
+    g = _Groups(data, scope, chosen)  # the same segments: each holds its patients' last contacts
+    finished = np.where(c["ended"] != NA, c["ended"], c["started"])
     days = duration_micros(timedelta(days=data.settings.attrition_days))
-    if data.latest is None:
-        matured = np.zeros(len(chosen), dtype=bool)
-    else:
-        matured = finished + days <= data.latest
-    csat = c["csat"][chosen]
-    negative = matured & (c["abandoned"][chosen] | (~np.isnan(csat) & (np.nan_to_num(csat, nan=9) <= 2)))
-    lost = negative & ~data.flags.returned[chosen]
-    size = len(g.keys)
-    for name, values in (("not_matured", ~matured), ("negative", negative)):
-        found = np.bincount(segment, values.astype(float), size).tolist()
-        for sample, n in zip(g.samples, found, strict=True):
-            if n:
-                sample.counts[name] += int(n)
-    counted = np.bincount(segment, matured.astype(float), size).tolist()
-    hits = np.bincount(segment, lost.astype(float), size).tolist()
-    for sample, n, h in zip(g.samples, counted, hits, strict=True):
-        sample.n, sample.hits = int(n), int(h)
+    matured = finished + days <= data.latest if data.latest is not None else np.zeros(len(data), dtype=bool)
+    negative = matured & (c["abandoned"] | (np.nan_to_num(c["csat"], nan=9) <= 2))
+    g.tally("counts", "not_matured", ~matured)
+    g.tally("counts", "negative", negative)
+    lost = negative & ~data.flags.returned
+    for sample, n, h in zip(g.samples, g.count(matured), g.count(lost), strict=True):
+        sample.n, sample.hits = n, h
     return g.result()
 
 

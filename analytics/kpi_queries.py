@@ -7,7 +7,7 @@ on a dataset's columns (`analytics.kpi_frame`).
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -51,6 +51,12 @@ class Sample:
             pooled.add(sample)
         return pooled
 
+    @classmethod
+    def of(cls, values: Any) -> Sample:
+        """The sample of a percentile metric's values, sorted: sums in one order, whatever the row order."""
+        arr = np.sort(np.asarray(values, dtype=float))
+        return cls(n=int(arr.size), total=float(arr.sum()), sumsq=float(arr @ arr), values=arr)  # type: ignore[arg-type]
+
     def add(self, other: Sample) -> None:
         """Pool another sample into this one."""
         self.n += other.n
@@ -63,18 +69,8 @@ class Sample:
         self.days += other.days
 
 
-def filter_conditions(filters: dict[str, Any] | None, columns: dict[str, Any]) -> list[ColumnElement[bool]]:
-    """One condition per dimension filter on the given columns: a list is any of, None is missing."""
-    conds: list[ColumnElement[bool]] = []
-    for dim, value in (filters or {}).items():
-        column = columns[dim]
-        if isinstance(value, list | tuple | set):
-            conds.append(column.in_([coerce_value(dim, v) for v in value]))
-        elif value is None:
-            conds.append(column.is_(None))
-        else:
-            conds.append(column == coerce_value(dim, value))
-    return conds
+_BUCKET_WIDTH = {None: 0, "day": 1, "week": 1, "month": 2}
+"""How many grouping columns a time bucket takes (a month is its year and its month)."""
 
 
 @dataclass(frozen=True)
@@ -91,36 +87,48 @@ class Scope:
     data: Any = None
     """The analysis's period dataset (`analytics.dataset.PeriodDataset`): answers instead of the store."""
 
-    def where(self, start: date | None = None, end: date | None = None) -> list[ColumnElement[bool]]:
-        """Tenant, inclusive local dates and the dimension filters."""
-        conds: list[ColumnElement[bool]] = [
-            T.tenant == self.tenant,
-            T.local_date >= (start or self.start),
-            T.local_date <= (end or self.end),
-        ]
+    def __post_init__(self) -> None:
         for dim in self.filters or {}:
             if dim not in DIMENSIONS:
                 raise ValueError(f"unknown filter dimension {dim!r}; known: {', '.join(DIMENSIONS)}")
-        return conds + filter_conditions(self.filters, DIMENSIONS)
+        if self.interval not in _BUCKET_WIDTH:
+            raise ValueError(f"unknown interval {self.interval!r}; use day, week or month")
 
-    def groups(self) -> list[Any]:
+    def where(self, table: Any = T, columns: dict[str, Any] = DIMENSIONS) -> list[ColumnElement[bool]]:
+        """Tenant, inclusive local dates and the dimension filters (a list is any of, None is missing).
+
+        On the interactions, or on another table with the same date columns (the rollup cells).
+        """
+        conds: list[ColumnElement[bool]] = [
+            table.tenant == self.tenant,
+            table.local_date >= self.start,
+            table.local_date <= self.end,
+        ]
+        for dim, value in (self.filters or {}).items():
+            column = columns[dim]
+            if isinstance(value, list | tuple | set):
+                conds.append(column.in_([coerce_value(dim, v) for v in value]))
+            elif value is None:
+                conds.append(column.is_(None))
+            else:
+                conds.append(column == coerce_value(dim, value))
+        return conds
+
+    def groups(self, table: Any = T, columns: dict[str, Any] = DIMENSIONS) -> list[Any]:
         """Grouping expressions: the bucket (one or two columns), then the dimensions."""
         exprs: list[Any] = []
         if self.interval == "day":
-            exprs.append(T.local_date)
+            exprs.append(table.local_date)
         elif self.interval == "week":
-            exprs.append(T.iso_week)
+            exprs.append(table.iso_week)
         elif self.interval == "month":
-            exprs += [extract("year", T.local_date), extract("month", T.local_date)]
-        elif self.interval is not None:
-            raise ValueError(f"unknown interval {self.interval!r}; use day, week or month")
-        exprs += [DIMENSIONS[d] for d in self.dims]
+            exprs += [extract("year", table.local_date), extract("month", table.local_date)]
+        exprs += [columns[d] for d in self.dims]
         return [e.label(f"g{i}") for i, e in enumerate(exprs)]
 
     def key(self, row: Sequence[Any]) -> Key:
         """The key of a result row whose first columns are `groups()`."""
-        width = {None: 0, "day": 1, "week": 1, "month": 2}[self.interval]
-        head, dims = row[:width], tuple(row[width : width + len(self.dims)])
+        head = row[: _BUCKET_WIDTH[self.interval]]
         bucket: str | None = None
         if self.interval == "day":
             bucket = as_date(head[0]).isoformat()
@@ -128,12 +136,12 @@ class Scope:
             bucket = str(head[0])
         elif self.interval == "month":
             bucket = f"{int(head[0]):04d}-{int(head[1]):02d}"
-        return bucket, dims
+        return bucket, tuple(row[len(head) : self.width])
 
     @property
     def width(self) -> int:
         """How many grouping columns lead each row."""
-        return {None: 0, "day": 1, "week": 1, "month": 2}[self.interval] + len(self.dims)
+        return _BUCKET_WIDTH[self.interval] + len(self.dims)
 
 
 def as_date(value: Any) -> date:
@@ -210,22 +218,12 @@ def value_samples(scope: Scope, metric: str) -> dict[Key, Sample]:
         column = T.first_response_seconds
     else:
         raise ValueError(f"{metric} is not a percentile metric")
-    grouped: dict[tuple[Any, ...], list[float]] = {}
+    grouped: dict[tuple[Any, ...], list[float]] = defaultdict(list)
     width = scope.width
     with scope.store.session() as session:
         for row in session.execute(select(*scope.groups(), column).where(*conds)).tuples():
-            head = tuple(row[:width])
-            values = grouped.get(head)
-            if values is None:
-                values = grouped[head] = []
-            values.append(row[width])
-    out: dict[Key, Sample] = {}
-    for head, values in grouped.items():
-        arr = np.sort(np.asarray(values, dtype=float))  # sums in one order, whatever the row order
-        out[scope.key(head)] = Sample(
-            n=int(arr.size), total=float(arr.sum()), sumsq=float(arr @ arr), values=arr.tolist()
-        )
-    return out
+            grouped[tuple(row[:width])].append(row[width])
+    return {scope.key(head): Sample.of(values) for head, values in grouped.items()}
 
 
 def engagement_samples(scope: Scope) -> dict[Key, Sample]:
@@ -238,15 +236,12 @@ def engagement_samples(scope: Scope) -> dict[Key, Sample]:
     default = timedelta(hours=scope.store.settings.follow_up_default_hours)
     cols = [T.started_at, T.ended_at, T.follow_up_due_at, T.follow_up_done_at]
     stmt = select(*scope.groups(), *cols).where(*scope.where(), T.follow_up_required.is_(True))
-    out: dict[Key, Sample] = {}
+    out: dict[Key, Sample] = defaultdict(Sample)
     with scope.store.session() as session:
         for row in session.execute(stmt):
             started, ended, due, done = row[scope.width :]
             deadline = due or (ended or started) + default
-            key = scope.key(row)
-            sample = out.get(key)
-            if sample is None:
-                sample = out[key] = Sample()
+            sample = out[scope.key(row)]
             sample.rules["due_at" if due else "default_hours"] += 1
             if done is None and latest is not None and deadline > latest:
                 sample.counts["not_due_yet"] += 1
@@ -258,20 +253,14 @@ def engagement_samples(scope: Scope) -> dict[Key, Sample]:
                 sample.counts["done_late"] += 1
             else:
                 sample.counts["not_done"] += 1
-    return out
+    return dict(out)
 
 
 def volume_days(scope: Scope) -> dict[str | None, int]:
     """Days each bucket covers within the scope (the exposure used to compare volumes)."""
-    days = [scope.start + timedelta(days=i) for i in range((scope.end - scope.start).days + 1)]
     out: Counter[str | None] = Counter()
-    for day in days:
-        if scope.interval == "day":
-            out[day.isoformat()] += 1
-        elif scope.interval == "week":
-            out[week_label(day)] += 1
-        elif scope.interval == "month":
-            out[f"{day.year:04d}-{day.month:02d}"] += 1
-        else:
-            out[None] += 1
+    for offset in range((scope.end - scope.start).days + 1):
+        day = scope.start + timedelta(days=offset)
+        labels = {"day": day.isoformat(), "week": week_label(day), "month": f"{day.year:04d}-{day.month:02d}"}
+        out[labels[scope.interval] if scope.interval else None] += 1
     return dict(out)

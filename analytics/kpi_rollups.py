@@ -12,15 +12,17 @@ the raw path.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, extract, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from analytics.kpi_defs import T
-from analytics.kpi_queries import Key, Sample, Scope, filter_conditions, latest_data
+from analytics.kpi_queries import Key, Sample, Scope, latest_data
 from store import kpi_cells
 from store.kpi_cells import ALONE_DAY, ALONE_MONTH, ALONE_WEEK, ARRAYS, COUNTS, EPOCH, LOST, POSITIVE, micros
 from store.kpi_flags import LATER_DIMENSIONS
@@ -54,9 +56,7 @@ BUCKET_INDEX = {"day": 0, "week": 1, "month": 2}
 def covers(scope: Scope, metric: str) -> bool:
     """Whether the rollups can answer this query (its dimensions and filters are kept in the cells)."""
     names = set(scope.dims) | set(scope.filters or {})
-    if scope.interval not in (None, "day", "week", "month") or not names <= set(ROLLUP_DIMENSIONS):
-        return False
-    return not (metric == "attrition" and scope.interval is None)
+    return names <= set(ROLLUP_DIMENSIONS) and not (metric == "attrition" and scope.interval is None)
 
 
 def usable(scope: Scope) -> bool:
@@ -70,35 +70,14 @@ def usable(scope: Scope) -> bool:
         return built(conn, store.settings)
 
 
-def _where(scope: Scope) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = [
-        D.tenant == scope.tenant,
-        D.local_date >= scope.start,
-        D.local_date <= scope.end,
-    ]
-    return conds + filter_conditions(scope.filters, ROLLUP_DIMENSIONS)
-
-
-def _groups(scope: Scope) -> list[Any]:
-    exprs: list[Any] = []
-    if scope.interval == "day":
-        exprs.append(D.local_date)
-    elif scope.interval == "week":
-        exprs.append(D.iso_week)
-    elif scope.interval == "month":
-        exprs += [extract("year", D.local_date), extract("month", D.local_date)]
-    exprs += [ROLLUP_DIMENSIONS[d] for d in scope.dims]
-    return [e.label(f"g{i}") for i, e in enumerate(exprs)]
-
-
+@dataclass
 class _Pool:
     """The cells of one segment, pooled."""
 
-    def __init__(self, counts: Counter[str], aht_total: float, aht_sumsq: float) -> None:
-        self.counts = counts
-        self.aht_total = aht_total
-        self.aht_sumsq = aht_sumsq
-        self.parts: dict[str, list[np.ndarray]] = {}
+    counts: Counter[str]
+    aht_total: float
+    aht_sumsq: float
+    parts: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
     def array(self, name: str) -> np.ndarray:
         parts = self.parts.get(name)
@@ -109,12 +88,13 @@ class _Pool:
 
 def _pools(scope: Scope, arrays: tuple[str, ...], since: date | None = None) -> dict[Key, _Pool]:
     """Counts and sums pooled in SQL (one row per segment), then the arrays of the cells that hold any."""
-    groups = _groups(scope)
+    groups = scope.groups(D, ROLLUP_DIMENSIONS)
     sums = [func.sum(D[name]) for name in COUNTS] + [func.sum(D.aht_total), func.sum(D.aht_sumsq)]
     width = scope.width
     pools: dict[Key, _Pool] = {}
     keys: dict[tuple[Any, ...], Key] = {}
-    stmt = select(*groups, *sums).where(*_where(scope))
+    where = scope.where(D, ROLLUP_DIMENSIONS)
+    stmt = select(*groups, *sums).where(*where)
     if groups:
         stmt = stmt.group_by(*groups)
     with scope.store.session() as session:
@@ -129,7 +109,7 @@ def _pools(scope: Scope, arrays: tuple[str, ...], since: date | None = None) -> 
         if not arrays:
             return pools
         blobs = [D[name] for name in arrays]
-        conds = [*_where(scope), or_(*(b.is_not(None) for b in blobs))]
+        conds = [*where, or_(*(b.is_not(None) for b in blobs))]
         if since is not None:
             conds.append(D.local_date >= since)
         if scope.store.dialect == "postgresql":
@@ -159,17 +139,13 @@ def rollup_samples(scope: Scope, metric: str) -> dict[Key, Sample]:
     since = None
     if metric == "fcr":  # only contacts started in the last FCR window before the latest data are provisional
         since = (
-            date(1970, 1, 1)
+            EPOCH.date()
             if context.latest is None
-            else _day(context.latest - context.window) - timedelta(2)
+            else (EPOCH + timedelta(microseconds=context.latest - context.window)).date() - timedelta(2)
         )
     pools = _pools(scope, _ARRAYS_OF.get(metric, ()), since)
     build = _BUILDERS[metric]
-    out: dict[Key, Sample] = {}
-    for key, pool in pools.items():
-        sample = build(pool, context)
-        if sample is not None:
-            out[key] = sample
+    out = {key: sample for key, pool in pools.items() if (sample := build(pool, context)) is not None}
     if metric == "attrition" and context.subset is None:
         _hard_attrition(scope, context, out)
     return out
@@ -190,50 +166,18 @@ class _Context:
         self.subset = later_subset(scope)
 
 
-def _day(moment: int) -> date:
-    return (EPOCH + timedelta(microseconds=moment)).date()
-
-
-def _counted(pool: _Pool, n: int, hits: int, total: float = 0.0, sumsq: float = 0.0) -> Sample | None:
+def _counted(n: int, hits: int, total: float = 0.0, sumsq: float = 0.0) -> Sample | None:
     return Sample(n=n, hits=hits, total=total, sumsq=sumsq) if n else None
 
 
 def _values(values: np.ndarray) -> Sample | None:
-    if not values.size:
-        return None
-    arr = np.sort(values)  # the raw path sums the sorted values too: the same float total, bit for bit
-    return Sample(n=int(arr.size), total=float(arr.sum()), sumsq=float(arr @ arr), values=arr)  # type: ignore[arg-type]
-
-
-def _volume(pool: _Pool, _ctx: _Context) -> Sample | None:
-    return _counted(pool, pool.counts["n_all"], 0)
-
-
-def _csat(pool: _Pool, _ctx: _Context) -> Sample | None:
-    c = pool.counts
-    return _counted(pool, c["csat_n"], c["csat_top2"], float(c["csat_sum"]), float(c["csat_sumsq"]))
-
-
-def _abandonment(pool: _Pool, _ctx: _Context) -> Sample | None:
-    return _counted(pool, pool.counts["queued_n"], pool.counts["queued_abandoned"])
+    return Sample.of(values) if values.size else None  # the raw path's sorted sums, bit for bit
 
 
 def _service_level(pool: _Pool, ctx: _Context) -> Sample | None:
     waits = pool.array("rt")
     served = int(np.count_nonzero(waits <= ctx.service_level))
-    return _counted(pool, pool.counts["queued_abandoned"] + int(waits.size), served)
-
-
-def _aht(pool: _Pool, _ctx: _Context) -> Sample | None:
-    return _counted(pool, pool.counts["aht_n"], 0, pool.aht_total, pool.aht_sumsq)
-
-
-def _response_time(pool: _Pool, _ctx: _Context) -> Sample | None:
-    return _values(pool.array("rt"))
-
-
-def _first_response(pool: _Pool, _ctx: _Context) -> Sample | None:
-    return _values(pool.array("fr"))
+    return _counted(pool.counts["queued_abandoned"] + int(waits.size), served)
 
 
 def _positive(counter: Counter[str], **values: int) -> None:
@@ -358,22 +302,15 @@ def _hard_attrition(scope: Scope, ctx: _Context, out: dict[Key, Sample]) -> None
     )
     last: dict[tuple[Key, str], tuple[Any, ...]] = {}
     width = scope.width
-    keys: dict[tuple[Any, ...], Key] = {}
     with scope.store.engine.connect() as conn:
         for row in conn.execute(stmt).tuples():
-            head = tuple(row[:width])
-            key = keys.get(head)
-            if key is None:
-                key = keys[head] = scope.key(head)
-            segment = (key, row[width + 1])
+            segment = (scope.key(row), row[width + 1])
             values = row[width:]
             current = last.get(segment)
             if current is None or (values[2], values[0]) > (current[2], current[0]):
                 last[segment] = values
     for (key, _patient), (_pk, _p, started, ended, abandoned, csat, returned) in last.items():
-        sample = out.get(key)
-        if sample is None:
-            sample = out[key] = Sample()
+        sample = out.setdefault(key, Sample())
         finished = micros(ended or started)
         if ctx.latest is None or finished + ctx.attrition > ctx.latest:
             sample.counts["not_matured"] += 1
@@ -385,14 +322,19 @@ def _hard_attrition(scope: Scope, ctx: _Context, out: dict[Key, Sample]) -> None
                 sample.hits += 1
 
 
-_BUILDERS = {
-    "volume": _volume,
-    "csat": _csat,
-    "abandonment": _abandonment,
+_BUILDERS: dict[str, Callable[[_Pool, _Context], Sample | None]] = {
+    "volume": lambda pool, _: _counted(pool.counts["n_all"], 0),
+    "csat": lambda pool, _: _counted(
+        pool.counts["csat_n"],
+        pool.counts["csat_top2"],
+        float(pool.counts["csat_sum"]),
+        float(pool.counts["csat_sumsq"]),
+    ),
+    "abandonment": lambda pool, _: _counted(pool.counts["queued_n"], pool.counts["queued_abandoned"]),
     "service_level": _service_level,
-    "aht": _aht,
-    "response_time": _response_time,
-    "first_response": _first_response,
+    "aht": lambda pool, _: _counted(pool.counts["aht_n"], 0, pool.aht_total, pool.aht_sumsq),
+    "response_time": lambda pool, _: _values(pool.array("rt")),
+    "first_response": lambda pool, _: _values(pool.array("fr")),
     "engagement": _engagement,
     "fcr": _fcr,
     "repeat_rate": _repeat_rate,

@@ -27,6 +27,7 @@ from analytics.kpi_queries import (
     volume_days,
 )
 from analytics.kpi_rollups import covers, rollup_samples, usable
+from core.periods import days
 from core.results import KpiValue, Period
 from store.db import Store
 
@@ -56,9 +57,9 @@ def collect(scope: Scope, metric: str, *, raw: bool = False) -> dict[Key, Sample
     else:  # the journeys: a dataset of the scope's dates and the windows around them
         samples = frame_samples(scope_dataset(scope), scope, metric)
     if metric == "volume":
-        days = volume_days(scope)
+        covered = volume_days(scope)
         for (bucket, _dims), sample in samples.items():
-            sample.days = days.get(bucket, 0)
+            sample.days = covered.get(bucket, 0)
     return samples
 
 
@@ -87,7 +88,8 @@ def summarize(metric: str, sample: Sample, *, min_sample: int) -> dict[str, Any]
         ci = stats.mean_ci(sample.n, mean, var)
     else:
         values = sample.values
-        p50, p90 = _median_and_p90(values)
+        # interpolated linearly, as PostgreSQL's percentile_cont
+        p50, p90 = (float(q) for q in np.quantile(values, [0.5, 0.9])) if len(values) else (None, None)
         mean, var = stats.moments(sample.n, sample.total, sample.sumsq)
         extra.update(
             p50=p50,
@@ -170,7 +172,7 @@ def _period_sample(
 ) -> Sample:
     scope = Scope(store, tenant, period.start, period.end, (), None, filters, data)
     pooled = Sample.pool(collect(scope, metric).values())
-    pooled.days = (period.end - period.start).days + 1
+    pooled.days = days(period)
     return pooled
 
 
@@ -234,14 +236,12 @@ def compare_periods(
     dims = tuple(check_dimensions(by))
     cur = collect(Scope(store, tenant, period.start, period.end, dims, None, filters, data), metric)
     prev = collect(Scope(store, tenant, baseline.start, baseline.end, dims, None, filters, data), metric)
-    days_cur = (period.end - period.start).days + 1
-    days_prev = (baseline.end - baseline.start).days + 1
     rows: list[dict[str, Any]] = []
     for key in sorted(set(cur) | set(prev), key=lambda k: [_sort_key(v) for v in k[1]]):
         current = cur.get(key) or Sample()
-        current.days = days_cur
+        current.days = days(period)
         previous = prev.get(key) or Sample()
-        previous.days = days_prev
+        previous.days = days(baseline)
         value = _compared(store, metric, current, previous if previous.n else None)
         rows.append(
             {
@@ -260,14 +260,6 @@ def compare_periods(
         row["q_value"] = _round(q, 6)
     rows.sort(key=lambda r: (r["q_value"] is None, r["q_value"] or 0, -abs(r["delta"] or 0)))
     return rows
-
-
-def _median_and_p90(values: Any) -> tuple[float | None, float | None]:
-    """The median and p90, interpolated linearly (as PostgreSQL percentile_cont), in one numpy call."""
-    if not len(values):
-        return None, None
-    p50, p90 = np.quantile(np.asarray(values, dtype=float), [0.5, 0.9])
-    return float(p50), float(p90)
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:

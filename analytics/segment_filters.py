@@ -61,7 +61,10 @@ def check_filter_values(store: Store, *, tenant: str, filters: dict[str, Any]) -
             normal = [str(v).strip() for v in values]
             if name == "agent":
                 normal = [_agent(store, tenant, v) for v in normal]
-            known = distinct_values(store, tenant=tenant, name=name)
+            column = DATA_COLUMNS[name]
+            query = select(column).where(InteractionRow.tenant == tenant, column.is_not(None)).distinct()
+            with store.session() as session:  # the values the tenant's interactions hold
+                known = sorted(str(v) for v in session.execute(query).scalars())
         else:
             checked[name] = value
             continue
@@ -70,16 +73,6 @@ def check_filter_values(store: Store, *, tenant: str, filters: dict[str, Any]) -
             raise FilterValueError(_message(name, unknown, known, tenant))
         checked[name] = normal if isinstance(value, list) else normal[0]
     return checked
-
-
-def distinct_values(store: Store, *, tenant: str, name: str) -> list[str]:
-    """The values a data filter takes in the tenant's interactions, sorted."""
-    column = DATA_COLUMNS[name]
-    with store.session() as session:
-        rows = session.execute(
-            select(column).where(InteractionRow.tenant == tenant, column.is_not(None)).distinct()
-        ).scalars()
-        return sorted(str(v) for v in rows)
 
 
 def _normal(name: str, value: Any) -> str:

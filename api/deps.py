@@ -129,17 +129,10 @@ def require_scope(scope: str) -> Callable[..., ApiKey]:
     return _check
 
 
-def get_tenant(key: Annotated[ApiKey, Depends(get_api_key)]) -> str:
-    """The tenant of the caller's key: every query is filtered by it."""
-    return key.tenant
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StoreDep = Annotated[Store, Depends(get_store)]
 IndexDep = Annotated[Any | None, Depends(get_index)]
 EmbedderDep = Annotated[Any | None, Depends(get_embedder)]
-KeyDep = Annotated[ApiKey, Depends(get_api_key)]
-TenantDep = Annotated[str, Depends(get_tenant)]
 IngestKey = Annotated[ApiKey, Depends(require_scope("ingest"))]
 ReadKey = Annotated[ApiKey, Depends(require_scope("read"))]
 ManageKey = Annotated[ApiKey, Depends(require_scope("manage"))]

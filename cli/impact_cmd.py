@@ -57,7 +57,8 @@ def _print(impacts: list[Any], language: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from analytics.impact_words import STATE_WORDS, format_effect, format_p, metric_word
+    from analytics.impact_words import STATE_WORDS, format_effect, format_p
+    from core.wording import metric_label
 
     fr = language == "fr"
     table = Table(title="Impact des actions" if fr else "Impact of the actions")
@@ -76,7 +77,7 @@ def _print(impacts: list[Any], language: str) -> None:
     for impact in impacts:
         expected = impact.expected_impact
         expected_text = (
-            f"{metric_word(expected.kpi, language)} {expected.delta:+.2f}" if expected is not None else "—"
+            f"{metric_label(expected.kpi, language)} {expected.delta:+.2f}" if expected is not None else "—"
         )
         for target in impact.targets:
             where = ", ".join(f"{k}={v}" for k, v in target.segment.items())
@@ -89,7 +90,7 @@ def _print(impacts: list[Any], language: str) -> None:
                 table.add_row(
                     f"{impact.action_id}\n{impact.title}",
                     f"{target.title or where}\n{where} — {target.start.isoformat()}",
-                    metric_word(effect.metric, language),
+                    metric_label(effect.metric, language),
                     format_effect(effect, language),
                     format_p(effect.p_value, language),
                     f"{effect.n_before} / {effect.n_after}",

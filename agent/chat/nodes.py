@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
 from contextlib import suppress
@@ -22,7 +21,6 @@ from agent.chat.tables import ToolResult
 from core.periods import baseline_for, week_label
 from prompts.chat import CHAT_SYSTEM
 
-TRANSCRIPT = re.compile(r'<transcript id="([^"]+)">(.*?)</transcript>', re.DOTALL)
 OFFLINE_NOTE = {
     "fr": "réponse calculée sans modèle de langue",
     "en": "answered without a language model",
