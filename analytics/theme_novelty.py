@@ -29,11 +29,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.stats import binom
 from sklearn.preprocessing import normalize
 
 from analytics.theme_lexical import class_keywords, label_from_keywords
 from analytics.theme_trend import EMERGING_ALPHA, EMERGING_MIN, EMERGING_RATIO, growth_test
-from analytics.themes import Cluster, ClusterResult, _louvain
+from analytics.themes import GRAPH_NEIGHBOURS, Cluster, ClusterResult, _louvain
 
 REFINE_ROUNDS = 5
 """Nearest-centre rounds for a split-off part (a bound: Banking77's held-out intent settles in 3, the
@@ -63,9 +64,15 @@ def split_novel(
         ids = np.unique(parts)
         if len(ids) < 2:
             continue
-        growing = [p for p in ids if _grew(members[parts == p], period, baseline_weeks, len(ids))]
-        new = members[np.isin(parts, growing)]
-        rest = members[~np.isin(parts, growing)]
+        growing = [
+            p for p in ids if _significant(_growth(members[parts == p], period, baseline_weeks), len(ids))
+        ]
+        if not growing:
+            continue
+        # with a part grown, the cluster's period texts whose own neighbourhood is new join it
+        taken = np.isin(parts, growing)
+        taken[period[members]] |= _fresh(vectors[members], period[members], float(period.mean()))
+        new, rest = members[taken], members[~taken]
         if len(new) < EMERGING_MIN or len(rest) == 0 or not _known(rest, period, baseline_weeks):
             continue
         labels[new] = next_id
@@ -106,9 +113,20 @@ def _significant(growth: dict[str, Any], tests: int = 1) -> bool:
     return bool(growth["emerging"]) and growth["p_value"] < EMERGING_ALPHA / max(1, tests)
 
 
-def _grew(members: np.ndarray, period: np.ndarray, weeks: int, tests: int = 1) -> bool:
-    """Significant growth of these texts' period count."""
-    return _significant(_growth(members, period, weeks), tests)
+def _fresh(vectors: np.ndarray, in_period: np.ndarray, share: float) -> np.ndarray:
+    """Per period text: whether it is new where it stands (one-sided binomial, `EMERGING_ALPHA`).
+
+    Its `GRAPH_NEIGHBOURS` nearest texts are of the period significantly more often than `share`, the
+    period's share of the window (what any text's neighbours would show if nothing had changed).
+    """
+    k = min(GRAPH_NEIGHBOURS, len(vectors) - 1)
+    rows = np.flatnonzero(in_period)
+    counts = np.zeros(len(rows), dtype=np.int64)
+    for start in range(0, len(rows), 2000):
+        sims = vectors[rows[start : start + 2000]] @ vectors.T
+        near = np.argpartition(-sims, k, axis=1)[:, : k + 1]  # itself (similarity 1) and its k nearest
+        counts[start : start + 2000] = in_period[near].sum(axis=1) - 1
+    return binom.sf(counts - 1, k, share) < EMERGING_ALPHA
 
 
 def _known(members: np.ndarray, period: np.ndarray, weeks: int) -> bool:
@@ -125,7 +143,9 @@ def _refine(labels: np.ndarray, vectors: np.ndarray, new_ids: list[int], period:
     new = np.asarray(new_ids)
     for _ in range(REFINE_ROUNDS):
         ids = np.unique(labels[assigned])
-        centres = normalize(np.vstack([vectors[labels == k].mean(axis=0) for k in ids]))
+        # a split-off part's centre is that of its period texts: what formed it, not the old texts it holds
+        cores = [(labels == k) & (period | (k not in new_ids)) for k in ids]
+        centres = normalize(np.vstack([vectors[core].mean(axis=0) for core in cores]))
         nearest = np.empty(len(assigned), dtype=np.int64)
         for start in range(0, len(assigned), 20_000):
             part = assigned[start : start + 20_000]
@@ -133,7 +153,9 @@ def _refine(labels: np.ndarray, vectors: np.ndarray, new_ids: list[int], period:
         current = labels[assigned]
         # a period text joins the split-off cluster it is nearest to; members stay (see the module docstring)
         joins = np.isin(nearest, new) & period[assigned]
-        move = joins & (nearest != current)
+        # an old text of a split-off part goes to its nearest centre: the known neighbour it belongs to
+        leaves = np.isin(current, new) & ~period[assigned]
+        move = (joins | leaves) & (nearest != current)
         if not move.any():
             break
         labels = labels.copy()

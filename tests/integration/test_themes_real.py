@@ -42,10 +42,5 @@ def test_a_tripled_banking_intent_is_flagged_growing(scores: dict[str, Any]) -> 
     assert scores["growing_flagged"] and scores["growing_f1"] >= 0.8, scores
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12, point 4, not reached: card_arrival's split-off part carries card-delivery texts whose "
-    "baseline keeps it from being new (measured F1 0.72, README 'New inside a known theme')",
-)
 def test_a_held_out_banking_intent_comes_out_as_one_new_theme(scores: dict[str, Any]) -> None:
     assert scores["new_is_new"] and scores["new_f1"] >= 0.8, scores
