@@ -55,19 +55,18 @@ def split_novel(
     out = list(clusters.clusters)
     next_id = max((c.cluster_id for c in out), default=-1) + 1
     new_ids: list[int] = []
+    cut = []
     for cluster in clusters.clusters:
         members = np.flatnonzero(labels == cluster.cluster_id)
-        now = int(period[members].sum())
-        if now < 2 * EMERGING_MIN or len(members) < 4:
-            continue
-        parts = _louvain(vectors[members], seed=0)
+        if int(period[members].sum()) >= 2 * EMERGING_MIN and len(members) >= 4:
+            cut.append((members, _louvain(vectors[members], seed=0)))
+    tests = sum(len(np.unique(parts)) for _, parts in cut)  # Bonferroni over every community of the window
+    for members, parts in cut:
         ids = np.unique(parts)
-        if len(ids) < 2:
-            continue
         growing = [
-            p for p in ids if _significant(_growth(members[parts == p], period, baseline_weeks), len(ids))
+            p for p in ids if _significant(_growth(members[parts == p], period, baseline_weeks), tests)
         ]
-        if not growing:
+        if len(ids) < 2 or not growing:
             continue
         # with a part grown, the cluster's period texts whose own neighbourhood is new join it
         taken = np.isin(parts, growing)
