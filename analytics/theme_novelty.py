@@ -149,7 +149,11 @@ def _refine(labels: np.ndarray, vectors: np.ndarray, new_ids: list[int], period:
         ids = np.unique(labels[assigned])
         # a split-off part's centre is that of its period texts: what formed it, not the old texts it holds
         cores = [(labels == k) & (period | (k not in new_ids)) for k in ids]
-        centres = normalize(np.vstack([vectors[core].mean(axis=0) for core in cores]))
+        centres = normalize(
+            np.vstack(
+                [vectors[c if c.any() else labels == k].mean(axis=0) for c, k in zip(cores, ids, strict=True)]
+            )
+        )
         nearest = np.empty(len(assigned), dtype=np.int64)
         for start in range(0, len(assigned), 20_000):
             part = assigned[start : start + 20_000]
