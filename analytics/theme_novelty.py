@@ -7,8 +7,8 @@ whole cluster hides it (the old part dilutes it) or flags the whole cluster (the
 
 Rule, per cluster with enough period texts:
 1. cut its members into the communities of their own neighbour graph (`themes._louvain`);
-2. the communities whose period count grew significantly against their baseline weeks (`growth_test`,
-   Bonferroni over every community of the window: some 100 on Banking77) are the candidate new part, joined
+2. the communities whose period count grew significantly against their baseline weeks (`growth_tests`:
+   Benjamini-Hochberg over every community of the window, some 100 on Banking77) are the new part, joined
    by the cluster's period texts that are new *where they stand*: their nearest neighbours are period texts
    significantly more often than the period's share of the window (a binomial test; Banking77's held-out
    intent falls into several communities, some too small to test, but its texts' neighbours are this
@@ -38,7 +38,7 @@ from scipy.stats import binom
 from sklearn.preprocessing import normalize
 
 from analytics.theme_lexical import class_keywords, label_from_keywords
-from analytics.theme_trend import EMERGING_ALPHA, EMERGING_MIN, EMERGING_RATIO, growth_test
+from analytics.theme_trend import EMERGING_ALPHA, EMERGING_MIN, EMERGING_RATIO, growth_test, growth_tests
 from analytics.themes import GRAPH_NEIGHBOURS, Cluster, ClusterResult, _louvain
 
 REFINE_ROUNDS = 5
@@ -65,12 +65,17 @@ def split_novel(
         members = np.flatnonzero(labels == cluster.cluster_id)
         if int(period[members].sum()) >= 2 * EMERGING_MIN and len(members) >= 4:
             cut.append((members, _louvain(vectors[members], seed=0)))
-    tests = sum(len(np.unique(parts)) for _, parts in cut)  # Bonferroni over every community of the window
-    for members, parts in cut:
+    # every community of the window is tested together: Benjamini-Hochberg, as the week's themes are
+    counts = {
+        (c, p): (int(period[m].sum()), int((~period[m]).sum()))
+        for c, (members, parts) in enumerate(cut)
+        for p in np.unique(parts)
+        for m in [members[parts == p]]
+    }
+    grown = growth_tests(counts, baseline_weeks)
+    for c, (members, parts) in enumerate(cut):
         ids = np.unique(parts)
-        growing = [
-            p for p in ids if _significant(_growth(members[parts == p], period, baseline_weeks), tests)
-        ]
+        growing = [p for p in ids if grown[(c, p)]["emerging"]]
         if len(ids) < 2 or not growing:
             continue
         # with a part grown, the cluster's period texts whose own neighbourhood is new join it
@@ -112,11 +117,6 @@ def _growth(members: np.ndarray, period: np.ndarray, weeks: int) -> dict[str, An
     return growth_test(current=now, baseline_total=len(members) - now, baseline_weeks=weeks)
 
 
-def _significant(growth: dict[str, Any], tests: int = 1) -> bool:
-    """Emerging and significant; with several groups tested at once, Bonferroni."""
-    return bool(growth["emerging"]) and growth["p_value"] < EMERGING_ALPHA / max(1, tests)
-
-
 def _fresh(vectors: np.ndarray, in_period: np.ndarray, share: float) -> np.ndarray:
     """Per period text: whether it is new where it stands (one-sided binomial, `EMERGING_ALPHA`).
 
@@ -136,7 +136,7 @@ def _fresh(vectors: np.ndarray, in_period: np.ndarray, share: float) -> np.ndarr
 def _known(members: np.ndarray, period: np.ndarray, weeks: int) -> bool:
     """These texts were there before and did not grow: neither significantly nor by `EMERGING_RATIO`."""
     growth = _growth(members, period, weeks)
-    return not _significant(growth) and growth["growth"] < EMERGING_RATIO
+    return not growth["emerging"] and growth["growth"] < EMERGING_RATIO
 
 
 def _refine(labels: np.ndarray, vectors: np.ndarray, new_ids: list[int], period: np.ndarray) -> np.ndarray:
