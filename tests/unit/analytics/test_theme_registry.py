@@ -307,6 +307,33 @@ def test_texts_of_the_week_that_are_new_where_they_stand_join_the_new_problem() 
     assert set(np.flatnonzero(split.labels == 0)) == set(range(240))
 
 
+def test_the_windows_communities_are_tested_together_a_chance_one_is_not_split_off() -> None:
+    from analytics.theme_novelty import split_novel
+    from analytics.themes import ClusterResult
+
+    rng = np.random.default_rng(4)
+    # 20 steady clusters of two communities each (15 a week before, 17 now; 3 a week before, 3 now); in one,
+    # the small community has 10 this week by chance (p = 0.001: significant alone, not among 40 tests)
+    blocks, in_period, labels = [], [], []
+    for c in range(20):
+        for axis, before, now in ((2 * c, 60, 17), (2 * c + 1, 12, 10 if c == 0 else 3)):
+            direction = [0.0] * 40
+            direction[axis] = 1.0
+            base = np.tile(np.asarray(direction, dtype=np.float32), (before + now, 1))
+            noisy = base + 0.03 * rng.normal(size=base.shape).astype(np.float32)
+            blocks.append(noisy / np.linalg.norm(noisy, axis=1, keepdims=True))
+            in_period += [False] * before + [True] * now
+            labels += [c] * (before + now)
+    vectors = np.vstack(blocks)
+    clusters = ClusterResult(
+        labels=np.asarray(labels, dtype=np.int64), clusters=[_cluster(c) for c in range(20)]
+    )
+    split = split_novel(
+        clusters, texts=["x"] * len(labels), vectors=vectors, in_period=in_period, baseline_weeks=4
+    )
+    assert split.labels.tolist() == labels
+
+
 def test_a_french_theme_is_described_in_the_patients_own_words_not_the_gloss(sqlite_store: Store) -> None:
     embedder = FakeEmbedder(dim=128)
     ingest_records(sqlite_store, _records(9, TOPICS))
