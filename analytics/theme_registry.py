@@ -12,8 +12,8 @@ same names (its members carry them from the first run).
 Interactions of the period get their theme written (replacing an earlier one); baseline interactions keep the
 theme an earlier analysis gave them and only get one when they had none. A theme is *new* when it had
 (almost) no member in the baseline weeks and *emerging* when its count in the period grew significantly
-against them (`theme_trend.growth_test`); when the baseline weeks hold no data (a first analysis), nothing is
-flagged.
+against them, the period's themes tested together (`theme_trend.growth_tests`); when the baseline weeks hold
+no data (a first analysis), nothing is flagged.
 """
 
 from __future__ import annotations
