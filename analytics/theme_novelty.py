@@ -11,10 +11,10 @@ Rule, per cluster with enough period texts:
    Benjamini-Hochberg over every community of the window, some 100 on Banking77) are the new part, joined
    by the cluster's period texts that are new *where they stand*: their nearest neighbours are period texts
    significantly more often than the period's share of the window (a binomial test; Banking77's held-out
-   intent falls into several communities, some too small to test, but its texts' neighbours are this
-   week's); the rest must be a *known* part: it did not grow (not significantly, and under
-   `EMERGING_RATIO` times its baseline weekly mean) — otherwise the whole cluster is new or growing and
-   stays one theme;
+   intent falls into several communities, some of them mostly other intents' old texts that did not grow,
+   but its texts' neighbours are this week's); the rest must be a *known* part: it did not grow (not
+   significantly, and under `EMERGING_RATIO` times its baseline weekly mean) — otherwise the whole cluster
+   is new or growing and stays one theme;
 3. the new part becomes a cluster of its own and settles by nearest centre (at most `REFINE_ROUNDS`): its
    centre is that of its period texts (what formed it, not the old texts it carries); each text of the
    period nearest to it joins it (bringing back the new problem's texts that discovery put in a neighbouring
