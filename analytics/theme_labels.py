@@ -34,17 +34,22 @@ from analytics.topic_text import CONVERSATION_WORDS, is_french
 from core.settings import get_settings
 from core.text import fold
 
+# Checked on the 49 themes the product found in DSTC11 insurance and Banking77 (2026-12-06): how many labels
+# halving or doubling each value changes. Both sets are English; the French rules are checked on generated
+# text only (tests/unit/analytics/test_theme_labels.py).
 MAX_SENTENCES = 40
-"""Typical sentences read (the registry passes them closest to the theme's centre first)."""
+"""Typical sentences read, closest to the centre first (20 / 80 changed 8 / 2 labels: "File a claim")."""
 MAX_CONTENT = 4
-"""At most this many topic words in a label."""
+"""At most this many topic words in a label (2 cut 9 labels: "Balance of the account"; 8 changed none)."""
 MAX_CHARS = 60
+"""A longer label is passed over for the next best (30 changed 3 labels, 120 none)."""
 BONUS = {1: 1.0, 2: 1.2, 3: 1.25, 4: 1.1}
-"""A little preference for labels of two or three words."""
+"""A little preference for labels of two or three words (flat weights changed 1 label of the 49)."""
 EXPAND_SUPPORT = 0.3
-"""A longer phrase replaces a one-word label when it holds this share of the word's (weighted) sentences."""
+"""A longer phrase replaces a one-word label when it holds this share of the word's (weighted) sentences
+(0.15 / 0.6 changed 4 / 3 labels: "Card" became "New card", "Refund on the account" became "Refund")."""
 TYPICALITY_DECAY = 5.0
-"""The i-th sentence counts 1 / (1 + i / 5): the theme's centre speaks louder than its fringe."""
+"""The i-th sentence counts 1 / (1 + i / 5): the centre speaks louder than the fringe (2.5 / 10: 4 / 4)."""
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|\d+|[^\w\s]", re.UNICODE)
 _ELIDED = re.compile(r"^(?P<head>[cdjlmnst]|qu|jusqu|lorsqu|puisqu)['’](?P<rest>.+)$", re.IGNORECASE)

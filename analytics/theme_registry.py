@@ -12,8 +12,8 @@ same names (its members carry them from the first run).
 Interactions of the period get their theme written (replacing an earlier one); baseline interactions keep the
 theme an earlier analysis gave them and only get one when they had none. A theme is *new* when it had
 (almost) no member in the baseline weeks and *emerging* when its count in the period grew significantly
-against them (`theme_trend.growth_test`); when the baseline weeks hold no data (a first analysis), nothing is
-flagged.
+against them, the period's themes tested together (`theme_trend.growth_tests`); when the baseline weeks hold
+no data (a first analysis), nothing is flagged.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from analytics.theme_labels import members_label
 from analytics.theme_lexical import class_keywords, term_weights
 from analytics.theme_novelty import split_novel
 from analytics.theme_text import theme_features, theme_text
-from analytics.theme_trend import growth_test
+from analytics.theme_trend import growth_tests
 from analytics.themes import ClusterResult, discover_clusters, mmr
 from core.results import Evidence, Period, ThemeResult
 from store.db import Store
@@ -46,11 +46,6 @@ BASELINE_CAP = 40_000
 """At most this many baseline interactions are read into the window (an even sample beyond it): they give
 the period its context and names, and the cap bounds time and memory on large centres (never reached on
 DSTC11, Banking77 or the generated weeks)."""
-NEW_SHARE = 0.1
-"""A theme is new when its baseline weekly mean is under this share of its period count (ten times what it
-was: absent before but for a few neighbouring topics' texts; a tripled theme is at 0.33). Checked on Banking77
-(held-out `card_arrival` 0.06 when split off clean, 0.17 when it carries card-delivery texts: not new; tripled
-`exchange_rate` 0.26-0.33) and the generated broken portal (0.002)."""
 _WRITE_CHUNK = 2000
 
 
@@ -301,15 +296,14 @@ def _results(
             members[label].append(r)  # type: ignore[arg-type]
         else:
             unassigned.append(item.ext_id)
+    growths = growth_tests({k: (len(group), round(before[k] * scale)) for k, group in members.items()}, weeks)
     out = []
     for label, group in members.items():
         row = rows[label]
         centre = np.frombuffer(row.centroid or b"", dtype=np.float32)
         order = mmr(vectors[group], centre, k=5) if len(centre) == vectors.shape[1] else list(range(5))
-        baseline_total = round(before[label] * scale)
-        growth = growth_test(current=len(group), baseline_total=baseline_total, baseline_weeks=weeks)
-        is_new = history and baseline_total / weeks < NEW_SHARE * len(group)
-        emerging = history and bool(growth["emerging"])  # new and in volume, or sharply growing
+        is_new = history and bool(growths[label]["new"])
+        emerging = history and bool(growths[label]["emerging"])  # new and in volume, or sharply growing
         out.append(
             ThemeResult(
                 theme_id=row.id,

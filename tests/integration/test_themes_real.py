@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from core.settings import get_settings
 from evals.labelled import read_labelled
 from evals.real_suites import HELD_OUT, REAL_SETS, TRIPLED, run_emerging
 from evals.runner import temporary_home
@@ -32,20 +33,26 @@ NEIGHBOURS = (
 
 @pytest.fixture(scope="module")
 def scores() -> dict[str, Any]:
-    """`card_arrival` only in week 4, `exchange_rate` tripled in week 4, among intents that resemble them."""
+    """`card_arrival` only in week 4, `exchange_rate` tripled in week 4, among intents that resemble them.
+
+    Themes read the product's default theme model (MiniLM with multilingual-e5-small), as `parcours eval`
+    does, not the transcript model alone that other tests use to save time: with MiniLM alone discovery cuts
+    the held-out intent in three clusters and it comes out new with F1 0.79 (0.89 with the default model).
+    """
     items = [i for i in read_labelled(REAL_SETS["banking77"]) if i.label in {HELD_OUT, TRIPLED, *NEIGHBOURS}]
     assert len({i.label for i in items}) == len(NEIGHBOURS) + 2
-    return run_emerging(items, settings_factory=temporary_home, embedder=get_embedder())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("PARCOURS_THEME_EMBEDDING_MODEL", raising=False)
+        get_settings.cache_clear()
+        try:
+            return run_emerging(items, settings_factory=temporary_home, embedder=get_embedder())
+        finally:
+            get_settings.cache_clear()
 
 
 def test_a_tripled_banking_intent_is_flagged_growing(scores: dict[str, Any]) -> None:
     assert scores["growing_flagged"] and scores["growing_f1"] >= 0.8, scores
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12, point 4, not reached: card_arrival's split-off part carries card-delivery texts whose "
-    "baseline keeps it from being new (measured F1 0.72, README 'New inside a known theme')",
-)
 def test_a_held_out_banking_intent_comes_out_as_one_new_theme(scores: dict[str, Any]) -> None:
     assert scores["new_is_new"] and scores["new_f1"] >= 0.8, scores

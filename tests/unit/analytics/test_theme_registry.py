@@ -262,6 +262,78 @@ def test_a_new_problem_inside_a_growing_cluster_is_split_off_and_gathers_its_str
     assert np.unique(whole.labels).tolist() == [0]
 
 
+def _around(rng: np.random.Generator, direction: list[float], n: int, spread: float = 0.05) -> np.ndarray:
+    base = np.tile(np.asarray(direction + [0.0] * (8 - len(direction)), dtype=np.float32), (n, 1))
+    noisy = base / np.linalg.norm(base[0]) + spread * rng.normal(size=(n, 8)).astype(np.float32)
+    return noisy / np.linalg.norm(noisy, axis=1, keepdims=True)
+
+
+def test_old_texts_near_a_new_problem_go_back_to_the_known_neighbour_they_belong_to() -> None:
+    from analytics.theme_novelty import split_novel
+    from analytics.themes import ClusterResult
+
+    rng = np.random.default_rng(2)
+    # cluster 0: card questions every week (40 before, 10 now) and, only now, "my card has not arrived" (30),
+    # with 3 old "how long does delivery take" texts worded close to it; cluster 1 is card delivery (steady).
+    # The old texts came in the split-off part with the new problem: their own topic is delivery, the new
+    # part's centre is that of the texts that formed it, and they go back to it — the part is new on its own.
+    parts = [([1.0], 40), ([1.0], 10), ([0, 1.0], 30), ([0, 0.66, 0.75], 3)]
+    parts += [([0, 0, 1.0], 30), ([0, 0, 1.0], 10)]
+    vectors = np.vstack([_around(rng, d, n, spread=0.03) for d, n in parts])
+    in_period = [False] * 40 + [True] * 40 + [False] * 3 + [False] * 30 + [True] * 10
+    labels = np.array([0] * 83 + [1] * 40, dtype=np.int64)
+    texts = ["card question"] * 50 + ["card not arrived"] * 30 + ["card delivery time"] * 43
+    clusters = ClusterResult(labels=labels, clusters=[_cluster(0), _cluster(1)])
+    split = split_novel(clusters, texts=texts, vectors=vectors, in_period=in_period, baseline_weeks=4)
+    assert set(np.flatnonzero(split.labels == 2)) == set(range(50, 80))
+    assert split.labels[80:83].tolist() == [1, 1, 1]
+
+
+def test_texts_of_the_week_that_are_new_where_they_stand_join_the_new_problem() -> None:
+    from analytics.theme_novelty import split_novel
+    from analytics.themes import ClusterResult
+
+    rng = np.random.default_rng(3)
+    # cluster 0: card questions (200 before, 40 now), "my card has not arrived" only now (30) and, only now
+    # too, 9 texts of it worded like the card questions: a community of 9 is too small to be tested alone,
+    # but each of them has mostly texts of this week around it (the window's share is 0.28)
+    parts = [([1.0], 200), ([1.0], 40), ([0, 1.0], 30), ([1.0, 0, 1.0], 9)]
+    vectors = np.vstack([_around(rng, d, n, spread=0.03) for d, n in parts])
+    in_period = [False] * 200 + [True] * 79
+    texts = ["card question"] * 240 + ["card not arrived"] * 39
+    clusters = ClusterResult(labels=np.zeros(279, dtype=np.int64), clusters=[_cluster(0)])
+    split = split_novel(clusters, texts=texts, vectors=vectors, in_period=in_period, baseline_weeks=4)
+    assert set(np.flatnonzero(split.labels == 1)) == set(range(240, 279))
+    assert set(np.flatnonzero(split.labels == 0)) == set(range(240))
+
+
+def test_the_windows_communities_are_tested_together_a_chance_one_is_not_split_off() -> None:
+    from analytics.theme_novelty import split_novel
+    from analytics.themes import ClusterResult
+
+    rng = np.random.default_rng(4)
+    # 20 steady clusters of two communities each (15 a week before, 17 now; 3 a week before, 3 now); in one,
+    # the small community has 10 this week by chance (p = 0.001: significant alone, not among 40 tests)
+    blocks, in_period, labels = [], [], []
+    for c in range(20):
+        for axis, before, now in ((2 * c, 60, 17), (2 * c + 1, 12, 10 if c == 0 else 3)):
+            direction = [0.0] * 40
+            direction[axis] = 1.0
+            base = np.tile(np.asarray(direction, dtype=np.float32), (before + now, 1))
+            noisy = base + 0.03 * rng.normal(size=base.shape).astype(np.float32)
+            blocks.append(noisy / np.linalg.norm(noisy, axis=1, keepdims=True))
+            in_period += [False] * before + [True] * now
+            labels += [c] * (before + now)
+    vectors = np.vstack(blocks)
+    clusters = ClusterResult(
+        labels=np.asarray(labels, dtype=np.int64), clusters=[_cluster(c) for c in range(20)]
+    )
+    split = split_novel(
+        clusters, texts=["x"] * len(labels), vectors=vectors, in_period=in_period, baseline_weeks=4
+    )
+    assert split.labels.tolist() == labels
+
+
 def test_a_french_theme_is_described_in_the_patients_own_words_not_the_gloss(sqlite_store: Store) -> None:
     embedder = FakeEmbedder(dim=128)
     ingest_records(sqlite_store, _records(9, TOPICS))

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from analytics.theme_trend import EMERGING_ALPHA, growth_test, growth_tests
+
+
+def test_new_is_ten_times_what_it_was_a_tripled_theme_is_not_new() -> None:
+    assert growth_test(current=40, baseline_total=9, baseline_weeks=3)["new"]  # 3 a week before, 40 now
+    assert not growth_test(current=20, baseline_total=21, baseline_weeks=3)["new"]  # 7 a week: tripled
+    assert not growth_test(current=0, baseline_total=0, baseline_weeks=3)["new"]
+
+
+def test_a_weeks_themes_are_tested_together() -> None:
+    # 30 steady themes and one whose p-value (about 0.002) passes 0.01 alone but not among 31 tests
+    counts = {f"steady-{i}": (10, 30) for i in range(30)}
+    counts["chance"] = (13, 15)
+    alone = growth_test(current=13, baseline_total=15, baseline_weeks=3)
+    assert alone["emerging"] and alone["p_value"] < EMERGING_ALPHA
+    tested = growth_tests(counts, 3)
+    assert not tested["chance"]["emerging"] and tested["chance"]["p_value"] == alone["p_value"]
+    # planted changes survive the correction: a new intent (40, absent before), a tripled one (20, 7 a week)
+    counts.update(planted=(40, 0), tripled=(20, 21))
+    tested = growth_tests(counts, 3)
+    assert tested["planted"]["emerging"] and tested["planted"]["new"]
+    assert tested["tripled"]["emerging"] and not tested["tripled"]["new"]
+    assert not any(tested[k]["emerging"] for k in counts if k.startswith("steady"))
