@@ -6,8 +6,10 @@ score = patients affected × severity × trend, then divided by the best score (
   + max(0, abandonment gap) + 0.5·min(2, wait excess) + 0.5·min(2, handle-time excess) (+ the segment's
   anomaly score / 10 for segment frictions), where gaps are theme value − period value, the wait excess is
   p90 wait / period p90 − 1 and the handle-time excess is AHT / period AHT − 1;
-- trend = 1 + min(3, growth − 1) when the Poisson growth test is significant (p < 0.05), else 1; an
-  emerging theme (absent or tiny in the baseline, in volume now) gets at least 2.
+- trend = 1 + min(3, growth − 1) when the theme's Poisson growth test is significant (p < 0.05, adjusted
+  over the period's themes), else 1; an emerging theme (absent or tiny in the baseline, in volume now) gets at
+  least 2. Growth and its test are the theme step's (`ThemeResult.growth`, `growth_p`;
+  `theme_trend.growth_tests`): the flag and the score read one test.
 CSAT, FCR, repeat rate, abandonment, waits and AHT are the KPI engine's own (`analytics.kpis`, the
 definitions of `parcours kpi`, with the `PARCOURS_FCR_WINDOW_DAYS` window): a theme's FCR is the FCR that
 `parcours kpi fcr --where theme=…` prints for the same period. Fewer than `PARCOURS_MIN_SAMPLE`
@@ -25,10 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from analytics.dataset import PeriodDataset, dataset_for
-from analytics.kpi_frame import theme_counts
 from analytics.kpis import kpi_series
 from analytics.quotes import clip_quote
-from analytics.theme_trend import growth_test
 from core.results import Anomaly, Evidence, Friction, FrictionSignals, Period, ThemeResult
 from core.text import fold
 from core.wording import WEEKDAYS
@@ -307,27 +307,19 @@ def score_frictions(
     overall = {**_figures(store, tenant, period, data)[""], "effort_share": _effort_share(current)}
     by_theme = _figures(store, tenant, period, data, by="theme") if themes else {}
     total = len(current)
-    weeks = max(1, ((baseline.end - baseline.start).days + 1) // 7) if baseline else 1
-    period_weeks = ((period.end - period.start).days + 1) / 7
-    before = theme_counts(data, baseline.start, baseline.end) if baseline else {}
     scored: list[tuple[float, Friction]] = []
     for theme in themes:
         group = [by_ext[i] for i in theme.interaction_ids if i in by_ext]
         if not group:
             continue
         signals = _signals(by_theme.get(theme.theme_id) or _stats({}), group, overall)
-        growth = growth_test(
-            current=len(group),
-            baseline_total=before.get(theme.theme_id, 0),
-            baseline_weeks=weeks,
-            period_weeks=period_weeks,
-        )
-        emerging = bool(growth["emerging"] or (theme.emerging and len(group) >= min_sample))
-        trend = (
-            1.0 + min(3.0, growth["growth"] - 1) if growth["p_value"] < 0.05 and growth["growth"] > 1 else 1.0
-        )
+        # growth as the theme step tested it (a week's themes together): one test, one meaning
+        emerging = theme.emerging
+        growth = theme.growth or 0.0
+        grew = growth > 1 and theme.growth_p is not None and theme.growth_p < 0.05
+        trend = 1.0 + min(3.0, growth - 1) if grew else 1.0
         trend = max(trend, 2.0) if emerging else trend
-        signals.update(growth=growth["growth"], p_value=growth["p_value"], baseline_weekly=growth["expected"])
+        signals.update(growth=theme.growth, p_value=theme.growth_p, baseline_weekly=theme.baseline_weekly)
         signals["worse"] = worse_signals(signals, overall, growing=trend > 1.0, emerging=emerging)
         if not signals["worse"]:
             continue  # patients do no worse here than elsewhere: a topic, not a friction

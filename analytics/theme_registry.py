@@ -33,7 +33,7 @@ from analytics.theme_labels import members_label
 from analytics.theme_lexical import class_keywords, term_weights
 from analytics.theme_novelty import split_novel
 from analytics.theme_text import theme_features, theme_text
-from analytics.theme_trend import growth_tests
+from analytics.theme_trend import growth_fields, growth_tests
 from analytics.themes import ClusterResult, discover_clusters, mmr
 from core.results import Evidence, Period, ThemeResult
 from store.db import Store
@@ -296,7 +296,8 @@ def _results(
             members[label].append(r)  # type: ignore[arg-type]
         else:
             unassigned.append(item.ext_id)
-    growths = growth_tests({k: (len(group), round(before[k] * scale)) for k, group in members.items()}, weeks)
+    counts = {k: (len(group), round(before[k] * scale)) for k, group in members.items()}
+    growths = growth_tests(counts, weeks, period_weeks=((period.end - period.start).days + 1) / 7)
     out = []
     for label, group in members.items():
         row = rows[label]
@@ -322,6 +323,7 @@ def _results(
                 emerging=emerging,
                 is_new=is_new,
                 growing=emerging and not is_new,
+                **(growth_fields(growths[label]) if history else {}),
             )
         )
     out.sort(key=lambda t: -t.size)

@@ -54,17 +54,26 @@ def growth_test(
     }
 
 
-def growth_tests(counts: dict[K, tuple[int, int]], baseline_weeks: int) -> dict[K, dict[str, Any]]:
+def growth_tests(
+    counts: dict[K, tuple[int, int]], baseline_weeks: int, period_weeks: float = 1.0
+) -> dict[K, dict[str, Any]]:
     """`growth_test` of each theme of a period (its count, its baseline total), tested together.
 
-    A week's themes are some 30 tests: `emerging` holds only where the Benjamini-Hochberg adjusted p-value is
-    under `EMERGING_ALPHA` (uncorrected, random 4-week splits of DSTC11 and Banking77 flagged 1 and 3 themes).
+    A week's themes are some 30 tests: `q_value` is the Benjamini-Hochberg adjusted p-value and `emerging`
+    holds only where it is under `EMERGING_ALPHA` (uncorrected, random 4-week splits of DSTC11 and Banking77
+    flagged 1 and 3 themes).
     """
     out = {
-        k: growth_test(current=c, baseline_total=b, baseline_weeks=baseline_weeks)
+        k: growth_test(current=c, baseline_total=b, baseline_weeks=baseline_weeks, period_weeks=period_weeks)
         for k, (c, b) in counts.items()
     }
     q_values = benjamini_hochberg([g["p_value"] for g in out.values()])
     for growth, q in zip(out.values(), q_values, strict=True):
-        growth["emerging"] = growth["emerging"] and q is not None and q < EMERGING_ALPHA
+        growth["q_value"] = 1.0 if q is None else float(q)
+        growth["emerging"] = growth["emerging"] and growth["q_value"] < EMERGING_ALPHA
     return out
+
+
+def growth_fields(growth: dict[str, Any]) -> dict[str, Any]:
+    """A theme's growth figures as `ThemeResult` carries them (frictions and the tools read them there)."""
+    return {"growth": growth["growth"], "growth_p": growth["q_value"], "baseline_weekly": growth["expected"]}

@@ -66,6 +66,19 @@ class ThemeResult(BaseModel):
     growing: bool = Field(
         default=False, description="A known theme whose volume grew significantly against the baseline."
     )
+    growth: float | None = Field(
+        default=None,
+        description="Interactions of the period ÷ the baseline's weekly mean for as long a span (a floor of "
+        "0.5 a week); None when the baseline weeks hold no data.",
+    )
+    growth_p: float | None = Field(
+        default=None,
+        description="One-sided Poisson p-value of that growth, Benjamini-Hochberg adjusted over the period's "
+        "themes.",
+    )
+    baseline_weekly: float | None = Field(
+        default=None, description="Expected interactions in the period from the baseline weeks."
+    )
 
 
 class AnomalyFigure(BaseModel):
@@ -102,7 +115,11 @@ class FrictionSignals(BaseModel):
     aht_gap: float | None = Field(default=None, description="AHT minus the period's, seconds.")
     engagement_gap: float | None = Field(default=None, description="Engagement minus the period's.")
     growth: float | None = Field(default=None, description="Volume against the baseline weekly mean.")
-    p_value: float | None = Field(default=None, description="One-sided Poisson p-value of the growth.")
+    p_value: float | None = Field(
+        default=None,
+        description="One-sided Poisson p-value of the growth, Benjamini-Hochberg adjusted over the period's "
+        "themes.",
+    )
     baseline_weekly: float | None = Field(default=None, description="Expected volume from the baseline.")
     worse: list[str] = Field(
         default_factory=list, description="Signals worse than the period's, worst first."

@@ -11,7 +11,7 @@ from analytics.dataset import PeriodDataset
 from analytics.dataset import dataset_for as read_or_reuse
 from analytics.frictions import score_frictions
 from analytics.kpi_frame import theme_counts
-from analytics.theme_trend import growth_test
+from analytics.theme_trend import growth_fields, growth_tests
 from core.periods import baseline_for
 from core.results import Friction, Period, ThemeResult
 from store.analyses import result_ending
@@ -72,6 +72,16 @@ def period_themes(
             members.setdefault(theme_id, []).append(ext_id)
         else:
             unassigned += 1
+    # growth against the baseline weeks, the period's themes tested together as the theme step tests them;
+    # with no data before the period there is nothing to have grown from (the registry's rule too)
+    weeks = context.store.settings.baseline_weeks
+    baseline = baseline_for(period, weeks)
+    before = theme_counts(data, baseline.start, baseline.end)
+    growths = growth_tests(
+        {t: (len(ids), before.get(t, 0)) for t, ids in members.items()},
+        weeks,
+        period_weeks=((period.end - period.start).days + 1) / 7,
+    )
     out = [
         ThemeResult(
             theme_id=theme_id,
@@ -80,6 +90,8 @@ def period_themes(
             size=len(ids),
             interaction_ids=ids,
             is_new=_first_seen_in(themes[theme_id], period),
+            emerging=bool(before) and growths[theme_id]["emerging"],
+            **(growth_fields(growths[theme_id]) if before else {}),
         )
         for theme_id, ids in members.items()
     ]
@@ -112,8 +124,6 @@ def list_themes(
     if not themes:
         return f"No themes for {chosen.start}..{chosen.end} ({unassigned} interactions unassigned).", artifact
     baseline = baseline_for(chosen, context.store.settings.baseline_weeks)
-    before = theme_counts(data, baseline.start, baseline.end)
-    weeks = max(1, ((chosen.end - chosen.start).days + 1) / 7)
     total = sum(t.size for t in themes) + unassigned
     lines = [
         f"Themes {chosen.start}..{chosen.end}: {len(themes)} themes, {total} interactions, "
@@ -122,18 +132,12 @@ def list_themes(
         "theme_id | label | size | share | growth | p | flags",
     ]
     for theme in themes[:MAX_ROWS]:
-        growth = growth_test(
-            current=theme.size,
-            baseline_total=before.get(theme.theme_id, 0),
-            baseline_weeks=context.store.settings.baseline_weeks,
-            period_weeks=weeks,
-        )
-        # with no data before the period there is nothing to have grown from (the registry's rule too)
-        grew = bool(before) and growth["emerging"]
-        flags = [f for f, on in (("NEW", theme.is_new), ("EMERGING", grew or theme.emerging)) if on]
+        flags = [f for f, on in (("NEW", theme.is_new), ("EMERGING", theme.emerging)) if on]
+        growth = "-" if theme.growth is None else f"x{theme.growth:.2f}"
+        p_value = "-" if theme.growth_p is None else f"{theme.growth_p:.3g}"
         lines.append(
             f"{theme.theme_id} | {theme.label} | {theme.size} | {theme.size / total:.1%} | "
-            f"x{growth['growth']:.2f} | {growth['p_value']:.3g} | {' '.join(flags) or '-'}"
+            f"{growth} | {p_value} | {' '.join(flags) or '-'}"
         )
         artifact["rows"].append(
             {
@@ -142,11 +146,11 @@ def list_themes(
                 "keywords": theme.keywords[:6],
                 "size": theme.size,
                 "share": round(theme.size / total, 4),
-                "growth": float(growth["growth"]),
-                "p_value": float(growth["p_value"]),
-                "baseline_weekly": float(growth["expected"]),
+                "growth": theme.growth,
+                "p_value": theme.growth_p,
+                "baseline_weekly": theme.baseline_weekly,
                 "new": theme.is_new,
-                "emerging": bool(growth["emerging"] or theme.emerging),
+                "emerging": theme.emerging,
             }
         )
     artifact["total"] = total

@@ -112,9 +112,8 @@ def themes(route: Route, results: list[ToolResult], language: str, *, emerging: 
             return say(language, f"Aucun thème n'émerge {when}.", f"No emerging theme {when}."), None
         items = []
         for r in rows[:3]:
-            flag = (
-                say(language, "nouveau", "new") if r.get("new") else f"×{nf.number(r['growth'], language, 1)}"
-            )
+            growth = nf.number(r.get("growth"), language, 1)
+            flag = say(language, "nouveau", "new") if r.get("new") else f"×{growth}"
             items.append(
                 f"{quoted(r['label'], language)} ({nf.number(r['size'], language)} contacts, {flag})"
             )

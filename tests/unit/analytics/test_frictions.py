@@ -153,3 +153,19 @@ def test_a_theme_friction_reads_the_figures_parcours_kpi_prints_for_its_theme(
         assert getattr(friction.signals, signal) == pytest.approx(rows[0]["value"] or 0.0, abs=1e-4)
         checked += 1
     assert checked >= 2
+
+
+def test_a_theme_friction_reads_the_theme_steps_growth_test(scored) -> None:
+    # one growth test per theme: the friction's growth, p-value and emerging flag are the theme step's
+    _, themes, frictions = scored
+    by_id = {t.theme_id: t for t in themes}
+    theme_frictions = [f for f in frictions if f.theme_id]
+    assert theme_frictions
+    for friction in theme_frictions:
+        theme = by_id[friction.theme_id]
+        assert theme.growth is not None and theme.growth_p is not None
+        # signals are kept to 4 decimals
+        assert friction.signals.growth == round(theme.growth, 4)
+        assert friction.signals.p_value == round(theme.growth_p, 4)
+        assert friction.signals.baseline_weekly == round(theme.baseline_weekly or 0.0, 4)
+        assert friction.emerging == theme.emerging

@@ -23,3 +23,11 @@ def test_a_weeks_themes_are_tested_together() -> None:
     assert tested["planted"]["emerging"] and tested["planted"]["new"]
     assert tested["tripled"]["emerging"] and not tested["tripled"]["new"]
     assert not any(tested[k]["emerging"] for k in counts if k.startswith("steady"))
+
+
+def test_a_longer_period_is_compared_with_as_many_baseline_weeks() -> None:
+    # 20 a week before and 40 over two weeks: steady, not a doubling
+    two_weeks = growth_tests({"t": (40, 60)}, 3, period_weeks=2.0)["t"]
+    assert two_weeks["growth"] == 1.0 and not two_weeks["emerging"]
+    assert growth_tests({"t": (40, 60)}, 3)["t"]["growth"] == 2.0  # the same count read as one week
+    assert two_weeks["q_value"] == two_weeks["p_value"]  # one test: nothing to adjust
