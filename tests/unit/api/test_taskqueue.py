@@ -23,10 +23,16 @@ def week(n: int) -> Period:
     return Period(start=start, end=start + timedelta(days=6))
 
 
-def result_runner(order: list[str] | None = None, gate: threading.Event | None = None) -> Any:
+def result_runner(
+    order: list[str] | None = None,
+    gate: threading.Event | None = None,
+    started: threading.Event | None = None,
+) -> Any:
     def run(*, store: Store, tenant: str, period: Period, analysis_id: str, **_: Any) -> Any:
         if order is not None:
             order.append(f"{tenant}:{period.start}")
+        if started is not None:
+            started.set()
         if gate is not None:
             assert gate.wait(20)
         return make_result(
@@ -205,10 +211,12 @@ def test_a_live_lease_is_not_taken_and_an_expired_one_is(sqlite_store: Store, se
 
 
 def test_shutdown_hands_queued_runs_over_at_once(sqlite_store: Store, settings: Settings) -> None:
-    gate = threading.Event()
-    first = AnalysisJobs(sqlite_store, fast(settings, lease_seconds=600.0), runner=result_runner(gate=gate))
+    gate, started = threading.Event(), threading.Event()
+    runner = result_runner(gate=gate, started=started)
+    first = AnalysisJobs(sqlite_store, fast(settings, lease_seconds=600.0), runner=runner)
     running = first.submit(tenant="t", period=week(6)).analysis_id
     queued = first.submit(tenant="t", period=week(7)).analysis_id
+    assert started.wait(30)  # the first run is running (on a loaded machine its thread may start late)
     stopper = threading.Thread(target=first.shutdown)
     stopper.start()
     gate.set()
