@@ -148,6 +148,40 @@ def combine(embeddings: np.ndarray, lexical: np.ndarray, *, mean: Common) -> np.
 
 
 def _louvain(features: np.ndarray, *, seed: int) -> np.ndarray:
+    """Communities of the texts' neighbour graph (Louvain); above `SAMPLE_SIZE` texts, of a sample's graph.
+
+    A larger set (a cluster of a 100 k-interaction window cut again by `theme_novelty`) is read through an
+    even sample of `SAMPLE_SIZE` texts, as discovery reads its texts: the graph of 40 000 texts took minutes
+    and most of 4 GiB. Each other text joins the community its `GRAPH_NEIGHBOURS` nearest sampled texts
+    weigh most (the edges it would have had in the full graph).
+    """
+    n = len(features)
+    if n > SAMPLE_SIZE:
+        return _louvain_sampled(features, seed=seed)
+    return _louvain_graph(features, seed=seed)
+
+
+def _louvain_sampled(features: np.ndarray, *, seed: int) -> np.ndarray:
+    n = len(features)
+    sample = np.sort(np.random.default_rng(seed).choice(n, SAMPLE_SIZE, replace=False))
+    communities = _louvain_graph(features[sample], seed=seed)
+    labels = np.empty(n, dtype=np.int64)
+    labels[sample] = communities
+    rest = np.setdiff1d(np.arange(n), sample)
+    k = min(GRAPH_NEIGHBOURS, len(sample))
+    count = int(communities.max()) + 1
+    for start in range(0, len(rest), 2000):
+        part = rest[start : start + 2000]
+        sims = features[part] @ features[sample].T
+        nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0)
+        votes = np.zeros((len(part), count), dtype=np.float64)
+        np.add.at(votes, (np.repeat(np.arange(len(part)), k), communities[nearest].ravel()), weights.ravel())
+        labels[part] = np.argmax(votes, axis=1)
+    return labels
+
+
+def _louvain_graph(features: np.ndarray, *, seed: int) -> np.ndarray:
     import networkx as nx
 
     n = len(features)

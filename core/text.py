@@ -9,7 +9,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def strip_accents(text: str) -> str:
-    """The text without accents, case kept ("Hôpital Nord" → "Hopital Nord")."""
+    """The text without accents, case kept ("Hôpital Nord" → "Hopital Nord"); ASCII text as is."""
+    if text.isascii():
+        return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
