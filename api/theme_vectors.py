@@ -22,7 +22,7 @@ log = logging.getLogger("parcours.theme_vectors")
 class ThemeVectorJobs:
     """Starts the theme-vector job after ingestions (`kick`), in a worker or on a thread of this process."""
 
-    def __init__(self, store: Store, settings: Settings, *, embedder: Callable[[], Embedder]) -> None:
+    def __init__(self, store: Store, settings: Settings, *, embedder: Callable[[], Embedder | None]) -> None:
         self.store = store
         self.settings = settings
         self.embedder = embedder
