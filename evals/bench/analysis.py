@@ -59,18 +59,23 @@ def count(conn, cursor, statement, *args):
         dated.append(1)
 event.listen(store.engine, "before_cursor_execute", count)
 from agent.analysis import run_analysis
-import faulthandler
+import faulthandler, os
 faulthandler.dump_traceback_later(600, repeat=True)
+embedder = None
+if os.environ.get("PARCOURS_BENCH_HASHING"):
+    from store.embedder import FakeEmbedder
+    embedder = FakeEmbedder(384)
 began = time.perf_counter()
 run = f"an-bench-{time.time_ns()}"  # a new run each time (a finished one would only be read back)
 if profile:
     import cProfile
     profiler = cProfile.Profile()
-    result = profiler.runcall(
-        run_analysis, store=store, period=parse_period(week), model=None, analysis_id=run)
+    result = profiler.runcall(run_analysis, store=store, period=parse_period(week), model=None,
+        analysis_id=run, embedder=embedder)
     profiler.dump_stats(profile)
 else:
-    result = run_analysis(store=store, period=parse_period(week), model=None, analysis_id=run)
+    result = run_analysis(store=store, period=parse_period(week), model=None, analysis_id=run,
+        embedder=embedder)
 wall = time.perf_counter() - began
 print(json.dumps({"wall_s": round(wall, 1), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF)
     .ru_maxrss / 1024), "dated_selects": len(dated), "frictions": len(result.frictions),
@@ -90,7 +95,9 @@ def cached():
     with store.session() as session:
         return session.execute(select(func.count()).select_from(EmbeddingCacheRow)).scalar_one()
 before, waiting = cached(), pending(store)
-model = get_theme_embedder(settings)
+import os
+from store.embedder import FakeEmbedder
+model = FakeEmbedder(384) if os.environ.get("PARCOURS_BENCH_HASHING") else get_theme_embedder(settings)
 done = fill_theme_vectors(store=store, embedder=model)
 encoded = cached() - before
 print(json.dumps({"fill_interactions": done.interactions, "fill_s": round(done.seconds),
@@ -100,8 +107,11 @@ print(json.dumps({"fill_interactions": done.interactions, "fill_s": round(done.s
 """
 
 
-KEPT = ("PARCOURS_THEME_EMBEDDING_MODEL",)
-"""Settings the bench passes on to its children (`same`: the themes read MiniLM alone, a faster measure)."""
+KEPT = ("PARCOURS_THEME_EMBEDDING_MODEL", "PARCOURS_BENCH_HASHING")
+"""Settings the bench passes on to its children (`same`: the themes read MiniLM alone, a faster measure;
+`PARCOURS_BENCH_HASHING=1`, set by `--hashing-vectors`: theme vectors of the tests' hashing embedder, 384
+dimensions like MiniLM, so everything but a model's encoding is timed at sizes whose encoding would take
+hours here)."""
 
 
 def _env(home: Path, tree: Path | None = None) -> dict[str, str]:
@@ -135,7 +145,11 @@ def cached_home(
     generated ones.
     """
     base = per_week if baseline_per_week is None else baseline_per_week
-    model = os.environ.get("PARCOURS_THEME_EMBEDDING_MODEL", "")
+    model = (
+        "hashing"
+        if os.environ.get("PARCOURS_BENCH_HASHING")
+        else os.environ.get("PARCOURS_THEME_EMBEDDING_MODEL", "")
+    )
     name = f"analysis-v2-{per_week}" + (f"-b{base}" if base != per_week else "")
     home = cache_dir() / (name + (f"-t{model.replace('/', '_')}" if model else ""))
     done, ingested = home / "built.json", home / "ingested.json"
@@ -286,7 +300,14 @@ def main() -> None:
     )
     parser.add_argument("--tree", type=Path, default=None, help="a checkout whose code runs the analysis")
     parser.add_argument("--profile", type=Path, default=None, help="write the analysis's cProfile here")
+    parser.add_argument(
+        "--hashing-vectors",
+        action="store_true",
+        help="theme vectors of the tests' hashing embedder: times everything but a model's encoding",
+    )
     args = parser.parse_args()
+    if args.hashing_vectors:
+        os.environ["PARCOURS_BENCH_HASHING"] = "1"
     figures = measure(
         args.per_week, args.tree, baseline_per_week=args.baseline_per_week, profile=args.profile
     )
