@@ -80,3 +80,43 @@ def test_louvain_above_the_sample_size_reads_a_sample(monkeypatch) -> None:  # t
     seen.clear()
     themes._louvain(small, seed=0)
     assert seen == [200], "below the bound, the whole graph"
+
+
+def _graph_edge_by_edge(features: np.ndarray, k: int):  # type: ignore[no-untyped-def]
+    """The neighbour graph built one edge at a time (how it was built before `_neighbour_edges`)."""
+    import networkx as nx
+
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(features)))
+    for start in range(0, len(features), 2000):
+        sims = features[start : start + 2000] @ features.T
+        rows = np.arange(sims.shape[0])
+        sims[rows, rows + start] = -1.0
+        nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        for r, neighbours in enumerate(nearest):
+            i = start + r
+            for j in neighbours:
+                weight = float(max(sims[r, j], 0.0))
+                if graph.has_edge(i, int(j)):
+                    graph[i][int(j)]["weight"] += weight
+                else:
+                    graph.add_edge(i, int(j), weight=weight)
+    return graph
+
+
+def test_neighbour_graph_is_the_edge_by_edge_one() -> None:
+    import networkx as nx
+
+    for seed, n in ((0, 60), (1, 700), (2, 2500)):
+        features, _ = _blobs(n // 5, 5, seed=seed)
+        features = features[np.random.default_rng(seed).permutation(len(features))]
+        k = min(themes.GRAPH_NEIGHBOURS, len(features) - 1)
+        reference = _graph_edge_by_edge(features, k)
+        built = nx.Graph()
+        built.add_nodes_from(range(len(features)))
+        built.add_weighted_edges_from((i, j, w) for (i, j), w in themes._neighbour_edges(features, k).items())
+        assert [list(built.adj[u].items()) for u in built] == [
+            list(reference.adj[u].items()) for u in reference
+        ]
+        expected = nx.community.louvain_communities(reference, weight="weight", seed=0)
+        assert nx.community.louvain_communities(built, weight="weight", seed=0) == expected
