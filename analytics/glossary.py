@@ -62,14 +62,21 @@ class Glossary:
 
     def coverage(self, text: str) -> float:
         """Share of a text's content words (not stop words, 3+ letters) that an entry covers."""
+        return self.read(text)[1]
+
+    def read(self, text: str) -> tuple[str, float]:
+        """`gloss` and `coverage` of a text at once (its words are read and matched once)."""
         words = tokens(text)
         covered = [False] * len(words)
-        for start, length, _ in self.matches(words):
+        out: list[str] = []
+        for start, length, english in self.matches(words):
             covered[start : start + length] = [True] * length
+            if not out or out[-1] != english:
+                out.append(english)
         content = [
             c for w, c in zip(words, covered, strict=True) if w not in FOLDED_STOP_WORDS and len(w) > 2
         ]
-        return sum(content) / len(content) if content else 0.0
+        return " ".join(out), (sum(content) / len(content) if content else 0.0)
 
 
 def parse_glossary(text: str, *, source: str = "glossary") -> Glossary:

@@ -100,12 +100,15 @@ class LexicalView:
         return normalize(self._svd.fit_transform(matrix)).astype(np.float32)
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
-        """Project new texts into the fitted space."""
+        """Project new texts into the fitted space (each distinct text once: a row depends on its text)."""
         if self._svd is None or self._word is None or self._char is None:
             return np.zeros((len(texts), 0), dtype=np.float32)
-        cleaned = [fold(clean(t)) for t in texts]
+        position: dict[str, int] = {}
+        rows = [position.setdefault(t, len(position)) for t in texts]
+        cleaned = [fold(clean(t)) for t in position]
         matrix = self._stack(self._fit(self._word, cleaned), self._fit(self._char, cleaned))
-        return normalize(self._svd.transform(matrix)).astype(np.float32)
+        out = normalize(self._svd.transform(matrix)).astype(np.float32)
+        return out if len(position) == len(texts) else out[np.asarray(rows, dtype=np.int64)]
 
     @staticmethod
     def _fit(vectorizer: TfidfVectorizer, texts: list[str], *, fit: bool = False) -> csr_matrix:

@@ -71,10 +71,14 @@ def _load_items(data: PeriodDataset, period: Period, in_period: bool, cap: int |
     if cap is not None and len(rows) > cap:
         step = len(rows) / cap
         rows = [rows[int(i * step)] for i in range(cap)]
-    return [
-        _Item(pk, ext, day, theme_text(pt, ft), language, in_period, previous)
-        for pk, ext, day, pt, ft, language, previous in rows
-    ]
+    read: dict[tuple[str | None, str | None], str] = {}  # the same texts are read once (repeated messages)
+    items = []
+    for pk, ext, day, pt, ft, language, previous in rows:
+        text = read.get((pt, ft))
+        if text is None:
+            text = read[(pt, ft)] = theme_text(pt, ft)
+        items.append(_Item(pk, ext, day, text, language, in_period, previous))
+    return items
 
 
 def _identify(

@@ -42,11 +42,14 @@ def theme_features(
     path = get_settings().glossary_path
     glossary = load_glossary(Path(path) if path else None)
     rows, glosses, weights = [], [], []
+    read: dict[str, tuple[str, float]] = {}  # each distinct text read once
     for r, (text, language) in enumerate(zip(texts, languages, strict=True)):
         if not text or not is_french(text, language):
             continue
-        coverage = glossary.coverage(text)
-        gloss = glossary.gloss(text) if coverage > 0 else ""
+        if text not in read:
+            read[text] = glossary.read(text)
+        gloss, coverage = read[text]
+        gloss = gloss if coverage > 0 else ""
         if gloss:
             rows.append(r)
             glosses.append(gloss)

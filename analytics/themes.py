@@ -148,30 +148,73 @@ def combine(embeddings: np.ndarray, lexical: np.ndarray, *, mean: Common) -> np.
 
 
 def _louvain(features: np.ndarray, *, seed: int) -> np.ndarray:
+    """Communities of the texts' neighbour graph (Louvain); above `SAMPLE_SIZE` texts, of a sample's graph.
+
+    A larger set (a cluster of a 100 k-interaction window cut again by `theme_novelty`) is read through an
+    even sample of `SAMPLE_SIZE` texts, as discovery reads its texts: the graph of 40 000 texts took minutes
+    and most of 4 GiB. Each other text joins the community its `GRAPH_NEIGHBOURS` nearest sampled texts
+    weigh most (the edges it would have had in the full graph).
+    """
+    n = len(features)
+    if n > SAMPLE_SIZE:
+        return _louvain_sampled(features, seed=seed)
+    return _louvain_graph(features, seed=seed)
+
+
+def _louvain_sampled(features: np.ndarray, *, seed: int) -> np.ndarray:
+    n = len(features)
+    sample = np.sort(np.random.default_rng(seed).choice(n, SAMPLE_SIZE, replace=False))
+    communities = _louvain_graph(features[sample], seed=seed)
+    labels = np.empty(n, dtype=np.int64)
+    labels[sample] = communities
+    rest = np.setdiff1d(np.arange(n), sample)
+    k = min(GRAPH_NEIGHBOURS, len(sample))
+    count = int(communities.max()) + 1
+    for start in range(0, len(rest), 2000):
+        part = rest[start : start + 2000]
+        sims = features[part] @ features[sample].T
+        nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0)
+        votes = np.zeros((len(part), count), dtype=np.float64)
+        np.add.at(votes, (np.repeat(np.arange(len(part)), k), communities[nearest].ravel()), weights.ravel())
+        labels[part] = np.argmax(votes, axis=1)
+    return labels
+
+
+def _louvain_graph(features: np.ndarray, *, seed: int) -> np.ndarray:
     import networkx as nx
 
     n = len(features)
     k = min(GRAPH_NEIGHBOURS, n - 1)
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
-    for start in range(0, n, 2000):
-        sims = features[start : start + 2000] @ features.T
-        rows = np.arange(sims.shape[0])
-        sims[rows, rows + start] = -1.0
-        nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        for r, neighbours in enumerate(nearest):
-            i = start + r
-            for j in neighbours:
-                weight = float(max(sims[r, j], 0.0))
-                if graph.has_edge(i, int(j)):
-                    graph[i][int(j)]["weight"] += weight
-                else:
-                    graph.add_edge(i, int(j), weight=weight)
+    graph.add_weighted_edges_from((i, j, w) for (i, j), w in _neighbour_edges(features, k).items())
     communities = nx.community.louvain_communities(graph, weight="weight", resolution=RESOLUTION, seed=seed)
     labels = np.empty(n, dtype=np.int64)
     for c, members in enumerate(sorted(communities, key=lambda m: min(m))):
         labels[list(members)] = c
     return labels
+
+
+def _neighbour_edges(features: np.ndarray, k: int) -> dict[tuple[int, int], float]:
+    """Each text's k nearest neighbours as undirected edges weighted by similarity (a pair both ways: summed).
+
+    In the order each edge is first met, so the graph (and Louvain's result) is the one edge-by-edge
+    insertion gives.
+    """
+    edges: dict[tuple[int, int], float] = {}
+    for start in range(0, len(features), 2000):
+        sims = features[start : start + 2000] @ features.T
+        rows = np.arange(sims.shape[0])
+        sims[rows, rows + start] = -1.0
+        nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0).astype(np.float64)
+        for r, (neighbours, values) in enumerate(zip(nearest.tolist(), weights.tolist(), strict=True)):
+            i = start + r
+            for j, weight in zip(neighbours, values, strict=True):
+                key = (i, j) if i <= j else (j, i)
+                edges[key] = edges[key] + weight if key in edges else weight
+    return edges
 
 
 def _centroids(features: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> np.ndarray:

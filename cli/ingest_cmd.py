@@ -7,7 +7,7 @@ index could not be updated (the stored records stay); 2 bad arguments (a missing
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -24,6 +24,7 @@ from cli.common import (
 )
 
 if TYPE_CHECKING:
+    from store.db import Store
     from store.ingest import IngestSummary
 
 FORMAT_NAMES = ("auto", "jsonl", "json", "csv", "fhir")
@@ -37,12 +38,25 @@ def ingest(
         str | None, typer.Option(help="Force this tenant (records naming another are refused).")
     ] = None,
     no_index: Annotated[
-        bool, typer.Option("--no-index", help="Store only; index later with `parcours reindex`.")
+        bool,
+        typer.Option(
+            "--no-index",
+            help="Store only; index later with `parcours reindex` (theme vectors: the next analysis).",
+        ),
+    ] = False,
+    defer_themes: Annotated[
+        bool,
+        typer.Option(
+            "--defer-themes",
+            help="Do not compute the theme vectors now: `parcours worker` or the next analysis does.",
+        ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Ingest interaction files: validate, redact, store (idempotent) and index.
 
+    Then the theme vectors of the new interactions are computed (what theme discovery reads), so the next
+    `parcours analyze` does not wait for them; with a task queue configured, a worker computes them.
     Exit 1 when a record was rejected, a file held no record or the index was not updated.
     """
     if fmt not in FORMAT_NAMES:
@@ -75,14 +89,17 @@ def ingest(
                     read_as = detect_format(path) if fmt == "auto" else fmt
                     empty.append(f"{path}: no interaction record found (read as {read_as})")
                 _add(summary, part)
+        themes = None if defer_themes or no_index else _theme_vectors(store, indexer, as_json=as_json)
     except PseudonymKeyError as exc:
         raise fail(str(exc)) from None
     finally:
         store.close()
     if as_json:
-        print_json({**summary.model_dump(), "empty_files": empty})
+        print_json({**summary.model_dump(), "empty_files": empty, "theme_vectors": themes})
     else:
         _print(summary)
+        if themes is not None:
+            err_console.print(_describe(themes))
     for problem in empty:
         err_console.print(
             f"[red]error:[/red] {escape(problem)}; expected JSONL, a JSON array, CSV with the record's "
@@ -98,6 +115,41 @@ def ingest(
         )
     if empty or summary.rejected or summary.index_errors:
         raise typer.Exit(EXIT_INCOMPLETE)
+
+
+def _theme_vectors(store: Store, indexer: Any, *, as_json: bool) -> dict[str, Any] | None:
+    """Compute the theme vectors still missing (or queue the job for a worker); what was done."""
+    from analytics.theme_vectors import fill_theme_vectors, pending
+    from core.settings import get_settings
+    from store.embedder import get_theme_embedder
+
+    settings = get_settings()
+    waiting = pending(store)
+    if not waiting:
+        return None
+    if settings.queue_url:
+        from api.taskqueue.procrastinate_queue import build_app, defer_theme_vectors
+
+        app = build_app(settings.queue_url, sync=True)
+        with app.open():
+            defer_theme_vectors(app)
+        return {"queued": waiting}
+    model = get_theme_embedder(settings, fallback=getattr(indexer, "embedder", None))
+    with progress_bar(as_json=as_json) as progress:
+        task = progress.add_task("theme vectors", total=waiting)
+        done = fill_theme_vectors(
+            store=store, embedder=model, on_progress=lambda n: progress.update(task, completed=n)
+        )
+    return {"interactions": done.interactions, "seconds": round(done.seconds, 1), "model": model.name}
+
+
+def _describe(themes: dict[str, Any]) -> str:
+    if "queued" in themes:
+        return f"Theme vectors of {themes['queued']} interactions queued for `parcours worker`."
+    return (
+        f"Theme vectors of {themes['interactions']} interactions computed in {themes['seconds']} s "
+        f"({escape(themes['model'])})."
+    )
 
 
 def _add(into: IngestSummary, part: IngestSummary) -> None:

@@ -8,9 +8,23 @@ import unicodedata
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+_LATIN_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]+")
+"""The combining diacritical marks block (U+034F, which combines with nothing, excepted): French accents."""
+
+
 def strip_accents(text: str) -> str:
-    """The text without accents, case kept ("Hôpital Nord" → "Hopital Nord")."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    """The text without accents, case kept ("Hôpital Nord" → "Hopital Nord").
+
+    Decomposed (NFKD), combining marks dropped. Fast paths with the same result: ASCII text as is; a text
+    whose only non-ASCII characters, once decomposed, are Latin accents loses them in one substitution.
+    """
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = _LATIN_MARKS.sub("", decomposed)
+    if stripped.isascii():
+        return stripped
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def fold(text: str) -> str:

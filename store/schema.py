@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -41,6 +42,12 @@ class InteractionRow(Base):
         Index("ix_interactions_tenant_channel_date", "tenant", "channel", "local_date"),
         Index("ix_interactions_tenant_patient_started", "tenant", "patient_ref", "started_at"),
         Index("ix_interactions_tenant_agent_date", "tenant", "agent_ref", "local_date"),
+        Index(
+            "ix_interactions_unthemed",
+            "pk",
+            sqlite_where=text("themed_hash IS NULL"),
+            postgresql_where=text("themed_hash IS NULL"),
+        ),
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -75,6 +82,10 @@ class InteractionRow(Base):
     theme_id: Mapped[str | None] = mapped_column(String(40), index=True, doc="Latest theme assignment.")
     indexed_hash: Mapped[str | None] = mapped_column(
         String(64), doc="content_hash last written to the index."
+    )
+    themed_hash: Mapped[str | None] = mapped_column(
+        String(64),
+        doc="content_hash whose theme vectors are in the embedding cache (None: not yet computed).",
     )
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)

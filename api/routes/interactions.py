@@ -213,6 +213,7 @@ async def post_interactions(
         )
     except PseudonymKeyError as exc:
         raise ApiError(503, "unavailable", str(exc)) from exc
+    _theme_vectors(request, summary)
     data = _summary_data(request, summary, index)
     outcome = {entry["index"]: entry for entry in summary.results}
     results = [
@@ -321,9 +322,17 @@ async def import_interactions(
             raise bad_request(f"the file is not UTF-8 text (byte {exc.start})") from exc
         except PseudonymKeyError as exc:
             raise ApiError(503, "unavailable", str(exc)) from exc
+        _theme_vectors(request, summary)
         return _response(_summary_data(request, summary, index))
     finally:
         path.unlink(missing_ok=True)
+
+
+def _theme_vectors(request: Request, summary: Any) -> None:
+    """New or changed interactions: start the job that computes their theme vectors (`parcours serve`)."""
+    jobs = getattr(request.app.state, "theme_vectors", None)
+    if jobs is not None and (summary.accepted or summary.updated):
+        jobs.kick()
 
 
 class InteractionView(BaseModel):

@@ -21,6 +21,11 @@ def on_startup(app: Any, *, serve: bool) -> None:
     from api.readiness import warm_up
 
     warm_up(state)
+    from api.deps import load_embedder
+    from api.theme_vectors import ThemeVectorJobs
+
+    # Ingestions start the theme-vector job (a worker's, or a thread here); `serve` only: tests stay quiet.
+    state.theme_vectors = ThemeVectorJobs(state.store, state.settings, embedder=lambda: load_embedder(state))
     if state.settings.queue_url:
         return  # the queue's periodic task runs the schedule in `parcours worker`
     from api.taskqueue.schedule import InProcessSchedule, parse_weekly_at
@@ -37,6 +42,9 @@ def on_shutdown(app: Any) -> None:
     if schedule is not None:
         schedule.stop()
     app.state.jobs.shutdown()
+    theme_vectors = getattr(app.state, "theme_vectors", None)
+    if theme_vectors is not None:
+        theme_vectors.shutdown()
     deliverer = getattr(app.state.jobs, "deliverer", None)
     if deliverer is not None:
         deliverer.shutdown()

@@ -5,6 +5,8 @@ API processes only enqueue (`QueueJobs.submit`); `parcours worker` processes run
 - `parcours.analysis(analysis_id)` — one attempt (`api.taskqueue.runner`); a failed attempt is retried with
   exponential backoff; its job holds the lock `analysis_id`, so one run of an analysis executes at a time.
 - `parcours.deliver(delivery_id)` — a webhook or e-mail, retried with exponential backoff.
+- `parcours.theme_vectors` — the theme vectors of newly ingested interactions (`analytics.theme_vectors`),
+  queued by ingestion; one queued and one running at a time.
 - `parcours.recover` (every 30 s) — jobs of workers that stopped sending heartbeats (killed, host lost) go
   back to the queue and another worker resumes them from their LangGraph checkpoint; active analyses
   with no job at all (an API process died between saving the row and queueing it) are queued again.
@@ -41,6 +43,8 @@ log = logging.getLogger("parcours.queue")
 
 ANALYSES = "analyses"
 LIGHT = ("deliveries", "maintenance")
+THEME_VECTORS = "theme-vectors"
+"""Lock of the theme-vector job: one runs at a time, one more may wait."""
 RECOVER_GRACE_SECONDS = 30.0
 """An active analysis without a job is queued again only after this long (its API process may be deferring
 it)."""
@@ -123,6 +127,16 @@ def build_app(url: str, *, sync: bool = False, context: WorkerContext | None = N
             raise RetryLater(outcome.error or "retry", outcome.retry_in)
         return outcome.status
 
+    @app.task(name="parcours.theme_vectors", queue=ANALYSES)
+    def theme_vectors_task() -> int:
+        from analytics.theme_vectors import fill_theme_vectors
+        from store.embedder import get_theme_embedder
+
+        c = ctx()
+        transcript = c.resources()[1] if c.resources is not None else None
+        model = get_theme_embedder(c.settings, fallback=transcript)
+        return fill_theme_vectors(store=c.store, embedder=model).interactions
+
     @app.task(name="parcours.deliver", queue="deliveries", retry=AsDecided())
     def deliver_task(delivery_id: str) -> None:
         c = ctx()
@@ -148,7 +162,7 @@ def build_app(url: str, *, sync: bool = False, context: WorkerContext | None = N
         c = ctx()
         retention_purge(store=c.store, settings=c.settings, now=datetime.fromtimestamp(timestamp, UTC))
 
-    _ = (analysis_task, deliver_task, recover_task, weekly_task, purge_task)
+    _ = (analysis_task, theme_vectors_task, deliver_task, recover_task, weekly_task, purge_task)
     return app
 
 
@@ -160,6 +174,15 @@ def defer_analysis(app: App, *, store: Store, analysis_id: str, tenant: str, syn
     )
     try:
         task.defer(analysis_id=analysis_id)
+    except AlreadyEnqueued:
+        pass
+
+
+def defer_theme_vectors(app: App) -> None:
+    """Queue the theme-vector job (nothing when one is already waiting: it will see the new interactions)."""
+    task = app.configure_task("parcours.theme_vectors", lock=THEME_VECTORS, queueing_lock=THEME_VECTORS)
+    try:
+        task.defer()
     except AlreadyEnqueued:
         pass
 

@@ -104,9 +104,11 @@ def run_weekly(
 
 def retention_purge(*, store: Store, settings: Settings, now: datetime) -> None:
     """The daily retention purge (`store.retention.purge`: what the retention settings no longer keep)."""
+    from analytics.erasure_texts import embedded_texts
     from store.retention import purge
 
-    purge(store=store, settings=settings, now=now)
+    # The cached vectors of the purged interactions' theme texts and glosses go with them (keyed by text).
+    purge(store=store, settings=settings, now=now, derived_texts=embedded_texts)
 
 
 class InProcessSchedule:

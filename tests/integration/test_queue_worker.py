@@ -147,3 +147,40 @@ def test_a_job_whose_worker_vanished_is_put_back(pg_store: Store, settings: Sett
     thread.join(180)
     done = analysis_queue.get(store=pg_store, analysis_id=submitted.analysis_id)
     assert done.status == "done" and done.attempts == 2 and done.worker_id == context.worker_id
+
+
+def test_theme_vectors_are_computed_by_a_worker(pg_store: Store, settings: Settings) -> None:
+    from analytics.theme_vectors import pending
+    from api.taskqueue.procrastinate_queue import defer_theme_vectors
+    from store.embedder import FakeEmbedder
+    from store.ingest import ingest_records
+    from tests.factories import at, interaction
+
+    url = conninfo(pg_store.engine.url.render_as_string(hide_password=False))
+    queued = _settings(settings, url)
+    _fresh_queue(url)
+    words = ["prescription renewal refused", "parking machine broken", "lab results missing"]
+    records = [
+        interaction(
+            id=f"tv-{i}",
+            language="en",
+            started=at(17, 9, i),
+            transcript=[{"speaker": "patient", "text": f"{words[i % 3]} number {i}"}],
+        )
+        for i in range(9)
+    ]
+    ingest_records(pg_store, records)
+    assert pending(pg_store) == 9
+    enqueue = build_app(url, sync=True)
+    with enqueue.open():
+        defer_theme_vectors(enqueue)
+        defer_theme_vectors(enqueue)  # one job waits at a time: it will see every new interaction
+    with psycopg.connect(url) as conn:
+        jobs = conn.execute(
+            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'parcours.theme_vectors'"
+        ).fetchone()[0]
+    assert jobs == 1
+    fake = FakeEmbedder()
+    context = worker_context(pg_store, queued, resources=lambda: (None, fake))
+    _run_worker_until(build_app(url, context=context), queued, lambda: pending(pg_store) == 0)
+    assert pending(pg_store) == 0 and fake.texts_encoded == 9

@@ -104,7 +104,7 @@ def test_the_purge_runs_once_a_day(
     purged: list[datetime] = []
     import store.retention
 
-    monkeypatch.setattr(store.retention, "purge", lambda *, store, settings, now: purged.append(now))
+    monkeypatch.setattr(store.retention, "purge", lambda *, store, settings, now, **_: purged.append(now))
     ticker = InProcessSchedule(store=sqlite_store, settings=settings, submit=lambda **_: None)  # type: ignore[arg-type]
     ticker.tick(datetime(2026, 11, 23, 10, tzinfo=UTC))
     ticker.tick(datetime(2026, 11, 23, 11, tzinfo=UTC))
