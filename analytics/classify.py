@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from store.actions import latest_analysis_id
 from store.db import Store
 from store.embedder import Embedder
 from store.schema import AnalysisRow, ThemeRow
@@ -87,13 +88,10 @@ def _load_centroids(store: Store, tenant: str, dim: int) -> _Centroids:
 
 def _load_frictions(store: Store, tenant: str) -> _Frictions:
     key = (str(store.engine.url), tenant)
+    # the latest week analysed (a re-run of an earlier week made later does not replace it), as the action
+    # board and the report read it
+    latest = latest_analysis_id(store, tenant=tenant)
     with store.session() as session:
-        latest = session.execute(
-            select(AnalysisRow.id)
-            .where(AnalysisRow.tenant == tenant, AnalysisRow.status == "done")
-            .order_by(AnalysisRow.created_at.desc())
-            .limit(1)
-        ).scalar()
         cached = _frictions.get(key)
         if cached is not None and cached.analysis_id == latest:
             return cached

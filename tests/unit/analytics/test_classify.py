@@ -49,7 +49,12 @@ def _add_themes(store: Store, embedder: FakeEmbedder, tenant: str = "default", t
 
 
 def _add_analysis(
-    store: Store, analysis_id: str, status: str, created: datetime, frictions: list[dict]
+    store: Store,
+    analysis_id: str,
+    status: str,
+    created: datetime,
+    frictions: list[dict],
+    week_start: date = date(2026, 11, 16),
 ) -> None:
     with store.session() as session:
         session.add(
@@ -57,8 +62,8 @@ def _add_analysis(
                 id=analysis_id,
                 tenant="default",
                 status=status,
-                period_start=date(2026, 11, 16),
-                period_end=date(2026, 11, 22),
+                period_start=week_start,
+                period_end=week_start + timedelta(days=6),
                 result={"frictions": frictions},
                 created_at=created,
             )
@@ -110,6 +115,19 @@ def test_friction_ids_come_from_the_latest_finished_analysis(
         store=store, embedder=embedder, tenant="default", text="renouveler mon ordonnance"
     )
     assert {m.theme_id: m.friction_ids for m in matches}["th-facture"] == ["fr-9"]
+    # an earlier week analysed again afterwards does not replace the latest week's frictions
+    earlier = date(2026, 11, 9)
+    _add_analysis(
+        store, "an-rerun", "done", _now(20), [{"friction_id": "fr-0", "theme_id": "th-portail"}], earlier
+    )
+    matches = classify_text(
+        store=store, embedder=embedder, tenant="default", text="renouveler mon ordonnance"
+    )
+    assert {m.theme_id: m.friction_ids for m in matches} == {
+        "th-ordo": [],
+        "th-portail": [],
+        "th-facture": ["fr-9"],
+    }
 
 
 def test_changed_themes_are_picked_up(store: Store, embedder: RecordingEmbedder) -> None:
