@@ -33,7 +33,7 @@ from analytics.theme_labels import members_label
 from analytics.theme_lexical import class_keywords, term_weights
 from analytics.theme_novelty import split_novel
 from analytics.theme_text import theme_features, theme_text
-from analytics.theme_trend import growth_fields, growth_tests
+from analytics.theme_trend import growth_fields, growth_tests, weeks_spanned
 from analytics.themes import ClusterResult, discover_clusters, mmr
 from core.results import Evidence, Period, ThemeResult
 from store.db import Store
@@ -301,7 +301,7 @@ def _results(
         else:
             unassigned.append(item.ext_id)
     counts = {k: (len(group), round(before[k] * scale)) for k, group in members.items()}
-    growths = growth_tests(counts, weeks, period_weeks=((period.end - period.start).days + 1) / 7)
+    growths = growth_tests(counts, weeks, period_weeks=weeks_spanned(period))
     out = []
     for label, group in members.items():
         row = rows[label]

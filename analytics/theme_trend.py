@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from scipy.stats import poisson
 
 from analytics.stats import benjamini_hochberg
+from core.results import Period
 
 K = TypeVar("K", bound=Hashable)
 
@@ -52,6 +53,15 @@ def growth_test(
         "emerging": emerging,
         "new": new,
     }
+
+
+def weeks_spanned(period: Period) -> int:
+    """Whole weeks a period stands for, rounded, at least one.
+
+    The baseline is counted in whole weeks, so a Monday-Friday analysis is one week (where data come only on
+    weekdays, scaling it by 5/7 would make every theme grow by 1.4), a fortnight two, a month four.
+    """
+    return max(1, round(((period.end - period.start).days + 1) / 7))
 
 
 def growth_tests(

@@ -11,7 +11,7 @@ from analytics.dataset import PeriodDataset
 from analytics.dataset import dataset_for as read_or_reuse
 from analytics.frictions import score_frictions
 from analytics.kpi_frame import theme_counts
-from analytics.theme_trend import growth_fields, growth_tests
+from analytics.theme_trend import growth_fields, growth_tests, weeks_spanned
 from core.periods import baseline_for
 from core.results import Friction, Period, ThemeResult
 from store.analyses import result_ending
@@ -80,7 +80,7 @@ def period_themes(
     growths = growth_tests(
         {t: (len(ids), before.get(t, 0)) for t, ids in members.items()},
         weeks,
-        period_weeks=((period.end - period.start).days + 1) / 7,
+        period_weeks=weeks_spanned(period),
     )
     out = [
         ThemeResult(

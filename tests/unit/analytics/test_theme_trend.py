@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from analytics.theme_trend import EMERGING_ALPHA, growth_test, growth_tests
+from datetime import date
+
+from analytics.theme_trend import EMERGING_ALPHA, growth_test, growth_tests, weeks_spanned
+from core.results import Period
 
 
 def test_new_is_ten_times_what_it_was_a_tripled_theme_is_not_new() -> None:
@@ -31,3 +34,14 @@ def test_a_longer_period_is_compared_with_as_many_baseline_weeks() -> None:
     assert two_weeks["growth"] == 1.0 and not two_weeks["emerging"]
     assert growth_tests({"t": (40, 60)}, 3)["t"]["growth"] == 2.0  # the same count read as one week
     assert two_weeks["q_value"] == two_weeks["p_value"]  # one test: nothing to adjust
+
+
+def test_a_period_stands_for_the_whole_weeks_it_spans() -> None:
+    def span(start: date, end: date) -> int:
+        return weeks_spanned(Period(start=start, end=end))
+
+    assert span(date(2026, 11, 23), date(2026, 11, 27)) == 1  # Monday-Friday: one week, as its baseline weeks
+    assert span(date(2026, 11, 23), date(2026, 11, 29)) == 1
+    assert span(date(2026, 11, 16), date(2026, 11, 29)) == 2
+    assert span(date(2026, 11, 1), date(2026, 11, 30)) == 4
+    assert span(date(2026, 11, 23), date(2026, 11, 23)) == 1
