@@ -54,11 +54,7 @@ class Glossary:
 
     def gloss(self, text: str) -> str:
         """The English gloss of a French text: matched entries in order, repeats next to each other merged."""
-        out: list[str] = []
-        for _, _, english in self.matches(tokens(text)):
-            if not out or out[-1] != english:
-                out.append(english)
-        return " ".join(out)
+        return self.read(text)[0]
 
     def coverage(self, text: str) -> float:
         """Share of a text's content words (not stop words, 3+ letters) that an entry covers."""
