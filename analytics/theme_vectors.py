@@ -49,11 +49,9 @@ class Filled:
     seconds: float = 0.0
 
 
-def pending(store: Store, tenant: str | None = None) -> int:
+def pending(store: Store) -> int:
     """How many interactions still wait for their theme vectors."""
     query = select(func.count()).select_from(InteractionRow).where(InteractionRow.themed_hash.is_(None))
-    if tenant is not None:
-        query = query.where(InteractionRow.tenant == tenant)
     with store.session() as session:
         return int(session.execute(query).scalar_one())
 
