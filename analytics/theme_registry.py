@@ -33,7 +33,7 @@ from analytics.theme_labels import members_label
 from analytics.theme_lexical import class_keywords, term_weights
 from analytics.theme_novelty import split_novel
 from analytics.theme_text import theme_features, theme_text
-from analytics.theme_trend import growth_fields, growth_tests, weeks_spanned
+from analytics.theme_trend import growth_fields, growth_tests, weeks_spanned, weeks_with_data
 from analytics.themes import ClusterResult, discover_clusters, mmr
 from core.results import Evidence, Period, ThemeResult
 from store.db import Store
@@ -133,7 +133,7 @@ def assign_period_themes(
         store=store, embedder=embedder, texts=[i.text for i in texted], languages=[i.language for i in texted]
     )
     clusters = discover_clusters(texts=words, embeddings=vectors)
-    weeks = _weeks_with_data(items)
+    weeks = weeks_with_data(i.day for i in items if not i.in_period)
     if baseline is not None:
         clusters = split_novel(
             clusters,
@@ -182,11 +182,6 @@ def assign_period_themes(
     data.assign_themes(_write(store, tenant, items, theme_of, similarity, list(rows.values()), now))
     scale = base_total / max(1, sum(1 for i in items if not i.in_period))
     return _results(period, items, texted, vectors, clusters, rows, base_total > 0, weeks, scale)
-
-
-def _weeks_with_data(items: list[_Item]) -> int:
-    """Baseline weeks that hold data: a baseline reaching before the first data would understate the mean."""
-    return max(1, len({i.day.isocalendar()[:2] for i in items if not i.in_period}))
 
 
 def _new_row(tenant: str, keywords: list[str], label: str, now: datetime) -> ThemeRow:

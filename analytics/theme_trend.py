@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
+from datetime import date
 from typing import Any, TypeVar
 
 from scipy.stats import poisson
@@ -53,6 +54,15 @@ def growth_test(
         "emerging": emerging,
         "new": new,
     }
+
+
+def weeks_with_data(days: Iterable[date]) -> int:
+    """Baseline weeks that hold data, at least one.
+
+    A baseline reaching before the first data (a new centre, a first import) would understate the weekly mean
+    and make every theme grow.
+    """
+    return max(1, len({day.isocalendar()[:2] for day in days}))
 
 
 def weeks_spanned(period: Period) -> int:

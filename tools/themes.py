@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+import numpy as np
 from langchain.tools import ToolRuntime, tool
 from sqlalchemy import func, select
 
@@ -11,7 +13,7 @@ from analytics.dataset import PeriodDataset
 from analytics.dataset import dataset_for as read_or_reuse
 from analytics.frictions import score_frictions
 from analytics.kpi_frame import theme_counts
-from analytics.theme_trend import growth_fields, growth_tests, weeks_spanned
+from analytics.theme_trend import growth_fields, growth_tests, weeks_spanned, weeks_with_data
 from core.periods import baseline_for
 from core.results import Friction, Period, ThemeResult
 from store.analyses import result_ending
@@ -74,12 +76,12 @@ def period_themes(
             unassigned += 1
     # growth against the baseline weeks, the period's themes tested together as the theme step tests them;
     # with no data before the period there is nothing to have grown from (the registry's rule too)
-    weeks = context.store.settings.baseline_weeks
-    baseline = baseline_for(period, weeks)
+    baseline = baseline_for(period, context.store.settings.baseline_weeks)
     before = theme_counts(data, baseline.start, baseline.end)
+    days = np.unique(data.cols["day"][data.between(baseline.start, baseline.end)])
     growths = growth_tests(
         {t: (len(ids), before.get(t, 0)) for t, ids in members.items()},
-        weeks,
+        weeks_with_data(date.fromordinal(int(day)) for day in days),
         period_weeks=weeks_spanned(period),
     )
     out = [

@@ -13,7 +13,7 @@ from store.schema import AnalysisRow
 from tests.factories import at, interaction
 from tests.unit.tools.conftest import call
 from tools.context import ParcoursContext
-from tools.themes import transcript
+from tools.themes import period_themes, transcript
 
 W47 = Period(start=date(2026, 11, 16), end=date(2026, 11, 22))
 W46 = Period(start=date(2026, 11, 9), end=date(2026, 11, 15))
@@ -132,3 +132,30 @@ def test_list_frictions_compares_with_the_configured_baseline_weeks(context, mon
     context.store.settings = context.store.settings.model_copy(update={"baseline_weeks": 2})
     assert "computed now" in call(context, "list_frictions")
     assert seen == [2]
+
+
+def test_stored_themes_grow_against_the_baseline_weeks_that_hold_data(sqlite_store: Store) -> None:
+    """The tools' growth of assigned themes is the theme step's: data only in the last baseline week count as
+    one week of history, not as four weeks of which three were empty (the same themes would grow 4x)."""
+    records = []
+    for day in (10, 17):  # one week before the analysed one, then the analysed week (W46, W47)
+        for i in range(15):
+            records.append(
+                interaction(
+                    started=at(day + i % 3, 9, i),
+                    transcript=_say(
+                        f"le parking de l'hôpital est payant, où se garer, tarif du parking {i % 3}"
+                    ),
+                )
+            )
+    ingest_records(sqlite_store, records)
+    baseline = Period(start=date(2026, 10, 19), end=date(2026, 11, 15))  # four weeks, data in the last only
+    embedder = FakeEmbedder(dim=128)
+    step, _ = assign_period_themes(
+        store=sqlite_store, embedder=embedder, tenant="default", period=W47, baseline=baseline
+    )
+    context = ParcoursContext(store=sqlite_store, embedder=embedder, period=W47, baseline=baseline)
+    stored, _ = period_themes(context, W47)
+    assert [t.size for t in stored] == [t.size for t in step] and stored
+    assert [(t.growth, t.baseline_weekly) for t in stored] == [(t.growth, t.baseline_weekly) for t in step]
+    assert all(t.baseline_weekly == 15 for t in stored)
