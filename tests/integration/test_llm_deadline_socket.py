@@ -38,7 +38,7 @@ def _serve(listener: socket.socket, *, gap: float, stall: bool, stop: threading.
             try:
                 for n in range(200):
                     conn.sendall(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-                    if stall and n == 3:  # 1.2 s of chunks, then silence: a read timeout alone ends at 2.7 s
+                    if stall and n == 5:  # 1.45 s of chunks, then silence: a read timeout ends at 2.95 s
                         stop.wait(30)
                         break
                     time.sleep(gap)
@@ -63,7 +63,7 @@ def server(request: pytest.FixtureRequest) -> Iterator[str]:
     listener.close()
 
 
-@pytest.mark.parametrize("server", [(0.3, False), (0.4, True)], ids=["dribble", "stall"], indirect=True)
+@pytest.mark.parametrize("server", [(0.3, False), (0.29, True)], ids=["dribble", "stall"], indirect=True)
 def test_the_whole_call_is_bounded_by_the_timeout(server: str) -> None:
     settings = Settings(llm_base_url=server, llm_model="slow", llm_api_key="k", llm_timeout=1.5)
     model = make_chat_model(settings)
@@ -71,7 +71,7 @@ def test_the_whole_call_is_bounded_by_the_timeout(server: str) -> None:
     with pytest.raises(Exception, match="(?i)timed out|deadline"):
         for _ in model.stream([HumanMessage("Bonjour")]):
             pass
-    assert time.monotonic() - started < 1.5 + 0.5
+    assert time.monotonic() - started < 1.5 + 1.0  # slack for a busy machine; a read timeout: 2.95 s
 
 
 def _serve_keep_alive(listener: socket.socket, stop: threading.Event) -> None:
