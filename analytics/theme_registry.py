@@ -132,7 +132,9 @@ def assign_period_themes(
     vectors, words = theme_features(
         store=store, embedder=embedder, texts=[i.text for i in texted], languages=[i.language for i in texted]
     )
-    clusters = discover_clusters(texts=words, embeddings=vectors)
+    clusters = discover_clusters(
+        texts=words, embeddings=vectors, granularity=store.settings.theme_granularity
+    )
     weeks = weeks_with_data(i.day for i in items if not i.in_period)
     if baseline is not None:
         clusters = split_novel(

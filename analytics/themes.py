@@ -48,6 +48,11 @@ MERGE_SIMILARITY = 0.5
 """Two clusters whose centroids are at least this similar (combined cosine) are one theme. Checked on DSTC11
 (joins the six product variants of "get a quote", centres 0.45-0.59 apart: 0.869 at 0.5, 0.65 at 0.6) and the
 generated weeks; too low for Banking77, whose different intents' centres reach 0.75 (0.636 at 0.8)."""
+GRANULARITIES = {"standard": (RESOLUTION, MERGE_SIMILARITY), "fine": (8.0, 0.8)}
+"""Louvain resolution and merge similarity of each `PARCOURS_THEME_GRANULARITY`. Standard: a request that
+differs only by the object it names is one theme (DSTC11's "get a quote" for a car, a home, a pet). Fine:
+each object its own theme, as Banking77 labels "pending card payment" and "pending transfer" (resolution 8,
+merge 0.8: 82 themes for its 77 intents; the same geometry in both sets, README "Known limit")."""
 JOIN_SIMILARITY = 0.35
 """A text belongs to its nearest cluster when its combined cosine to the centre reaches this, or the
 cluster's own outlier bound (members' median - 3 robust SDs) when that is lower (DSTC11, generated weeks)."""
@@ -147,7 +152,7 @@ def combine(embeddings: np.ndarray, lexical: np.ndarray, *, mean: Common) -> np.
     return normalize(np.hstack(parts)).astype(np.float32)
 
 
-def _louvain(features: np.ndarray, *, seed: int) -> np.ndarray:
+def _louvain(features: np.ndarray, *, seed: int, resolution: float = RESOLUTION) -> np.ndarray:
     """Communities of the texts' neighbour graph (Louvain); above `SAMPLE_SIZE` texts, of a sample's graph.
 
     A larger set (a cluster of a 100 k-interaction window cut again by `theme_novelty`) is read through an
@@ -157,14 +162,14 @@ def _louvain(features: np.ndarray, *, seed: int) -> np.ndarray:
     """
     n = len(features)
     if n > SAMPLE_SIZE:
-        return _louvain_sampled(features, seed=seed)
-    return _louvain_graph(features, seed=seed)
+        return _louvain_sampled(features, seed=seed, resolution=resolution)
+    return _louvain_graph(features, seed=seed, resolution=resolution)
 
 
-def _louvain_sampled(features: np.ndarray, *, seed: int) -> np.ndarray:
+def _louvain_sampled(features: np.ndarray, *, seed: int, resolution: float) -> np.ndarray:
     n = len(features)
     sample = np.sort(np.random.default_rng(seed).choice(n, SAMPLE_SIZE, replace=False))
-    communities = _louvain_graph(features[sample], seed=seed)
+    communities = _louvain_graph(features[sample], seed=seed, resolution=resolution)
     labels = np.empty(n, dtype=np.int64)
     labels[sample] = communities
     rest = np.setdiff1d(np.arange(n), sample)
@@ -181,7 +186,7 @@ def _louvain_sampled(features: np.ndarray, *, seed: int) -> np.ndarray:
     return labels
 
 
-def _louvain_graph(features: np.ndarray, *, seed: int) -> np.ndarray:
+def _louvain_graph(features: np.ndarray, *, seed: int, resolution: float) -> np.ndarray:
     import networkx as nx
 
     n = len(features)
@@ -189,7 +194,7 @@ def _louvain_graph(features: np.ndarray, *, seed: int) -> np.ndarray:
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
     graph.add_weighted_edges_from((i, j, w) for (i, j), w in _neighbour_edges(features, k).items())
-    communities = nx.community.louvain_communities(graph, weight="weight", resolution=RESOLUTION, seed=seed)
+    communities = nx.community.louvain_communities(graph, weight="weight", resolution=resolution, seed=seed)
     labels = np.empty(n, dtype=np.int64)
     for c, members in enumerate(sorted(communities, key=lambda m: min(m))):
         labels[list(members)] = c
@@ -221,7 +226,7 @@ def _centroids(features: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> np.
     return normalize(np.vstack([features[labels == i].mean(axis=0) for i in ids]))
 
 
-def _merge(features: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def _merge(features: np.ndarray, labels: np.ndarray, threshold: float) -> np.ndarray:
     labels = labels.copy()
     while True:
         ids = np.unique(labels)
@@ -231,7 +236,7 @@ def _merge(features: np.ndarray, labels: np.ndarray) -> np.ndarray:
         sims = centres @ centres.T
         np.fill_diagonal(sims, -1.0)
         i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
-        if sims[i, j] < MERGE_SIMILARITY:
+        if sims[i, j] < threshold:
             return labels
         labels[labels == ids[j]] = ids[i]
 
@@ -261,9 +266,16 @@ def mmr(vectors: np.ndarray, centre: np.ndarray, *, k: int = 5, diversity: float
 
 
 def discover_clusters(
-    *, texts: list[str], embeddings: np.ndarray, min_size: int | None = None, seed: int = 0
+    *,
+    texts: list[str],
+    embeddings: np.ndarray,
+    min_size: int | None = None,
+    seed: int = 0,
+    granularity: str = "standard",
 ) -> ClusterResult:
     """Cluster texts into themes without a given number of themes; labels -1 are unassigned.
+
+    `granularity` is one of `GRANULARITIES` (how finely requests about different objects are told apart).
 
     The result depends on the set of texts, not on their order: they are clustered sorted by text (Louvain's
     communities and the sample depend on the order nodes come in; on Banking77, three orders of the same
@@ -274,7 +286,11 @@ def discover_clusters(
     if embeddings.shape[0] != n:
         raise ValueError("texts and embeddings must have the same length")
     order = np.array(sorted(range(n), key=lambda i: texts[i]), dtype=np.int64)
-    result = _discover([texts[i] for i in order], embeddings[order], min_size, seed)
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"unknown theme granularity {granularity!r}: one of {', '.join(GRANULARITIES)}")
+    result = _discover(
+        [texts[i] for i in order], embeddings[order], min_size, seed, GRANULARITIES[granularity]
+    )
     labels = np.empty(n, dtype=np.int64)
     labels[order] = result.labels
     for cluster in result.clusters:
@@ -282,7 +298,13 @@ def discover_clusters(
     return ClusterResult(labels=labels, clusters=result.clusters)
 
 
-def _discover(texts: list[str], embeddings: np.ndarray, min_size: int | None, seed: int) -> ClusterResult:
+def _discover(
+    texts: list[str],
+    embeddings: np.ndarray,
+    min_size: int | None,
+    seed: int,
+    granularity: tuple[float, float],
+) -> ClusterResult:
     n = len(texts)
     min_size = default_min_size(n) if min_size is None else max(1, min_size)
     if n < max(2 * min_size, 3):
@@ -292,7 +314,10 @@ def _discover(texts: list[str], embeddings: np.ndarray, min_size: int | None, se
     view = LexicalView(seed=seed)
     mean = Common.fit(embeddings[sample])
     sample_features = combine(embeddings[sample], view.fit_transform([texts[i] for i in sample]), mean=mean)
-    sample_labels = _merge(sample_features, _louvain(sample_features, seed=seed))
+    resolution, merge = granularity
+    sample_labels = _merge(
+        sample_features, _louvain(sample_features, seed=seed, resolution=resolution), merge
+    )
     ids, counts = np.unique(sample_labels, return_counts=True)
     keep = ids[counts >= max(min_size * len(sample) / n, 2)]
     if len(keep) == 0:

@@ -56,8 +56,29 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    """Entry point of the console script."""
-    app()
+    """Entry point of the console script; an invalid PARCOURS_ setting is a one-line error, exit 2."""
+    try:
+        app()
+    except Exception as exc:
+        message = settings_error(exc)
+        if message is None:
+            raise
+        from cli.common import EXIT_USAGE, fail
+
+        raise SystemExit(fail(message, EXIT_USAGE).exit_code) from None
+
+
+def settings_error(exc: BaseException) -> str | None:
+    """What is wrong with the environment's settings, when `exc` is their validation error (else None)."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError) or exc.title != "Settings":
+        return None
+    problems = [
+        f"PARCOURS_{'_'.join(map(str, error['loc'])).upper()}={error.get('input')!r}: {error['msg']}"
+        for error in exc.errors()
+    ]
+    return "invalid setting " + "; ".join(problems)
 
 
 if __name__ == "__main__":

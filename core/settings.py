@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,11 @@ class Settings(BaseSettings):
         description="Theme model (theme discovery, live classification): same values as embedding_model, "
         "joined by + to read several together, or 'same' for the transcript model alone; unset: the bundled "
         "MiniLM read with the bundled multilingual-e5-small (or the transcript model if one is set).",
+    )
+    theme_granularity: Literal["standard", "fine"] = Field(
+        default="standard",
+        description="How finely themes are cut: standard (requests that differ only by the object they name, "
+        "a car or a home, are one theme) or fine (each its own theme).",
     )
     embedding_batch_size: int = Field(default=64, description="Texts per embedding batch.")
     timezone: str = Field(default="Europe/Paris", description="Tenant time zone for weeks, days and hours.")

@@ -42,10 +42,12 @@ TRIPLED = "exchange_rate"
 def component_scores(items: Sequence[Labelled], *, embedder: Any) -> dict[str, Any]:
     """`discover_clusters` alone on the raw texts (the component's own score, for comparison)."""
     from analytics.themes import discover_clusters
+    from core.settings import get_settings
 
     texts = [i.text for i in items]
     started = time.perf_counter()
-    result = discover_clusters(texts=texts, embeddings=embedder.encode(texts))
+    granularity = get_settings().theme_granularity
+    result = discover_clusters(texts=texts, embeddings=embedder.encode(texts), granularity=granularity)
     scores = theme_scores(true_labels=[i.label for i in items], pred_labels=[int(x) for x in result.labels])
     scores["seconds"] = round(time.perf_counter() - started, 1)
     return scores

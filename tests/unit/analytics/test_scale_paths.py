@@ -69,7 +69,11 @@ def test_louvain_above_the_sample_size_reads_a_sample(monkeypatch) -> None:  # t
     features, truth = _blobs(250, 4)  # 1 000 texts: above the (lowered) bound
     seen: list[int] = []
     graph = themes._louvain_graph
-    monkeypatch.setattr(themes, "_louvain_graph", lambda f, seed: seen.append(len(f)) or graph(f, seed=seed))
+    monkeypatch.setattr(
+        themes,
+        "_louvain_graph",
+        lambda f, seed, resolution: seen.append(len(f)) or graph(f, seed=seed, resolution=resolution),
+    )
     labels = themes._louvain(features, seed=0)
     assert seen == [300], "one graph, of the sample"
     assert len(labels) == 1000

@@ -344,3 +344,20 @@ def test_a_french_theme_is_described_in_the_patients_own_words_not_the_gloss(sql
     with sqlite_store.session() as session:
         row = session.get(ThemeRow, french.theme_id)
         assert row is not None and not any("prescription" in k for k in row.keywords)
+
+
+def test_the_theme_step_cuts_themes_at_the_configured_granularity(sqlite_store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import analytics.theme_registry as registry
+
+    asked: list[str] = []
+    real = registry.discover_clusters
+
+    def spy(**kwargs: Any) -> Any:
+        asked.append(kwargs["granularity"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(registry, "discover_clusters", spy)
+    ingest_records(sqlite_store, _records(16, TOPICS))
+    sqlite_store.settings = sqlite_store.settings.model_copy(update={"theme_granularity": "fine"})
+    assign_period_themes(store=sqlite_store, embedder=FakeEmbedder(dim=128), tenant="default", period=W47)
+    assert asked == ["fine"]

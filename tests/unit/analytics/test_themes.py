@@ -149,3 +149,44 @@ def test_the_themes_depend_on_the_texts_not_their_order() -> None:
     assert len(first) > 2
     assert groups(rng.permutation(300)) == first
     assert groups(np.arange(300)[::-1]) == first
+
+
+def _requests_by_object(share: float = 0.8, noise: float = 0.05) -> tuple[list[str], list[str], np.ndarray]:
+    """Two requests (a quote, a claim) each about three objects: the request carries most of the meaning."""
+    rng = np.random.default_rng(0)
+    axes = np.linalg.qr(rng.standard_normal((64, 64)))[0]
+    texts, truth, vectors = [], [], []
+    for r, request in enumerate(["quote", "claim"]):
+        for o, thing in enumerate(["car", "home", "pet"]):
+            for _ in range(30):
+                v = np.sqrt(share) * axes[r] + np.sqrt(1 - share) * axes[2 + 3 * r + o]
+                v = v + noise * rng.standard_normal(64)
+                vectors.append(v / np.linalg.norm(v))
+                texts.append(f"{request} for the {thing}")
+                truth.append(f"{request}-{thing}")
+    return texts, truth, np.array(vectors, dtype=np.float32)
+
+
+def _groups(labels: np.ndarray, truth: list[str]) -> list[set[str]]:
+    found: dict[int, set[str]] = {}
+    for label, key in zip(labels.tolist(), truth, strict=True):
+        found.setdefault(label, set()).add(key)
+    return [found[k] for k in sorted(found)]
+
+
+def test_standard_granularity_keeps_a_request_whatever_its_object_and_fine_splits_it() -> None:
+    texts, truth, vectors = _requests_by_object()
+    standard = discover_clusters(texts=texts, embeddings=vectors, min_size=5)
+    assert sorted(map(sorted, _groups(standard.labels, truth))) == [
+        ["claim-car", "claim-home", "claim-pet"],
+        ["quote-car", "quote-home", "quote-pet"],
+    ]
+    fine = discover_clusters(texts=texts, embeddings=vectors, min_size=5, granularity="fine")
+    groups = _groups(fine.labels, truth)
+    assert len(groups) == 6 and all(len(g) == 1 for g in groups)
+
+
+def test_an_unknown_granularity_is_refused() -> None:
+    texts, _, vectors = _requests_by_object()
+    with pytest.raises(ValueError, match="granularity 'finest'"):
+        discover_clusters(texts=texts, embeddings=vectors, granularity="finest")

@@ -158,3 +158,36 @@ def test_progress_bars_show_on_a_terminal_only_and_never_with_json(monkeypatch: 
     assert common.progress_bar(as_json=True).disable is True
     monkeypatch.setattr(common.err_console, "_force_terminal", False)
     assert common.progress_bar(as_json=False).disable is True
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("PARCOURS_BASELINE_WEEKS", "four", ["PARCOURS_BASELINE_WEEKS='four'", "valid integer"]),
+        (
+            "PARCOURS_THEME_GRANULARITY",
+            "finest",
+            ["PARCOURS_THEME_GRANULARITY='finest'", "'standard' or 'fine'"],
+        ),
+    ],
+)
+def test_an_invalid_setting_is_one_line_naming_the_variable(
+    tmp_path: Path, variable: str, value: str, words: list[str]
+) -> None:
+    """The console script, in a fresh interpreter: no traceback, the variable, what it takes, exit 2."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARCOURS_")}
+    env |= {"PARCOURS_HOME": str(tmp_path), variable: value}
+    done = subprocess.run(
+        [sys.executable, "-c", "from cli.main import main; main()", "kpi", "volume"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+    assert all(word in done.stderr for word in ["invalid setting", *words])
