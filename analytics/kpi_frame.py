@@ -169,9 +169,8 @@ def frame_samples(data: PeriodDataset, scope: Scope, metric: str) -> dict[Key, S
 def _engagement(data: PeriodDataset, g: Groups) -> dict[Key, Sample]:
     c = data.cols
     has_due = c["due"] != NA
-    finished = np.where(c["ended"] != NA, c["ended"], c["started"])
     default = duration_micros(timedelta(hours=data.settings.follow_up_default_hours))
-    deadline = np.where(has_due, c["due"], finished + default)
+    deadline = np.where(has_due, c["due"], c["finished"] + default)
     done = c["done"] != NA
     waiting = ~done & (deadline > data.latest) if data.latest is not None else np.zeros(len(done), bool)
     on_time = done & (c["done"] <= deadline)
@@ -220,9 +219,8 @@ def _attrition(data: PeriodDataset, scope: Scope, mask: np.ndarray) -> dict[Key,
     chosen = np.zeros(len(data), dtype=bool)
     chosen[g.index[order[last]]] = True
     g = Groups(data, scope, chosen)  # the same segments: each holds its patients' last contacts
-    finished = np.where(c["ended"] != NA, c["ended"], c["started"])
     days = duration_micros(timedelta(days=data.settings.attrition_days))
-    matured = finished + days <= data.latest if data.latest is not None else np.zeros(len(data), dtype=bool)
+    matured = c["finished"] + days <= data.latest if data.latest is not None else np.zeros(len(data), bool)
     negative = matured & (c["abandoned"] | (np.nan_to_num(c["csat"], nan=9) <= 2))
     g.tally("counts", "not_matured", ~matured)
     g.tally("counts", "negative", negative)
