@@ -93,22 +93,20 @@ class Groups:
             if n:
                 getattr(sample, attribute)[name] += n
 
-    def result(self) -> dict[Key, Sample]:
-        """The samples by key."""
+    def result(self, among: np.ndarray | None, hits: np.ndarray | None) -> dict[Key, Sample]:
+        """The samples by key; n: how many meet `among` (all when None), hits: how many meet `hits`."""
+        counted = [0] * len(self.keys) if hits is None else self.count(hits)
+        for sample, n, h in zip(self.samples, self.count(among), counted, strict=True):
+            sample.n, sample.hits = n, h
         return dict(zip(self.keys, self.samples, strict=True))
 
 
 def _shares(g: Groups, hits: np.ndarray | None, values: np.ndarray | None = None) -> dict[Key, Sample]:
-    for sample, n in zip(g.samples, g.count(), strict=True):
-        sample.n = n
-    if hits is not None:
-        for sample, h in zip(g.samples, g.count(hits), strict=True):
-            sample.hits = h
     if values is not None:
         clean = np.nan_to_num(values)
         for sample, t, q in zip(g.samples, g.total(clean), g.total(clean * clean), strict=True):
             sample.total, sample.sumsq = float(t), float(q)
-    return g.result()
+    return g.result(None, hits)
 
 
 def _values(g: Groups, values: np.ndarray) -> dict[Key, Sample]:
@@ -159,10 +157,7 @@ def frame_samples(data: PeriodDataset, scope: Scope, metric: str) -> dict[Key, S
     if metric == "repeat_rate":
         g = Groups(data, scope, base & c["inbound"])
         g.tally("counts", "without_patient_ref", ~c["has_patient"])
-        repeats = g.count(c["has_patient"] & data.flags.repeat_before)
-        for sample, n, h in zip(g.samples, g.count(c["has_patient"]), repeats, strict=True):
-            sample.n, sample.hits = n, h
-        return g.result()
+        return g.result(c["has_patient"], c["has_patient"] & data.flags.repeat_before)
     return _attrition(data, scope, base & c["inbound"] & c["has_patient"])
 
 
@@ -179,9 +174,7 @@ def _engagement(data: PeriodDataset, g: Groups) -> dict[Key, Sample]:
     g.tally("counts", "not_due_yet", waiting)
     g.tally("counts", "done_late", done & ~on_time)
     g.tally("counts", "not_done", ~done & ~waiting)
-    for sample, n, h in zip(g.samples, g.count(~waiting), g.count(on_time), strict=True):
-        sample.n, sample.hits = n, h
-    return g.result()
+    return g.result(~waiting, on_time)
 
 
 def _fcr(data: PeriodDataset, g: Groups) -> dict[Key, Sample]:
@@ -201,9 +194,7 @@ def _fcr(data: PeriodDataset, g: Groups) -> dict[Key, Sample]:
         g.tally("counts", f"repeat_by_{kind}", known & (kinds == code))
     solved = np.asarray([r is True or r == 1 for r in resolved.tolist()], dtype=bool)
     hits = (by_rule & solved) | (known & (kinds == 0))
-    for sample, n, h in zip(g.samples, g.count(known | by_rule), g.count(hits), strict=True):
-        sample.n, sample.hits = n, h
-    return g.result()
+    return g.result(known | by_rule, hits)
 
 
 def _attrition(data: PeriodDataset, scope: Scope, mask: np.ndarray) -> dict[Key, Sample]:
@@ -224,10 +215,7 @@ def _attrition(data: PeriodDataset, scope: Scope, mask: np.ndarray) -> dict[Key,
     negative = matured & (c["abandoned"] | (np.nan_to_num(c["csat"], nan=9) <= 2))
     g.tally("counts", "not_matured", ~matured)
     g.tally("counts", "negative", negative)
-    lost = negative & ~data.flags.returned
-    for sample, n, h in zip(g.samples, g.count(matured), g.count(lost), strict=True):
-        sample.n, sample.hits = n, h
-    return g.result()
+    return g.result(matured, negative & ~data.flags.returned)
 
 
 def theme_counts(data: PeriodDataset, start: date, end: date) -> dict[str, int]:
