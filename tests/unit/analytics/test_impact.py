@@ -299,3 +299,25 @@ def test_a_friction_is_followed_on_the_metrics_it_showed(
 
     chosen = None if action is None else _action(**action)
     assert friction_metrics(_friction(signals=signals), chosen) == expected
+
+
+@pytest.mark.parametrize(
+    ("metric", "effect", "p", "state"),
+    [
+        ("response_time", -0.3, 0.01, "improved"),  # shorter waits
+        ("response_time", 0.3, 0.01, "worsened"),
+        ("fcr", 0.05, 0.01, "improved"),  # more resolved at first contact
+        ("fcr", -0.05, 0.01, "worsened"),
+        ("volume", -0.2, 0.01, "improved"),  # fewer contacts: the demand an action deflects
+        ("volume", 0.2, 0.01, "worsened"),
+        ("csat", 0.1, 0.2, "no_effect_detected"),
+        ("csat", None, None, "no_effect_detected"),
+    ],
+)
+def test_the_state_follows_the_better_direction_of_the_metric(
+    metric: str, effect: float | None, p: float | None, state: str
+) -> None:
+    from analytics.impact import _state
+
+    assert _state(metric, effect, p, n_after=50, min_sample=30) == state
+    assert _state(metric, effect, p, n_after=10, min_sample=30) == "too_early"
