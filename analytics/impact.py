@@ -167,8 +167,7 @@ def _state(metric: str, effect: float | None, p: float | None, n_after: int, min
         return "too_early"
     if effect is None or p is None or math.isnan(p) or p >= ALPHA:
         return "no_effect_detected"
-    higher_is_better = METRICS[metric].higher_is_better
-    better = effect < 0 if higher_is_better is None or not higher_is_better else effect > 0
+    better = effect > 0 if METRICS[metric].higher_is_better else effect < 0  # volume: fewer contacts
     return "improved" if better else "worsened"
 
 
