@@ -101,14 +101,6 @@ class Groups:
         return dict(zip(self.keys, self.samples, strict=True))
 
 
-def _shares(g: Groups, hits: np.ndarray | None, values: np.ndarray | None = None) -> dict[Key, Sample]:
-    if values is not None:
-        clean = np.nan_to_num(values)
-        for sample, t, q in zip(g.samples, g.total(clean), g.total(clean * clean), strict=True):
-            sample.total, sample.sumsq = float(t), float(q)
-    return g.result(None, hits)
-
-
 def _values(g: Groups, values: np.ndarray) -> dict[Key, Sample]:
     chosen = values[g.index]
     order = np.argsort(g.inverse, kind="stable")
@@ -149,7 +141,11 @@ def frame_samples(data: PeriodDataset, scope: Scope, metric: str) -> dict[Key, S
         g = Groups(data, scope, base & mask)
         if values is not None and metric in ("response_time", "first_response"):
             return _values(g, values)
-        return _shares(g, hits, values)
+        if values is not None:  # sums and sums of squares: the mean handle time, the mean CSAT score
+            clean = np.nan_to_num(values)
+            for sample, t, q in zip(g.samples, g.total(clean), g.total(clean * clean), strict=True):
+                sample.total, sample.sumsq = float(t), float(q)
+        return g.result(None, hits)
     if metric == "engagement":
         return _engagement(data, Groups(data, scope, base & c["follow_up"]))
     if metric == "fcr":
