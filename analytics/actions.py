@@ -261,16 +261,13 @@ def propose_actions(
     themes: Sequence[ThemeResult] = (),
     anomalies: Sequence[Anomaly] = (),
     language: str = "fr",
-    limit_per_friction: int = MAX_PER_FRICTION,
 ) -> list[Action]:
     """One action per matching playbook entry, citing every friction it fits (unranked: call rank_actions)."""
     by_theme = {t.theme_id: t for t in themes}
     cited: dict[str, list[Friction]] = {}
     for friction in frictions:
         theme = by_theme.get(friction.theme_id) if friction.theme_id else None
-        for match in match_friction(
-            friction, playbook, theme=theme, anomalies=anomalies, limit=limit_per_friction
-        ):
+        for match in match_friction(friction, playbook, theme=theme, anomalies=anomalies):
             cited.setdefault(match.entry.id, []).append(friction)
     actions = []
     for entry in playbook.actions:

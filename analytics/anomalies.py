@@ -28,28 +28,13 @@ import numpy as np
 
 from analytics import stats
 from analytics.dataset import NA, PeriodDataset, dataset_for
+from analytics.kpi_frame import Groups, counted
+from analytics.kpi_queries import Scope
 from core.periods import before, days
 from core.results import Anomaly, Period
 from core.wording import WEEKDAYS
 from store.db import Store
 
-FIELDS = [
-    "n",
-    "w_n",
-    "w_sum",
-    "w_sq",
-    "sl_n",
-    "sl_hits",
-    "ab_n",
-    "ab_hits",
-    "cs_n",
-    "cs_hits",
-    "h_n",
-    "h_sum",
-    "h_sq",
-    "fu_n",
-    "fu_hits",
-]
 QUEUE_LEVELS: list[tuple[str, ...]] = [
     ("queue", "weekday", "hour"),
     ("queue", "hour"),
@@ -65,23 +50,20 @@ class Spec:
     metric: str
     kind: str
     """'mean' (n, sum, sum of squares) or 'share' (n, hits)."""
-    fields: tuple[int, ...]
     worse_up: bool
     label: str
 
 
-def _f(*names: str) -> tuple[int, ...]:
-    return tuple(FIELDS.index(n) for n in names)
-
-
 SPECS = [
-    Spec("response_time", "mean", _f("w_n", "w_sum", "w_sq"), True, "Average wait"),
-    Spec("service_level", "share", _f("sl_n", "sl_hits"), False, "Service level"),
-    Spec("abandonment", "share", _f("ab_n", "ab_hits"), True, "Abandonment"),
-    Spec("csat", "share", _f("cs_n", "cs_hits"), False, "Satisfaction (top-2-box)"),
-    Spec("aht", "mean", _f("h_n", "h_sum", "h_sq"), True, "Average handle time"),
-    Spec("engagement", "share", _f("fu_n", "fu_hits"), False, "Follow-ups done on time"),
+    Spec("response_time", "mean", True, "Average wait"),
+    Spec("service_level", "share", False, "Service level"),
+    Spec("abandonment", "share", True, "Abandonment"),
+    Spec("csat", "share", False, "Satisfaction (top-2-box)"),
+    Spec("aht", "mean", True, "Average handle time"),
+    Spec("engagement", "share", False, "Follow-ups done on time"),
 ]
+_AT = {spec.metric: 3 * i for i, spec in enumerate(SPECS)}
+"""Where a metric's three fields start in a cell: n, then hits (a share) or sum and sum of squares."""
 AGENT_METRICS = ("csat", "aht", "engagement")
 """What an agent controls: satisfaction, handle time, and keeping the follow-ups they promised."""
 QUEUE_SPECS = [s for s in SPECS if s.metric != "engagement"]
@@ -89,63 +71,48 @@ QUEUE_SPECS = [s for s in SPECS if s.metric != "engagement"]
 
 
 Cell = tuple[int, dict[str, Any], np.ndarray]
-"""(block: 0 = period, k = k-th block before; segment attributes; FIELDS values)."""
+"""(block: 0 = period, k = k-th block before; segment attributes; the fields of every spec)."""
 
 
-def _fields(data: PeriodDataset, sl: float) -> np.ndarray:
-    """The FIELDS of each interaction of the dataset (the terms `_aggregates` sums), one row each."""
+def _fields(data: PeriodDataset) -> np.ndarray:
+    """Each interaction's fields (what it adds to the cells), one row each, the KPI engine's definitions.
+
+    Follow-ups are the agents' own: promised with a deadline and kept by it.
+    """
     c = data.cols
-    wait, handle = np.nan_to_num(c["wait"]), np.nan_to_num(c["handle"])
-    queued = c["queued"]
-    waited = queued & c["answered"] & ~np.isnan(c["wait"])
-    handled = c["answered"] & ~np.isnan(c["handle"])
-    promised = c["follow_up"] & (c["due"] != NA)
-    kept = promised & (c["done"] != NA) & (c["done"] <= c["due"])
-    columns = [
-        np.ones(len(data)),
-        waited,
-        np.where(waited, wait, 0.0),
-        np.where(waited, wait * wait, 0.0),
-        queued & (c["abandoned"] | ~np.isnan(c["wait"])),
-        waited & (wait <= sl),
-        queued,
-        queued & c["abandoned"],
-        ~np.isnan(c["csat"]),
-        np.nan_to_num(c["csat"]) >= 4,
-        handled,
-        np.where(handled, handle, 0.0),
-        np.where(handled, handle * handle, 0.0),
-        promised,
-        kept,
-    ]
-    return np.stack([np.asarray(col, dtype=float) for col in columns], axis=1)
+    columns: list[np.ndarray] = []
+    for spec in SPECS:
+        if spec.metric == "engagement":
+            mask = c["follow_up"] & (c["due"] != NA)
+            hits, values = (c["done"] != NA) & (c["done"] <= c["due"]), None
+        else:
+            mask, hits, values = counted(data, spec.metric)
+        if spec.kind == "share" or values is None:
+            columns += [mask, mask & hits, np.zeros(len(data))]
+        else:
+            summed = np.where(mask, values, 0.0)
+            columns += [mask, summed, summed * summed]
+    return np.stack([np.asarray(column, dtype=float) for column in columns], axis=1)
 
 
-def _cells(data: PeriodDataset, period: Period, blocks: int, by_agent: bool) -> list[Cell]:
-    """The FIELDS summed per day and segment (queue × channel × hour, or agent) over the period and blocks."""
-    length = (period.end - period.start).days + 1
-    mask = data.between(period.start - timedelta(days=length * blocks), period.end)
-    names = ["agent"] if by_agent else ["queue", "channel"]
+def _cells(store: Store, data: PeriodDataset, period: Period, blocks: int, by_agent: bool) -> list[Cell]:
+    """The fields summed per day and segment (queue × channel × hour, or agent) over the period and blocks."""
+    length = days(period)
+    start = period.start - timedelta(days=length * blocks)
+    mask = data.between(start, period.end)
+    dims = ("agent",) if by_agent else ("queue", "channel", "hour")
     if by_agent:
         mask &= data.cols["agent"] != None  # noqa: E711 (elementwise over an object column)
-    index = np.flatnonzero(mask)
-    codes = [data.cols["day"][index]] + [data.codes(n)[0][index] for n in names]
-    if not by_agent:
-        codes.append(data.cols["hour"][index])
-    if not len(index):
-        return []
-    unique, inverse = np.unique(np.stack(codes, axis=1), axis=0, return_inverse=True)
-    sums = np.zeros((len(unique), len(FIELDS)))
-    np.add.at(sums, inverse.reshape(-1), _fields(data, data.settings.service_level_seconds)[index])
+    groups = Groups(data, Scope(store, data.tenant, start, period.end, dims, "day"), mask)
+    sums = np.zeros((len(groups.keys), 3 * len(SPECS)))
+    np.add.at(sums, groups.inverse, _fields(data)[groups.index])
     out: list[Cell] = []
-    for row, values in zip(unique.tolist(), sums, strict=True):
-        day = date.fromordinal(row[0])
+    for (bucket, segment), values in zip(groups.keys, sums, strict=True):
+        day = date.fromisoformat(str(bucket))
         block = 0 if day >= period.start else ((period.start - day).days - 1) // length + 1
-        decoded = [data.codes(n)[1][code] for n, code in zip(names, row[1:], strict=False)]
-        if by_agent:
-            attrs: dict[str, Any] = {"agent": decoded[0]}
-        else:
-            attrs = {"queue": decoded[0], "channel": decoded[1], "weekday": day.isoweekday(), "hour": row[3]}
+        attrs = dict(zip(dims, segment, strict=True))
+        if not by_agent:
+            attrs["weekday"] = day.isoweekday()
         out.append((block, attrs, values))
     return sorted(out, key=_cell_order)
 
@@ -167,13 +134,14 @@ def _cell_order(cell: Cell) -> tuple[Any, ...]:
 
 def _value(spec: Spec, agg: np.ndarray) -> tuple[int, float, float]:
     """(n, value, variance of one observation) of a metric from summed fields."""
-    n = int(agg[spec.fields[0]])
+    at = _AT[spec.metric]
+    n = int(agg[at])
     if n == 0:
         return 0, math.nan, math.nan
     if spec.kind == "share":
-        p = agg[spec.fields[1]] / n
+        p = agg[at + 1] / n
         return n, float(p), float(p * (1 - p))
-    mean, var = stats.moments(n, float(agg[spec.fields[1]]), float(agg[spec.fields[2]]))
+    mean, var = stats.moments(n, float(agg[at + 1]), float(agg[at + 2]))
     return n, mean, var
 
 
@@ -206,14 +174,14 @@ def _test(
     mad = 1.4826 * float(np.median(np.abs(np.asarray(weekly) - expected)))
     # A degradation that began in the previous weeks is not "usual": blocks already as bad as the period
     # (far on the worse side of the median) are left out of the pooled baseline the test compares with.
-    everything = sum((agg for block, agg in by_block.items() if block > 0), np.zeros(len(FIELDS)))
+    everything = sum((agg for block, agg in by_block.items() if block > 0), np.zeros_like(current))
     noise = _value(spec, everything)[2]
     usual = [
         agg
         for block, agg in by_block.items()
         if block > 0 and not _already_bad(spec, _value(spec, agg), expected, mad, noise)
     ]
-    pooled = sum(usual, np.zeros(len(FIELDS)))
+    pooled = sum(usual, np.zeros_like(current))
     nb, vb, varb = _value(spec, pooled)
     if nb == 0:
         return None
@@ -297,8 +265,8 @@ def find_anomalies(
     found: list[tuple[_Candidate, float]] = []
     blocks = before(period, days(period) * max(1, baseline_weeks))
     data = dataset_for(data, store=store, tenant=tenant, period=period, baseline=blocks, words=False)
-    cells = _cells(data, period, baseline_weeks, by_agent=False)
-    agent_cells = _cells(data, period, baseline_weeks, by_agent=True)
+    cells = _cells(store, data, period, baseline_weeks, by_agent=False)
+    agent_cells = _cells(store, data, period, baseline_weeks, by_agent=True)
     excluded: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
     for dims in QUEUE_LEVELS:
         flagged = _run_level(cells, dims, QUEUE_SPECS, excluded, **options)  # type: ignore[arg-type]
@@ -376,7 +344,7 @@ def _segment_cells(
     data = dataset_for(None, store=store, tenant=tenant, period=period, baseline=blocks, words=False)
     return [
         cell
-        for cell in _cells(data, period, baseline_weeks, by_agent=False)
+        for cell in _cells(store, data, period, baseline_weeks, by_agent=False)
         if all(cell[1][k] == v for k, v in fixed.items() if k != "weekday")
         and ("weekday" not in fixed or int(cell[1]["weekday"]) == int(fixed["weekday"]))
     ]

@@ -185,6 +185,8 @@ def _columns(raw: dict[str, list[Any]]) -> dict[str, np.ndarray]:
     dates = np.array([as_date(d) for d in raw["local_date"]], dtype="datetime64[D]").reshape(n)
     cols["day"] = dates.astype(np.int64) + _EPOCH_ORDINAL
     cols["month"] = dates.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    # a contact's end, else its start: what follow-up deadlines, attrition and returns count from
+    cols["finished"] = np.where(cols["ended"] != NA, cols["ended"], cols["started"])
     cols["reason"] = np.asarray([norm_reason(r) for r in raw["reason"]] + [None], dtype=object)[:n]
     cols["abandoned"] = np.asarray([v is True or v == 1 for v in raw["abandoned"]], dtype=bool)
     cols["answered"] = np.asarray([v is False or v == 0 for v in raw["abandoned"]], dtype=bool)

@@ -39,7 +39,7 @@ from analytics.impact_targets import IDENTITY_DIMS, as_list, same_target, segmen
 from analytics.impact_words import impact_sentence
 from analytics.kpi_defs import METRICS, check_metric
 from analytics.kpi_queries import Sample, Scope
-from analytics.kpis import change_p, collect, summarize
+from analytics.kpis import change_p, collect, round_figure, summarize
 from core.periods import week_label
 from core.results import (
     ActionImpact,
@@ -167,8 +167,7 @@ def _state(metric: str, effect: float | None, p: float | None, n_after: int, min
         return "too_early"
     if effect is None or p is None or math.isnan(p) or p >= ALPHA:
         return "no_effect_detected"
-    higher_is_better = METRICS[metric].higher_is_better
-    better = effect < 0 if higher_is_better is None or not higher_is_better else effect > 0
+    better = effect > 0 if METRICS[metric].higher_is_better else effect < 0  # volume: fewer contacts
     return "improved" if better else "worsened"
 
 
@@ -176,10 +175,6 @@ def _unmeasured(metric: str, **fields: Any) -> MetricEffect:
     """A metric's effect before anything is estimated: too early (with the given fields)."""
     scale: Literal["relative", "points"] = "relative" if metric in _RELATIVE else "points"
     return MetricEffect(metric=metric, unit=METRICS[metric].unit, scale=scale, state="too_early", **fields)
-
-
-def _num(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None or math.isnan(value) else round(float(value), digits)
 
 
 def measure_metric(
@@ -224,7 +219,7 @@ def measure_metric(
         c_before.days = (start - before.start).days
         c_after.days = (after.end - start).days + 1
         p = change_p(metric, c_after, c_before)
-        effect.comparison_p_value = _num(p, 6)
+        effect.comparison_p_value = round_figure(p, 6)
         effect.comparison_moved = p is not None and p < ALPHA
         effect.method = (
             f"difference-in-differences against {len(comparison_values)} comparable {plan.vary} segment(s), "
@@ -247,9 +242,9 @@ def measure_metric(
     if effect.scale == "relative":
         beta, low, high = math.expm1(beta), math.expm1(low), math.expm1(high)
     effect.effect, effect.ci, effect.p_value = (
-        _num(beta),
-        [_num(low) or 0.0, _num(high) or 0.0],
-        _num(p_value, 6),
+        round_figure(beta),
+        [round_figure(low) or 0.0, round_figure(high) or 0.0],
+        round_figure(p_value, 6),
     )
     effect.state = _state(metric, beta, p_value, t_after.n, min_sample)
     return effect, compared

@@ -65,16 +65,11 @@ def friction_metrics(friction: Friction, action: Action | None = None) -> list[s
     The action's own KPI targets come first among them when they overlap; when the friction names none that
     can be measured, the action's expected KPI is followed.
     """
-    found: list[str] = []
-    for anomaly in friction.signals.anomalies:
-        if m := _metric(anomaly.metric):
-            found.append(m)
+    found = [m for a in friction.signals.anomalies if (m := _metric(a.metric))]
     worse = friction.signals.worse
     if not worse and not found:  # no list of worse signals (an older result): the figures it carries
         worse = [k for k in friction.signals.figures() if k in _SIGNAL_METRICS]
-    for signal in worse:
-        if (m := _metric(_SIGNAL_METRICS.get(str(signal), ""))) is not None:
-            found.append(m)
+    found += [m for signal in worse if (m := _metric(_SIGNAL_METRICS.get(str(signal), "")))]
     found = list(dict.fromkeys(found))
     if action is not None:
         wanted = [m for m in (_metric(k) for k in action.kpi_targets) if m]

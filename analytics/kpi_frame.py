@@ -22,6 +22,7 @@ from core.results import Period
 from store.kpi_cells import duration_micros
 
 KINDS = {1: "theme", 2: "reason", 3: "any"}
+COUNTED = ("volume", "csat", "abandonment", "service_level", "aht", "response_time", "first_response")
 
 
 def scope_dataset(scope: Scope) -> PeriodDataset:
@@ -43,7 +44,7 @@ def scope_mask(data: PeriodDataset, scope: Scope) -> np.ndarray:
     return mask
 
 
-class _Groups:
+class Groups:
     """The chosen interactions of a scope, grouped: counts and sums per segment."""
 
     def __init__(self, data: PeriodDataset, scope: Scope, mask: np.ndarray) -> None:
@@ -92,76 +93,75 @@ class _Groups:
             if n:
                 getattr(sample, attribute)[name] += n
 
-    def result(self) -> dict[Key, Sample]:
-        """The samples by key."""
+    def result(self, among: np.ndarray | None, hits: np.ndarray | None) -> dict[Key, Sample]:
+        """The samples by key; n: how many meet `among` (all when None), hits: how many meet `hits`."""
+        counted = [0] * len(self.keys) if hits is None else self.count(hits)
+        for sample, n, h in zip(self.samples, self.count(among), counted, strict=True):
+            sample.n, sample.hits = n, h
         return dict(zip(self.keys, self.samples, strict=True))
 
 
-def _shares(g: _Groups, hits: np.ndarray | None, values: np.ndarray | None = None) -> dict[Key, Sample]:
-    for sample, n in zip(g.samples, g.count(), strict=True):
-        sample.n = n
-    if hits is not None:
-        for sample, h in zip(g.samples, g.count(hits), strict=True):
-            sample.hits = h
-    if values is not None:
-        clean = np.nan_to_num(values)
-        for sample, t, q in zip(g.samples, g.total(clean), g.total(clean * clean), strict=True):
-            sample.total, sample.sumsq = float(t), float(q)
-    return g.result()
-
-
-def _values(g: _Groups, values: np.ndarray) -> dict[Key, Sample]:
+def _values(g: Groups, values: np.ndarray) -> dict[Key, Sample]:
     chosen = values[g.index]
     order = np.argsort(g.inverse, kind="stable")
     bounds = np.searchsorted(g.inverse[order], np.arange(len(g.keys) + 1))
     return {key: Sample.of(chosen[order[bounds[n] : bounds[n + 1]]]) for n, key in enumerate(g.keys)}
 
 
+def counted(data: PeriodDataset, metric: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """A counted metric's contacts, hits (a share's numerator) and values, one entry per interaction.
+
+    The metrics counted or summed contact by contact: volume, csat, abandonment, service_level, aht,
+    response_time and first_response (the anomaly detection reads them too).
+    """
+    c = data.cols
+    if metric == "csat":
+        return ~np.isnan(c["csat"]), c["csat"] >= 4, c["csat"]
+    if metric == "abandonment":
+        return c["queued"], c["abandoned"], None
+    if metric == "service_level":
+        waited = ~np.isnan(c["wait"])
+        fast = np.nan_to_num(c["wait"], nan=np.inf) <= data.settings.service_level_seconds
+        return c["queued"] & (c["abandoned"] | waited), c["answered"] & waited & fast, None
+    if metric == "aht":
+        return c["answered"] & ~np.isnan(c["handle"]), None, c["handle"]
+    if metric == "response_time":
+        return c["queued"] & c["answered"] & ~np.isnan(c["wait"]), None, c["wait"]
+    if metric == "first_response":
+        return c["async_in"] & ~np.isnan(c["first_response"]), None, c["first_response"]
+    return np.ones(len(data), dtype=bool), None, None  # volume
+
+
 def frame_samples(data: PeriodDataset, scope: Scope, metric: str) -> dict[Key, Sample]:
     """The samples of a metric per segment of the scope, from the dataset (`data.answers` must be true)."""
     c = data.cols
     base = scope_mask(data, scope)
-    settings = data.settings
-    if metric == "volume":
-        return _shares(_Groups(data, scope, base), None)
-    if metric == "csat":
-        rated = ~np.isnan(c["csat"])
-        return _shares(_Groups(data, scope, base & rated), c["csat"] >= 4, c["csat"])
-    if metric == "abandonment":
-        return _shares(_Groups(data, scope, base & c["queued"]), c["abandoned"])
-    if metric == "service_level":
-        waited = ~np.isnan(c["wait"])
-        fast = np.nan_to_num(c["wait"], nan=np.inf) <= settings.service_level_seconds
-        served = c["answered"] & waited & fast
-        return _shares(_Groups(data, scope, base & c["queued"] & (c["abandoned"] | waited)), served)
-    if metric == "aht":
-        return _shares(_Groups(data, scope, base & c["answered"] & ~np.isnan(c["handle"])), None, c["handle"])
-    if metric == "response_time":
-        mask = base & c["queued"] & c["answered"] & ~np.isnan(c["wait"])
-        return _values(_Groups(data, scope, mask), c["wait"])
-    if metric == "first_response":
-        mask = base & c["async_in"] & ~np.isnan(c["first_response"])
-        return _values(_Groups(data, scope, mask), c["first_response"])
+    if metric in COUNTED:
+        mask, hits, values = counted(data, metric)
+        g = Groups(data, scope, base & mask)
+        if values is not None and metric in ("response_time", "first_response"):
+            return _values(g, values)
+        if values is not None:  # sums and sums of squares: the mean handle time, the mean CSAT score
+            clean = np.nan_to_num(values)
+            for sample, t, q in zip(g.samples, g.total(clean), g.total(clean * clean), strict=True):
+                sample.total, sample.sumsq = float(t), float(q)
+        return g.result(None, hits)
     if metric == "engagement":
-        return _engagement(data, _Groups(data, scope, base & c["follow_up"]))
+        return _engagement(data, Groups(data, scope, base & c["follow_up"]))
     if metric == "fcr":
-        return _fcr(data, _Groups(data, scope, base & c["inbound"] & c["answered"]))
+        return _fcr(data, Groups(data, scope, base & c["inbound"] & c["answered"]))
     if metric == "repeat_rate":
-        g = _Groups(data, scope, base & c["inbound"])
+        g = Groups(data, scope, base & c["inbound"])
         g.tally("counts", "without_patient_ref", ~c["has_patient"])
-        repeats = g.count(c["has_patient"] & data.flags.repeat_before)
-        for sample, n, h in zip(g.samples, g.count(c["has_patient"]), repeats, strict=True):
-            sample.n, sample.hits = n, h
-        return g.result()
+        return g.result(c["has_patient"], c["has_patient"] & data.flags.repeat_before)
     return _attrition(data, scope, base & c["inbound"] & c["has_patient"])
 
 
-def _engagement(data: PeriodDataset, g: _Groups) -> dict[Key, Sample]:
+def _engagement(data: PeriodDataset, g: Groups) -> dict[Key, Sample]:
     c = data.cols
     has_due = c["due"] != NA
-    finished = np.where(c["ended"] != NA, c["ended"], c["started"])
     default = duration_micros(timedelta(hours=data.settings.follow_up_default_hours))
-    deadline = np.where(has_due, c["due"], finished + default)
+    deadline = np.where(has_due, c["due"], c["finished"] + default)
     done = c["done"] != NA
     waiting = ~done & (deadline > data.latest) if data.latest is not None else np.zeros(len(done), bool)
     on_time = done & (c["done"] <= deadline)
@@ -170,12 +170,10 @@ def _engagement(data: PeriodDataset, g: _Groups) -> dict[Key, Sample]:
     g.tally("counts", "not_due_yet", waiting)
     g.tally("counts", "done_late", done & ~on_time)
     g.tally("counts", "not_done", ~done & ~waiting)
-    for sample, n, h in zip(g.samples, g.count(~waiting), g.count(on_time), strict=True):
-        sample.n, sample.hits = n, h
-    return g.result()
+    return g.result(~waiting, on_time)
 
 
-def _fcr(data: PeriodDataset, g: _Groups) -> dict[Key, Sample]:
+def _fcr(data: PeriodDataset, g: Groups) -> dict[Key, Sample]:
     c = data.cols
     known = c["has_patient"]
     resolved = c["resolved"]
@@ -192,15 +190,13 @@ def _fcr(data: PeriodDataset, g: _Groups) -> dict[Key, Sample]:
         g.tally("counts", f"repeat_by_{kind}", known & (kinds == code))
     solved = np.asarray([r is True or r == 1 for r in resolved.tolist()], dtype=bool)
     hits = (by_rule & solved) | (known & (kinds == 0))
-    for sample, n, h in zip(g.samples, g.count(known | by_rule), g.count(hits), strict=True):
-        sample.n, sample.hits = n, h
-    return g.result()
+    return g.result(known | by_rule, hits)
 
 
 def _attrition(data: PeriodDataset, scope: Scope, mask: np.ndarray) -> dict[Key, Sample]:
     """Each patient's last contact per segment decides: matured, negative, and no return in time."""
     c = data.cols
-    g = _Groups(data, scope, mask)
+    g = Groups(data, scope, mask)
     patients = data.codes("patient")[0][g.index]
     order = np.lexsort((c["pk"][g.index], c["started"][g.index], patients, g.inverse))
     last = np.ones(len(order), dtype=bool)
@@ -209,17 +205,13 @@ def _attrition(data: PeriodDataset, scope: Scope, mask: np.ndarray) -> dict[Key,
         last[:-1] = ~same
     chosen = np.zeros(len(data), dtype=bool)
     chosen[g.index[order[last]]] = True
-    g = _Groups(data, scope, chosen)  # the same segments: each holds its patients' last contacts
-    finished = np.where(c["ended"] != NA, c["ended"], c["started"])
+    g = Groups(data, scope, chosen)  # the same segments: each holds its patients' last contacts
     days = duration_micros(timedelta(days=data.settings.attrition_days))
-    matured = finished + days <= data.latest if data.latest is not None else np.zeros(len(data), dtype=bool)
+    matured = c["finished"] + days <= data.latest if data.latest is not None else np.zeros(len(data), bool)
     negative = matured & (c["abandoned"] | (np.nan_to_num(c["csat"], nan=9) <= 2))
     g.tally("counts", "not_matured", ~matured)
     g.tally("counts", "negative", negative)
-    lost = negative & ~data.flags.returned
-    for sample, n, h in zip(g.samples, g.count(matured), g.count(lost), strict=True):
-        sample.n, sample.hits = n, h
-    return g.result()
+    return g.result(matured, negative & ~data.flags.returned)
 
 
 def theme_counts(data: PeriodDataset, start: date, end: date) -> dict[str, int]:

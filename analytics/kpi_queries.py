@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, case, extract, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, extract, func, literal, or_, select
 
 from analytics.kpi_defs import ASYNC, DIMENSIONS, SYNC, T, coerce_value
 from core.periods import week_label
@@ -155,10 +155,6 @@ def latest_data(store: Store, tenant: str) -> datetime | None:
         return session.execute(select(func.max(T.started_at)).where(T.tenant == tenant)).scalar()
 
 
-def _count_if(cond: ColumnElement[bool]) -> Any:
-    return func.sum(case((cond, 1), else_=0))
-
-
 _QUEUED = and_(T.direction == "inbound", T.channel.in_(SYNC))
 _ANSWERED = T.abandoned.is_(False)
 
@@ -172,14 +168,14 @@ def sql_samples(scope: Scope, metric: str) -> dict[Key, Sample]:
         aggs = [func.count()]
     elif metric == "csat":
         conds.append(T.csat.is_not(None))
-        aggs = [func.count(), _count_if(T.csat >= 4), func.sum(T.csat), func.sum(T.csat * T.csat)]
+        aggs = [func.count(), func.count().filter(T.csat >= 4), func.sum(T.csat), func.sum(T.csat * T.csat)]
     elif metric == "abandonment":
         conds.append(_QUEUED)
-        aggs = [func.count(), _count_if(T.abandoned.is_(True))]
+        aggs = [func.count(), func.count().filter(T.abandoned.is_(True))]
     elif metric == "service_level":
         conds += [_QUEUED, or_(T.abandoned.is_(True), T.wait_seconds.is_not(None))]
         served = and_(_ANSWERED, T.wait_seconds <= settings.service_level_seconds)
-        aggs = [func.count(), _count_if(served)]
+        aggs = [func.count(), func.count().filter(served)]
     elif metric == "aht":
         conds += [_ANSWERED, T.handle_seconds.is_not(None)]
         aggs = [

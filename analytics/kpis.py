@@ -100,10 +100,10 @@ def summarize(metric: str, sample: Sample, *, min_sample: int) -> dict[str, Any]
         if metric == "response_time":
             value = None if math.isnan(mean) else mean
             ci = stats.mean_ci(sample.n, mean, var)
-            extra["mean"] = _round(value)
+            extra["mean"] = round_figure(value)
         else:
             value, ci = p50, stats.quantile_ci(values, 0.5)
-            extra["mean"] = None if math.isnan(mean) else round(mean, 3)
+            extra["mean"] = round_figure(mean, 3)
     rule = None
     if sample.rules:
         extra["rules"] = dict(sorted(sample.rules.items()))
@@ -112,7 +112,7 @@ def summarize(metric: str, sample: Sample, *, min_sample: int) -> dict[str, Any]
     if metric == "fcr":
         extra["provisional"] = bool(sample.counts.get("provisional_contacts"))
     return {
-        "value": _round(value),
+        "value": round_figure(value),
         "n": sample.n,
         "ci": _rounded(ci),
         "unit": definition.unit,
@@ -201,8 +201,8 @@ def _compared(store: Store, metric: str, current: Sample, previous: Sample | Non
         before = round(previous.n * current.days / previous.days, 2)
     result.previous = before
     if result.value is not None and before is not None:
-        result.delta = _round(result.value - before)
-        result.p_value = _round(change_p(metric, current, previous), 6)
+        result.delta = round_figure(result.value - before)
+        result.p_value = round_figure(change_p(metric, current, previous), 6)
     return result
 
 
@@ -257,12 +257,13 @@ def compare_periods(
             }
         )
     for row, q in zip(rows, stats.benjamini_hochberg([r["p_value"] for r in rows]), strict=True):
-        row["q_value"] = _round(q, 6)
+        row["q_value"] = round_figure(q, 6)
     rows.sort(key=lambda r: (r["q_value"] is None, r["q_value"] or 0, -abs(r["delta"] or 0)))
     return rows
 
 
-def _round(value: float | None, digits: int = 4) -> float | None:
+def round_figure(value: float | None, digits: int = 4) -> float | None:
+    """A figure as the KPIs report it: rounded, None for a missing or NaN value."""
     return None if value is None or math.isnan(value) else round(float(value), digits)
 
 

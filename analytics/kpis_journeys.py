@@ -85,29 +85,27 @@ def norm_reason(reason: str | None) -> str | None:
 def contact_flags(cols: dict[str, np.ndarray], window: int, attrition: int) -> tuple[np.ndarray, ...]:
     """The journey flags of each contact, from a period dataset's columns (`analytics.dataset`).
 
-    Times are in microseconds (NA when missing), reasons normalised; the timeline every flag reads holds the
-    inbound contacts with a patient. Per position: the kind of the first same-request return within `window`
-    after it (0 none, 1 theme, 2 reason, 3 any: the FCR outcome), a same-request contact within `window`
-    before it (repeat), and any contact after it up to its end (else start) + `attrition` (a return after a
-    negative contact).
+    Times are in microseconds (`finished`: the end, else the start), reasons normalised; the timeline every
+    flag reads holds the inbound contacts with a patient. Per position: the kind of the first same-request
+    return within `window` after it (0 none, 1 theme, 2 reason, 3 any: the FCR outcome), a same-request
+    contact within `window` before it (repeat), and any contact after it up to its end (else start) +
+    `attrition` (a return after a negative contact).
     """
     size = len(cols["pk"])
     kinds = np.zeros(size, dtype=np.int8)
     repeat = np.zeros(size, dtype=bool)
     returned = np.zeros(size, dtype=bool)
-    started, ended, patient = cols["started"], cols["ended"], cols["patient"]
+    started, finished, patient = cols["started"], cols["finished"], cols["patient"]
     contacts = np.flatnonzero(cols["inbound"] & cols["has_patient"])
     by_patient: dict[Any, list[int]] = defaultdict(list)
     for i in contacts[np.lexsort((cols["pk"][contacts], started[contacts]))].tolist():
         by_patient[patient[i]].append(i)
     code = {"theme": 1, "reason": 2, "any": 3}
-    missing = np.iinfo(np.int64).min
     for timeline in by_patient.values():
-        items = []
-        for i in timeline:
-            moment = int(started[i])
-            finished = int(ended[i]) if ended[i] != missing else moment
-            items.append((moment, Contact(i, started[i], cols["theme"][i], cols["reason"][i]), finished))
+        items = [
+            (int(started[i]), Contact(i, started[i], cols["theme"][i], cols["reason"][i]), int(finished[i]))
+            for i in timeline
+        ]
         for (_, contact, _), flags in zip(items, journey_flags(items, window, attrition), strict=True):
             kinds[contact.pk] = code[flags.outcome] if flags.outcome else 0
             repeat[contact.pk] = flags.repeat

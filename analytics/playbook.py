@@ -107,11 +107,6 @@ def playbook_path(settings: Any | None = None) -> Path:
     return Path(configured).expanduser() if configured else DEFAULT_PATH
 
 
-def parse_playbook(data: dict[str, Any]) -> Playbook:
-    """Validate a playbook already read into a dict (raises pydantic.ValidationError)."""
-    return Playbook.model_validate(data)
-
-
 def load_playbook(path: Path | str | None = None, *, settings: Any | None = None) -> Playbook:
     """Read and validate the playbook (cached per file path and modification time)."""
     resolved = Path(path) if path is not None else playbook_path(settings)
@@ -124,4 +119,4 @@ def _load_cached(path: str, _mtime: int) -> Playbook:
         data = yaml.safe_load(handle)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: a playbook is a mapping with an 'actions' list")
-    return parse_playbook(data)
+    return Playbook.model_validate(data)  # pydantic.ValidationError names what is wrong

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 
 import numpy as np
@@ -42,7 +42,7 @@ def two_proportion_p(x1: int, n1: int, x2: int, n2: int, *, alternative: str = "
     diff = x1 / n1 - x2 / n2
     if se == 0:
         return 1.0 if diff == 0 or alternative != "two-sided" else 0.0
-    return _z_p(diff / se, alternative)
+    return _tail(_special().ndtr, diff / se, alternative)
 
 
 def welch_p(
@@ -58,12 +58,7 @@ def welch_p(
     se = math.sqrt(se2)
     df_den = (var1 / n1) ** 2 / (n1 - 1) + (var2 / n2) ** 2 / (n2 - 1)
     df = se2 * se2 / df_den if df_den > 0 else n1 + n2 - 2
-    t = diff / se
-    if alternative == "greater":
-        return float(_special().stdtr(df, -t))
-    if alternative == "less":
-        return float(_special().stdtr(df, t))
-    return float(2 * _special().stdtr(df, -abs(t)))
+    return _tail(functools.partial(_special().stdtr, df), diff / se, alternative)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -174,9 +169,10 @@ def _chi2_ppf(q: float, df: float) -> float:
     return float(2 * _special().gammaincinv(df / 2, q))
 
 
-def _z_p(z: float, alternative: str) -> float:
+def _tail(cdf: Callable[[float], float], statistic: float, alternative: str) -> float:
+    """The p-value of a statistic whose distribution is symmetric about 0 (normal, Student's t)."""
     if alternative == "greater":
-        return float(_special().ndtr(-z))
+        return float(cdf(-statistic))
     if alternative == "less":
-        return float(_special().ndtr(z))
-    return float(2 * _special().ndtr(-abs(z)))
+        return float(cdf(statistic))
+    return float(2 * cdf(-abs(statistic)))

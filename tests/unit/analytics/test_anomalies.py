@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pytest
 
-from analytics.anomalies import describe_segment, find_anomalies
+from analytics.anomalies import describe_segment, find_anomalies, neighbour_hours, segment_degraded
 from core.results import Period
 from store.db import Store
 from store.ingest import ingest_records
@@ -157,3 +159,33 @@ def test_an_agent_who_stops_keeping_promised_callbacks_is_flagged(sqlite_store: 
     flagged = engagement[0]
     assert flagged.value < 0.2 and flagged.expected > 0.8
     assert "Follow-ups done on time" in flagged.explanation
+
+
+def _figures(store: Store, anomalies: list[Any]) -> str:
+    """The anomalies as JSON, the agents' pseudonyms (keyed per store) read back as their refs."""
+    text = json.dumps([a.model_dump() for a in anomalies], sort_keys=True, default=str)
+    for n in range(1, 7):
+        text = text.replace(ref_pseudonym(store, tenant="default", ref=f"a-{n}", kind="agent"), f"a-{n}")
+    return text
+
+
+def test_every_tested_segment_keeps_its_figures(store: Store) -> None:
+    # Pinned on the code before the cells read the KPI engine's definitions (one value, expected value,
+    # score, volume and q-value per tested segment and metric, down to the last rounded digit).
+    records = stable_weeks_with_monday_peak_degradation(degraded_weeks=2, failing_agent="a-3")
+    ingest_records(store, records)
+    found = find_anomalies(store=store, tenant="default", period=_last_week())
+    every = find_anomalies(
+        store=store, tenant="default", period=_last_week(), alpha=1.0, min_score=-np.inf, min_volume=3
+    )
+    assert (len(found), len(every)) == (3, 167)
+    digest = hashlib.sha256((_figures(store, found) + _figures(store, every)).encode()).hexdigest()
+    assert digest == "9106ae9745761dcd6f6d62bd6e01b904c979992a627cec24033ae6e4f0976715"
+    segment = {"queue": "radiologie", "weekday": 1, "hour": [9]}
+    kwargs: dict[str, Any] = {"store": store, "tenant": "default", "period": _last_week()}
+    assert neighbour_hours(**kwargs, segment=segment, metrics=["response_time"]) == [8, 9]
+    assert [
+        segment_degraded(**kwargs, segment={**segment, "hour": hours}, metrics=[metric])
+        for hours in ([9], [14])
+        for metric in ("response_time", "abandonment", "csat", "aht")
+    ] == [True] + [False] * 7

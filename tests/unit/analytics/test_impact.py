@@ -270,3 +270,54 @@ def test_an_improved_action_whose_friction_left_the_top_is_resolved(sqlite_store
     assert left.resolved is True and "résolu" in left.summary
     (alone,) = measure_actions(store=sqlite_store, tenant="default", end=end)
     assert alone.resolved is False  # without a ranking, nothing is said about it
+
+
+@pytest.mark.parametrize(
+    ("signals", "action", "expected"),
+    [
+        (  # anomalies first, then the worse signals, each metric once, at most three
+            {
+                "anomalies": [
+                    {"metric": "attrition", "value": 0.3, "expected": 0.1, "score": 5.0},
+                    {"metric": "service_level", "value": 0.5, "expected": 0.8, "score": 4.0},
+                ],
+                "worse": ["abandonment", "growth", "wait_p90_s", "csat_gap"],
+            },
+            None,
+            ["abandonment", "service_level", "volume"],
+        ),
+        ({"worse": ["effort_share", "transfer", "aht_gap"]}, None, ["fcr", "aht"]),
+        ({"csat": 0.5, "repeat_rate": 0.2}, None, ["repeat_rate"]),  # an older result: the figures it has
+        ({"worse": ["aht_s", "csat_gap"]}, {"kpi_targets": ["csat"]}, ["csat", "aht"]),
+        ({"worse": ["transfer"]}, {"kpi_targets": ["transfer"]}, ["response_time"]),  # the expected KPI
+    ],
+)
+def test_a_friction_is_followed_on_the_metrics_it_showed(
+    signals: dict[str, Any], action: dict[str, Any] | None, expected: list[str]
+) -> None:
+    from analytics.impact_targets import friction_metrics
+
+    chosen = None if action is None else _action(**action)
+    assert friction_metrics(_friction(signals=signals), chosen) == expected
+
+
+@pytest.mark.parametrize(
+    ("metric", "effect", "p", "state"),
+    [
+        ("response_time", -0.3, 0.01, "improved"),  # shorter waits
+        ("response_time", 0.3, 0.01, "worsened"),
+        ("fcr", 0.05, 0.01, "improved"),  # more resolved at first contact
+        ("fcr", -0.05, 0.01, "worsened"),
+        ("volume", -0.2, 0.01, "improved"),  # fewer contacts: the demand an action deflects
+        ("volume", 0.2, 0.01, "worsened"),
+        ("csat", 0.1, 0.2, "no_effect_detected"),
+        ("csat", None, None, "no_effect_detected"),
+    ],
+)
+def test_the_state_follows_the_better_direction_of_the_metric(
+    metric: str, effect: float | None, p: float | None, state: str
+) -> None:
+    from analytics.impact import _state
+
+    assert _state(metric, effect, p, n_after=50, min_sample=30) == state
+    assert _state(metric, effect, p, n_after=10, min_sample=30) == "too_early"

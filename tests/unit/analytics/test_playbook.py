@@ -4,7 +4,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from analytics.playbook import DEFAULT_PATH, SIGNALS, load_playbook, parse_playbook, playbook_path
+from analytics.playbook import DEFAULT_PATH, SIGNALS, Playbook, load_playbook, playbook_path
 
 REQUIRED = [
     "prescription-renewal-online",
@@ -56,11 +56,11 @@ def test_invalid_entries_are_refused_with_a_readable_reason(change, message):
     data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
     change(data["actions"][0])
     with pytest.raises(ValidationError, match=message):
-        parse_playbook(data)
+        Playbook.model_validate(data)
 
 
 def test_duplicate_ids_are_refused():
     data = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
     data["actions"].append(dict(data["actions"][0]))
     with pytest.raises(ValidationError, match="duplicate"):
-        parse_playbook(data)
+        Playbook.model_validate(data)
