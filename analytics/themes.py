@@ -308,13 +308,14 @@ def _discover(texts: list[str], embeddings: np.ndarray, min_size: int | None, se
     floors = _join_floors(own, labels[sample], len(keep))
     labels[sample[own < floors[np.maximum(labels[sample], 0)]]] = -1
     todo = np.flatnonzero(labels < 0)
+    # every text projected once (assignment and description read the same rows)
+    lexical = view.transform(texts)
     for start in range(0, len(todo), CHUNK):
         part = todo[start : start + CHUNK]
-        lexical = view.transform([texts[i] for i in part])
-        best, score = _assign(combine(embeddings[part], lexical, mean=mean), centres)
+        best, score = _assign(combine(embeddings[part], lexical[part], mean=mean), centres)
         labels[part] = np.where(score >= floors[best], best, -1)
     labels = _drop_small(labels, min_size)
-    return ClusterResult(labels=labels, clusters=_describe(texts, embeddings, labels, view, mean))
+    return ClusterResult(labels=labels, clusters=_describe(texts, embeddings, labels, lexical, mean))
 
 
 def _join_floors(own: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
@@ -342,7 +343,7 @@ def _drop_small(labels: np.ndarray, min_size: int) -> np.ndarray:
 
 
 def _describe(
-    texts: Sequence[str], embeddings: np.ndarray, labels: np.ndarray, view: LexicalView, mean: Common
+    texts: Sequence[str], embeddings: np.ndarray, labels: np.ndarray, lexical: np.ndarray, mean: Common
 ) -> list[Cluster]:
     keywords = class_keywords(texts, labels)
     clusters = []
@@ -352,7 +353,7 @@ def _describe(
         centroid = normalize(embeddings[members].mean(axis=0, keepdims=True))[0]
         pool = members if len(members) <= 500 else np.sort(rng.choice(members, 500, replace=False))
         pool = np.array([i for i in pool if texts[int(i)].strip()], dtype=np.int64)
-        features = combine(embeddings[pool], view.transform([texts[i] for i in pool]), mean=mean)
+        features = combine(embeddings[pool], lexical[pool], mean=mean)
         centre = normalize(features.mean(axis=0, keepdims=True))[0]
         quotes = [int(pool[i]) for i in mmr(features, centre, k=5)]
         words = [w for w, _ in keywords[c]]
