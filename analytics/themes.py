@@ -175,9 +175,10 @@ def _louvain_sampled(features: np.ndarray, *, seed: int) -> np.ndarray:
         sims = features[part] @ features[sample].T
         nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0)
-        votes = np.zeros((len(part), count), dtype=np.float64)
-        np.add.at(votes, (np.repeat(np.arange(len(part)), k), communities[nearest].ravel()), weights.ravel())
-        labels[part] = np.argmax(votes, axis=1)
+        # each text's votes summed in the order np.add.at sums them (bincount adds in input order too)
+        cells = np.repeat(np.arange(len(part)) * count, k) + communities[nearest].ravel()
+        votes = np.bincount(cells, weights=weights.ravel().astype(np.float64), minlength=len(part) * count)
+        labels[part] = np.argmax(votes.reshape(len(part), count), axis=1)
     return labels
 
 
@@ -202,19 +203,23 @@ def _neighbour_edges(features: np.ndarray, k: int) -> dict[tuple[int, int], floa
     In the order each edge is first met, so the graph (and Louvain's result) is the one edge-by-edge
     insertion gives.
     """
-    edges: dict[tuple[int, int], float] = {}
-    for start in range(0, len(features), 2000):
+    n = len(features)
+    pairs, weights = [], []
+    for start in range(0, n, 2000):
         sims = features[start : start + 2000] @ features.T
         rows = np.arange(sims.shape[0])
         sims[rows, rows + start] = -1.0
         nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0).astype(np.float64)
-        for r, (neighbours, values) in enumerate(zip(nearest.tolist(), weights.tolist(), strict=True)):
-            i = start + r
-            for j, weight in zip(neighbours, values, strict=True):
-                key = (i, j) if i <= j else (j, i)
-                edges[key] = edges[key] + weight if key in edges else weight
-    return edges
+        weights.append(np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0).astype(np.float64).ravel())
+        i = np.repeat(rows + start, k)
+        j = nearest.ravel().astype(np.int64)
+        pairs.append(np.minimum(i, j) * n + np.maximum(i, j))
+    keys, first, which = np.unique(np.concatenate(pairs), return_index=True, return_inverse=True)
+    # a pair met from both ends: its two weights summed in the order met (0 + a + b is a + b, exactly)
+    summed = np.bincount(which, weights=np.concatenate(weights), minlength=len(keys))
+    order = np.argsort(first, kind="stable")  # each edge where it was first met
+    met = zip(keys[order].tolist(), summed[order].tolist(), strict=True)
+    return {(key // n, key % n): weight for key, weight in met}
 
 
 def _centroids(features: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
