@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from analytics.theme_lexical import FOLDED_STOP_WORDS
@@ -37,12 +37,21 @@ class Glossary:
     entries: dict[tuple[str, ...], str]
     longest: int
 
+    @cached_property
+    def _reach(self) -> dict[str, int]:
+        """First word of an entry → the length of the longest entry starting with it."""
+        reach: dict[str, int] = {}
+        for key in self.entries:
+            reach[key[0]] = max(reach.get(key[0], 0), len(key))
+        return reach
+
     def matches(self, words: list[str]) -> list[tuple[int, int, str]]:
         """(start, length, English) of each entry in folded words, longest match first, left to right."""
         found = []
+        reach = self._reach  # a word no entry starts with is passed at once (most words of a text)
         i = 0
         while i < len(words):
-            for n in range(min(self.longest, len(words) - i), 0, -1):
+            for n in range(min(reach.get(words[i], 0), len(words) - i), 0, -1):
                 english = self.entries.get(tuple(words[i : i + n]))
                 if english:
                     found.append((i, n, english))

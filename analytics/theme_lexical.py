@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
@@ -71,6 +71,10 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(fold(clean(text))) if w not in FOLDED_STOP_WORDS and len(w) > 2]
 
 
+CHUNK = 20_000
+"""Distinct texts projected at a time (memory only: a row depends on its text alone)."""
+
+
 class LexicalView:
     """Word (1-2 gram) + character (3-5 gram) TF-IDF reduced by truncated SVD, fitted on a sample."""
 
@@ -105,9 +109,12 @@ class LexicalView:
             return np.zeros((len(texts), 0), dtype=np.float32)
         position: dict[str, int] = {}
         rows = [position.setdefault(t, len(position)) for t in texts]
-        cleaned = [fold(clean(t)) for t in position]
-        matrix = self._stack(self._fit(self._word, cleaned), self._fit(self._char, cleaned))
-        out = normalize(self._svd.transform(matrix)).astype(np.float32)
+        distinct = list(position)
+        out = np.empty((len(distinct), self._svd.n_components), dtype=np.float32)
+        for start in range(0, len(distinct), CHUNK):  # the sparse matrices of 200 000 texts would not fit
+            cleaned = [fold(clean(t)) for t in distinct[start : start + CHUNK]]
+            word, char = _tfidf(self._word, cleaned, _word_ids), _tfidf(self._char, cleaned, _char_ids)
+            out[start : start + CHUNK] = normalize(self._svd.transform(self._stack(word, char)))
         return out if len(position) == len(texts) else out[np.asarray(rows, dtype=np.int64)]
 
     @staticmethod
@@ -120,6 +127,85 @@ class LexicalView:
     @staticmethod
     def _stack(word: csr_matrix, char: csr_matrix) -> csr_matrix:
         return normalize(hstack([word, char]).tocsr())
+
+
+_Counter = Callable[[TfidfVectorizer, list[str]], csr_matrix]
+_SPACES = re.compile(r"\s\s+")
+
+
+def _tfidf(vectorizer: TfidfVectorizer, texts: list[str], counts: _Counter) -> csr_matrix:
+    """`vectorizer.transform(texts)` computed from counts made by `counts` (same matrix, value for value).
+
+    The projection of a window's ~200 000 texts spent most of its time in scikit-learn's per-n-gram Python
+    loop; the counts are built here from each distinct word's n-grams, then weighted as `TfidfTransformer`
+    does (sublinear tf, idf, L2 rows), in its order of operations.
+    """
+    if not hasattr(vectorizer, "vocabulary_"):  # the fit found no vocabulary
+        return csr_matrix((len(texts), 0))
+    matrix = counts(vectorizer, texts)
+    if vectorizer.sublinear_tf:
+        np.log(matrix.data, matrix.data)
+        matrix.data += 1.0
+    if vectorizer.use_idf:
+        matrix.data *= vectorizer.idf_[matrix.indices]
+    return normalize(matrix, norm=vectorizer.norm, copy=False) if vectorizer.norm else matrix
+
+
+def _count_matrix(ids: list[int], lengths: list[int], width: int) -> csr_matrix:
+    """Rows of feature ids (`lengths[r]` ids for row r, repeats counted) as a canonical count matrix."""
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    matrix = csr_matrix(
+        (np.ones(len(ids)), np.asarray(ids, dtype=np.int64), indptr), shape=(len(lengths), width)
+    )
+    matrix.sum_duplicates()  # repeats summed, indices sorted: scikit-learn's layout
+    return matrix
+
+
+def _word_ids(vectorizer: TfidfVectorizer, texts: list[str]) -> csr_matrix:
+    """Counts of the word view's terms (`_analyzer_words`) in each text."""
+    get = vectorizer.vocabulary_.get
+    ids: list[int] = []
+    lengths = []
+    for text in texts:
+        found = [i for i in map(get, _analyzer_words(text)) if i is not None]
+        ids += found
+        lengths.append(len(found))
+    return _count_matrix(ids, lengths, len(vectorizer.vocabulary_))
+
+
+def _char_ids(vectorizer: TfidfVectorizer, texts: list[str]) -> csr_matrix:
+    """Counts of the character view's n-grams (`char_wb`: inside words, space-padded) in each text.
+
+    A word's n-grams are looked up once per distinct word; a text's counts are its words' counts summed.
+    """
+    vocabulary = vectorizer.vocabulary_
+    preprocess = vectorizer.build_preprocessor()
+    low, high = vectorizer.ngram_range
+    word_of: dict[str, int] = {}
+    doc_words: list[int] = []
+    lengths = []
+    for text in texts:
+        words = _SPACES.sub(" ", preprocess(text)).split()
+        doc_words += [word_of.setdefault(w, len(word_of)) for w in words]
+        lengths.append(len(words))
+    gram_ids: list[int] = []
+    gram_lengths = []
+    for word in word_of:
+        padded = f" {word} "
+        size = len(padded)
+        grams = []
+        for n in range(low, high + 1):  # as scikit-learn's `_char_wb_ngrams`
+            grams += [padded[i : i + n] for i in range(max(size - n, 0) + 1)]
+            if size <= n:  # a short word is counted once
+                break
+        found = [i for i in map(vocabulary.get, grams) if i is not None]
+        gram_ids += found
+        gram_lengths.append(len(found))
+    per_word = _count_matrix(gram_ids, gram_lengths, len(vocabulary))
+    matrix = (_count_matrix(doc_words, lengths, len(word_of)) @ per_word).tocsr()
+    matrix.sort_indices()
+    return matrix
 
 
 def class_keywords(

@@ -80,7 +80,11 @@ def split_novel(
             continue
         # with a part grown, the cluster's period texts whose own neighbourhood is new join it
         taken = np.isin(parts, growing)
-        taken[period[members]] |= _fresh(vectors[members], period[members], float(period.mean()))
+        # only the period texts not taken yet can join: the neighbourhoods of those alone are read
+        ask = ~taken[period[members]]
+        taken[np.flatnonzero(period[members])[ask]] = _fresh(
+            vectors[members], period[members], float(period.mean()), ask
+        )
         new, rest = members[taken], members[~taken]
         if len(new) < EMERGING_MIN or len(rest) == 0 or not _known(rest, period, baseline_weeks):
             continue
@@ -117,20 +121,25 @@ def _growth(members: np.ndarray, period: np.ndarray, weeks: int) -> dict[str, An
     return growth_test(current=now, baseline_total=len(members) - now, baseline_weeks=weeks)
 
 
-def _fresh(vectors: np.ndarray, in_period: np.ndarray, share: float) -> np.ndarray:
-    """Per period text: whether it is new where it stands (one-sided binomial, `EMERGING_ALPHA`).
+def _fresh(vectors: np.ndarray, in_period: np.ndarray, share: float, ask: np.ndarray) -> np.ndarray:
+    """Per period text asked (`ask`, one flag per period text): whether it is new where it stands.
 
     Its `GRAPH_NEIGHBOURS` nearest texts are of the period significantly more often than `share`, the
-    period's share of the window (what any text's neighbours would show if nothing had changed).
+    period's share of the window (what any text's neighbours would show if nothing had changed): a one-sided
+    binomial test at `EMERGING_ALPHA`. The similarities are computed for every period text in the same
+    blocks whichever are asked (a product's last bits depend on its block, and duplicate texts tie).
     """
     k = min(GRAPH_NEIGHBOURS, len(vectors) - 1)
     rows = np.flatnonzero(in_period)
     counts = np.zeros(len(rows), dtype=np.int64)
     for start in range(0, len(rows), 2000):
-        sims = vectors[rows[start : start + 2000]] @ vectors.T
+        wanted = ask[start : start + 2000]
+        if not wanted.any():
+            continue
+        sims = (vectors[rows[start : start + 2000]] @ vectors.T)[wanted]
         near = np.argpartition(-sims, k, axis=1)[:, : k + 1]  # itself (similarity 1) and its k nearest
-        counts[start : start + 2000] = in_period[near].sum(axis=1) - 1
-    return binom.sf(counts - 1, k, share) < EMERGING_ALPHA
+        counts[start : start + 2000][wanted] = in_period[near].sum(axis=1) - 1
+    return (binom.sf(counts - 1, k, share) < EMERGING_ALPHA)[ask]
 
 
 def _known(members: np.ndarray, period: np.ndarray, weeks: int) -> bool:

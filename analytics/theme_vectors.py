@@ -10,12 +10,17 @@ and written to the embedding cache, where the analysis finds them:
   when a task queue is configured); the API's ingestion queues the job (or runs it in a background thread
   of `parcours serve`). Ingestion itself (SQL, the vector index) does not wait for them.
 - The job (`fill_theme_vectors`) reads the interactions not marked yet (`themed_hash` NULL: new, or updated
-  since), computes what the cache lacks, and marks each one with the content hash it read.
+  since), computes what the cache lacks, and marks each one with the content hash it read and the theme
+  text it computed (`theme_text`), which the analysis reads back (`stored_theme_texts`) instead of
+  computing the topic text of every interaction of its window again.
 - An analysis computes whatever is still missing itself (`embed_with_cache` encodes what the cache lacks),
   so nothing depends on the job having run.
 
 The cache is keyed by the text's hash: an erasure drops the vectors of the erased interactions' theme texts
-and glosses (`analytics.erasure_texts.embedded_texts`).
+and glosses (`analytics.erasure_texts.embedded_texts`). The stored theme text lives on the interaction's row:
+an erasure or a purge deletes it with the row, an update of the interaction clears it. A change of the theme
+text's rules (`analytics.topic_text`) must come with a migration that clears `themed_hash`, so the job
+stores the texts again (as `0007_theme_texts` does).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import bindparam, func, select, update
 
@@ -56,6 +62,23 @@ def pending(store: Store) -> int:
         return int(session.execute(query).scalar_one())
 
 
+def stored_theme_texts(*, store: Store, tenant: str, start: date, end: date) -> dict[int, str]:
+    """The theme texts the job stored for the interactions of these local dates (pk → text).
+
+    Only those still valid: stored for the interaction's current content (an update clears the mark; a
+    text of older content is never read).
+    """
+    query = select(InteractionRow.pk, InteractionRow.theme_text).where(
+        InteractionRow.tenant == tenant,
+        InteractionRow.local_date >= start,
+        InteractionRow.local_date <= end,
+        InteractionRow.themed_hash == InteractionRow.content_hash,
+        InteractionRow.theme_text.is_not(None),
+    )
+    with store.session() as session:
+        return {pk: text or "" for pk, text in session.execute(query).tuples()}
+
+
 def fill_theme_vectors(
     *,
     store: Store,
@@ -76,7 +99,7 @@ def fill_theme_vectors(
     mark = (
         update(InteractionRow)
         .where(InteractionRow.pk == bindparam("b_pk"), InteractionRow.content_hash == bindparam("b_hash"))
-        .values(themed_hash=bindparam("b_hash"))
+        .values(themed_hash=bindparam("b_hash"), theme_text=bindparam("b_text"))
     )
     while stop is None or not stop():
         with store.session() as session:
@@ -95,16 +118,19 @@ def fill_theme_vectors(
         if not rows:
             break
         after = rows[-1].pk
-        texts, languages = [], []
-        for row in rows:
-            text = theme_text(row.patient_text, row.full_text)
-            if text:
-                texts.append(text)
-                languages.append(row.language)
+        read = [theme_text(row.patient_text, row.full_text) for row in rows]
+        texts = [text for text in read if text]
+        languages = [row.language for row, text in zip(rows, read, strict=True) if text]
         if texts:
             theme_features(store=store, embedder=embedder, texts=texts, languages=languages)
         with store.session() as session:
-            session.connection().execute(mark, [{"b_pk": row.pk, "b_hash": row.content_hash} for row in rows])
+            session.connection().execute(
+                mark,
+                [
+                    {"b_pk": row.pk, "b_hash": row.content_hash, "b_text": text}
+                    for row, text in zip(rows, read, strict=True)
+                ],
+            )
         done.interactions += len(rows)
         done.texts += len(texts)
         if on_progress is not None:

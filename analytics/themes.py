@@ -180,9 +180,10 @@ def _louvain_sampled(features: np.ndarray, *, seed: int, resolution: float) -> n
         sims = features[part] @ features[sample].T
         nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0)
-        votes = np.zeros((len(part), count), dtype=np.float64)
-        np.add.at(votes, (np.repeat(np.arange(len(part)), k), communities[nearest].ravel()), weights.ravel())
-        labels[part] = np.argmax(votes, axis=1)
+        # each text's votes summed in the order np.add.at sums them (bincount adds in input order too)
+        cells = np.repeat(np.arange(len(part)) * count, k) + communities[nearest].ravel()
+        votes = np.bincount(cells, weights=weights.ravel().astype(np.float64), minlength=len(part) * count)
+        labels[part] = np.argmax(votes.reshape(len(part), count), axis=1)
     return labels
 
 
@@ -207,19 +208,23 @@ def _neighbour_edges(features: np.ndarray, k: int) -> dict[tuple[int, int], floa
     In the order each edge is first met, so the graph (and Louvain's result) is the one edge-by-edge
     insertion gives.
     """
-    edges: dict[tuple[int, int], float] = {}
-    for start in range(0, len(features), 2000):
+    n = len(features)
+    pairs, weights = [], []
+    for start in range(0, n, 2000):
         sims = features[start : start + 2000] @ features.T
         rows = np.arange(sims.shape[0])
         sims[rows, rows + start] = -1.0
         nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0).astype(np.float64)
-        for r, (neighbours, values) in enumerate(zip(nearest.tolist(), weights.tolist(), strict=True)):
-            i = start + r
-            for j, weight in zip(neighbours, values, strict=True):
-                key = (i, j) if i <= j else (j, i)
-                edges[key] = edges[key] + weight if key in edges else weight
-    return edges
+        weights.append(np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0).astype(np.float64).ravel())
+        i = np.repeat(rows + start, k)
+        j = nearest.ravel().astype(np.int64)
+        pairs.append(np.minimum(i, j) * n + np.maximum(i, j))
+    keys, first, which = np.unique(np.concatenate(pairs), return_index=True, return_inverse=True)
+    # a pair met from both ends: its two weights summed in the order met (0 + a + b is a + b, exactly)
+    summed = np.bincount(which, weights=np.concatenate(weights), minlength=len(keys))
+    order = np.argsort(first, kind="stable")  # each edge where it was first met
+    met = zip(keys[order].tolist(), summed[order].tolist(), strict=True)
+    return {(key // n, key % n): weight for key, weight in met}
 
 
 def _centroids(features: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -333,13 +338,14 @@ def _discover(
     floors = _join_floors(own, labels[sample], len(keep))
     labels[sample[own < floors[np.maximum(labels[sample], 0)]]] = -1
     todo = np.flatnonzero(labels < 0)
+    # every text projected once (assignment and description read the same rows)
+    lexical = view.transform(texts)
     for start in range(0, len(todo), CHUNK):
         part = todo[start : start + CHUNK]
-        lexical = view.transform([texts[i] for i in part])
-        best, score = _assign(combine(embeddings[part], lexical, mean=mean), centres)
+        best, score = _assign(combine(embeddings[part], lexical[part], mean=mean), centres)
         labels[part] = np.where(score >= floors[best], best, -1)
     labels = _drop_small(labels, min_size)
-    return ClusterResult(labels=labels, clusters=_describe(texts, embeddings, labels, view, mean))
+    return ClusterResult(labels=labels, clusters=_describe(texts, embeddings, labels, lexical, mean))
 
 
 def _join_floors(own: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
@@ -367,7 +373,7 @@ def _drop_small(labels: np.ndarray, min_size: int) -> np.ndarray:
 
 
 def _describe(
-    texts: Sequence[str], embeddings: np.ndarray, labels: np.ndarray, view: LexicalView, mean: Common
+    texts: Sequence[str], embeddings: np.ndarray, labels: np.ndarray, lexical: np.ndarray, mean: Common
 ) -> list[Cluster]:
     keywords = class_keywords(texts, labels)
     clusters = []
@@ -377,7 +383,7 @@ def _describe(
         centroid = normalize(embeddings[members].mean(axis=0, keepdims=True))[0]
         pool = members if len(members) <= 500 else np.sort(rng.choice(members, 500, replace=False))
         pool = np.array([i for i in pool if texts[int(i)].strip()], dtype=np.int64)
-        features = combine(embeddings[pool], view.transform([texts[i] for i in pool]), mean=mean)
+        features = combine(embeddings[pool], lexical[pool], mean=mean)
         centre = normalize(features.mean(axis=0, keepdims=True))[0]
         quotes = [int(pool[i]) for i in mmr(features, centre, k=5)]
         words = [w for w, _ in keywords[c]]

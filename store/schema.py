@@ -87,6 +87,11 @@ class InteractionRow(Base):
         String(64),
         doc="content_hash whose theme vectors are in the embedding cache (None: not yet computed).",
     )
+    theme_text: Mapped[str | None] = mapped_column(
+        Text,
+        doc="Theme text of the redacted patient side, as the theme-vector job read it for themed_hash "
+        "(valid only while themed_hash equals content_hash; None: not stored).",
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 

@@ -80,7 +80,16 @@ def write_chunk(store: Store, items: list[Item]) -> list[tuple[int, str, str, in
             if digest == values["content_hash"]:
                 outcomes.append((index, key[1], "unchanged", None))
                 continue
-            updates.append({"pk": pk, **values, "updated_at": now, "indexed_hash": None, "themed_hash": None})
+            updates.append(
+                {
+                    "pk": pk,
+                    **values,
+                    "updated_at": now,
+                    "indexed_hash": None,
+                    "themed_hash": None,
+                    "theme_text": None,
+                }
+            )
             turn_rows.extend({"interaction_pk": pk, **turn} for turn in turns)
             outcomes.append((index, key[1], "updated", pk))
         tenant_of = {pk: tenant for (tenant, _), pk in inserted.items()}

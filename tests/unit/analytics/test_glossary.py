@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.glossary import load_glossary, parse_glossary
+from analytics.glossary import Glossary, load_glossary, parse_glossary
 from analytics.topic_text import english_gloss, is_french
 
 
@@ -81,3 +81,37 @@ def test_only_french_texts_are_glossed() -> None:
     assert english_gloss("Je voudrais annuler mon rendez-vous") == "cancel appointment"
     assert is_french("je voudrais annuler mon rendez-vous")
     assert not is_french("I want to cancel my appointment")
+
+
+def _every_length(glossary: Glossary, words: list[str]) -> list[tuple[int, int, str]]:
+    """The matching rule read literally: at each word, every length from the longest entry's down."""
+    found, i = [], 0
+    while i < len(words):
+        for n in range(min(glossary.longest, len(words) - i), 0, -1):
+            english = glossary.entries.get(tuple(words[i : i + n]))
+            if english:
+                found.append((i, n, english))
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+def test_matches_are_those_of_trying_every_length() -> None:
+    import random
+
+    glossary = parse_glossary(
+        "prise de sang\tblood test\nprise\tappointment\nde sang froid\tcalm\nsang\tblood\n"
+        "rendez vous annule\tcancelled appointment\nrendez vous\tappointment\nvous\tyou\n"
+    )
+    vocabulary = ["prise", "de", "sang", "froid", "rendez", "vous", "annule", "le", "x"]
+    rng = random.Random(4)
+    for _ in range(2000):
+        words = [rng.choice(vocabulary) for _ in range(rng.randint(0, 12))]
+        assert glossary.matches(words) == _every_length(glossary, words)
+    bundled = load_glossary()
+    keys = [w for key in bundled.entries for w in key] + ["x", "le"]
+    for _ in range(2000):
+        words = [rng.choice(keys) for _ in range(rng.randint(0, 15))]
+        assert bundled.matches(words) == _every_length(bundled, words)

@@ -124,3 +124,34 @@ def test_neighbour_graph_is_the_edge_by_edge_one() -> None:
         ]
         expected = nx.community.louvain_communities(reference, weight="weight", seed=0)
         assert nx.community.louvain_communities(built, weight="weight", seed=0) == expected
+
+
+def test_sampled_louvain_places_the_rest_as_added_one_vote_at_a_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(themes, "SAMPLE_SIZE", 300)
+    features, _ = _blobs(300, 4, seed=5)
+    features = np.vstack([features, features[:200]])  # duplicates: tied neighbours
+    labels = themes._louvain(features, seed=0)
+    n, k = len(features), themes.GRAPH_NEIGHBOURS
+    sample = np.sort(np.random.default_rng(0).choice(n, 300, replace=False))
+    communities = labels[sample]
+    rest = np.setdiff1d(np.arange(n), sample)
+    sims = features[rest] @ features[sample].T
+    nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+    weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0)
+    votes = np.zeros((len(rest), int(communities.max()) + 1), dtype=np.float64)
+    np.add.at(votes, (np.repeat(np.arange(len(rest)), k), communities[nearest].ravel()), weights.ravel())
+    assert np.array_equal(labels[rest], np.argmax(votes, axis=1))
+
+
+def test_fresh_answers_the_asked_texts_as_it_would_all_of_them() -> None:
+    from analytics.theme_novelty import _fresh
+
+    features, _ = _blobs(700, 4, seed=6)
+    features = np.vstack([features, features[:900]])  # duplicates: tied neighbours
+    rng = np.random.default_rng(6)
+    period = rng.random(len(features)) < 0.5
+    period[:350] = True  # a part of one blob is all this period's: new where it stands
+    everyone = _fresh(features, period, float(period.mean()), np.ones(int(period.sum()), dtype=bool))
+    assert everyone.any() and not everyone.all()
+    asked = rng.random(int(period.sum())) < 0.3
+    assert np.array_equal(_fresh(features, period, float(period.mean()), asked), everyone[asked])

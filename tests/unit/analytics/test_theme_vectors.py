@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from agent.analysis import run_analysis
 from analytics.erasure_texts import embedded_texts
 from analytics.theme_text import theme_text
-from analytics.theme_vectors import fill_theme_vectors, pending
+from analytics.theme_vectors import fill_theme_vectors, pending, stored_theme_texts
 from core.periods import parse_period
 from evals.generator import generate
 from store.db import Store
@@ -183,3 +183,84 @@ def test_cli_ingest_fills_theme_vectors(
     assert json.loads(filled.stdout)["theme_vectors"]["interactions"] == 5
     assert pending(store) == 0 and fake.texts_encoded == 5
     store.close()
+
+
+def _stored(store: Store) -> dict[str, str | None]:
+    with store.session() as session:
+        return dict(session.execute(select(InteractionRow.ext_id, InteractionRow.theme_text)).tuples().all())
+
+
+def test_the_job_stores_each_theme_text_and_the_analysis_reads_it(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import analytics.theme_registry as registry
+
+    week = _generated(store)
+    fill_theme_vectors(store=store, embedder=FakeEmbedder(), batch=100)
+    with store.session() as session:
+        rows = session.execute(select(InteractionRow)).scalars().all()
+        assert rows and all(r.theme_text == theme_text(r.patient_text, r.full_text) for r in rows)
+        tenant = rows[0].tenant
+    period = parse_period(week)
+    assert len(stored_theme_texts(store=store, tenant=tenant, start=period.start, end=period.end)) > 50
+
+    computed: list[str] = []
+
+    def counting(patient_text: str | None, full_text: str | None) -> str:
+        computed.append(patient_text or "")
+        return theme_text(patient_text, full_text)
+
+    monkeypatch.setattr(registry, "theme_text", counting)
+    result = run_analysis(store=store, period=period, embedder=FakeEmbedder(), model=None)
+    assert result.themes
+    assert computed == [], "the analysis computed theme texts the job had stored"
+
+
+def test_a_stored_text_of_older_content_is_never_read(store: Store) -> None:
+    ingest_records(store, [_said("st-1", 0, "My prescription renewal was refused twice.")])
+    fill_theme_vectors(store=store, embedder=FakeEmbedder())
+    assert _stored(store)["st-1"] == "My prescription renewal was refused twice."
+    changed = _said("st-1", 0, "The lab results never arrived by mail.")
+    assert ingest_records(store, [changed]).updated == 1
+    assert _stored(store)["st-1"] is None, "an update clears the text of the older content"
+    with store.session() as session:  # a text left beside a newer content, its mark cleared
+        row = session.execute(select(InteractionRow)).scalar_one()
+        row.theme_text, tenant = "stale words", row.tenant
+    day = at(17, 10).date()
+    assert stored_theme_texts(store=store, tenant=tenant, start=day, end=day) == {}
+    fill_theme_vectors(store=store, embedder=FakeEmbedder())
+    assert stored_theme_texts(store=store, tenant=tenant, start=day, end=day) == {
+        _pk(store, "st-1"): "The lab results never arrived by mail."
+    }
+
+
+def _pk(store: Store, ext_id: str) -> int:
+    with store.session() as session:
+        query = select(InteractionRow.pk).where(InteractionRow.ext_id == ext_id)
+        return int(session.execute(query).scalar_one())
+
+
+def test_erasure_and_purge_take_the_stored_theme_text(sqlite_store: Store, settings: Any) -> None:
+    gone = _said("erase-st", 0, "My prescription renewal was refused by the pharmacy.")
+    old = _said("old-st", 1, "The parking ticket machine is broken again.")
+    ingest_records(sqlite_store, [gone, old])
+    fill_theme_vectors(store=sqlite_store, embedder=FakeEmbedder())
+    assert set(_stored(sqlite_store)) == {"erase-st", "old-st"}
+    erase_interaction(
+        store=sqlite_store,
+        settings=settings,
+        tenant=None,
+        interaction_id="erase-st",
+        requested_by="test",
+        derived_texts=embedded_texts,
+    )
+    assert _stored(sqlite_store) == {"old-st": "The parking ticket machine is broken again."}
+    with sqlite_store.session() as session:
+        texts = session.execute(select(InteractionRow.theme_text)).scalars().all()
+    assert not any("prescription" in (t or "") for t in texts)
+
+    from api.taskqueue.schedule import retention_purge
+
+    purged = settings.model_copy(update={"retention_days": 30})
+    retention_purge(store=sqlite_store, settings=purged, now=at(17, 10).replace(year=2027))
+    assert _stored(sqlite_store) == {}
