@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import case, select
+from sqlalchemy import and_, case, select
 
 from analytics.kpi_defs import ASYNC, DIMENSIONS, SYNC, T
 from analytics.kpi_queries import as_date, latest_data
@@ -149,6 +149,10 @@ def _query(tenant: str, first: date, last: date, texts: Period | None) -> Any:
         cols += [
             case((inside, T.patient_text), else_=None).label("patient_text"),
             case((inside, T.full_text), else_=None).label("full_text"),
+            # the theme text the theme-vector job stored, only while it is of the current content
+            case((and_(inside, T.themed_hash == T.content_hash), T.theme_text), else_=None).label(
+                "theme_text"
+            ),
         ]
     return (
         select(*cols)
@@ -270,7 +274,7 @@ def read_dataset(
             order = sorted(range(len(raw["pk"])), key=raw["pk"].__getitem__)
             raw = {name: [values[i] for i in order] for name, values in raw.items()}
     if "patient_text" not in raw:
-        raw["patient_text"] = raw["full_text"] = [None] * len(raw["pk"])
+        raw["patient_text"] = raw["full_text"] = raw["theme_text"] = [None] * len(raw["pk"])
     return PeriodDataset(
         tenant=tenant,
         core=core,

@@ -34,7 +34,6 @@ from analytics.theme_lexical import class_keywords, term_weights
 from analytics.theme_novelty import split_novel
 from analytics.theme_text import theme_features, theme_text
 from analytics.theme_trend import growth_fields, growth_tests, weeks_spanned, weeks_with_data
-from analytics.theme_vectors import stored_theme_texts
 from analytics.themes import ClusterResult, discover_clusters, mmr
 from core.results import Evidence, Period, ThemeResult
 from store.db import Store
@@ -66,19 +65,16 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _load_items(
-    data: PeriodDataset, period: Period, in_period: bool, cap: int | None, stored: dict[int, str]
-) -> list[_Item]:
+def _load_items(data: PeriodDataset, period: Period, in_period: bool, cap: int | None) -> list[_Item]:
     """The period's interactions with their theme text (the one the theme-vector job stored, else read)."""
-    names = ("pk", "ext_id", "local_date", "patient_text", "full_text", "language", "assigned")
+    names = ("pk", "ext_id", "local_date", "patient_text", "full_text", "theme_text", "language", "assigned")
     rows = data.rows(data.between(period.start, period.end), names)
     if cap is not None and len(rows) > cap:
         step = len(rows) / cap
         rows = [rows[int(i * step)] for i in range(cap)]
     read: dict[tuple[str | None, str | None], str] = {}  # the same texts are read once (repeated messages)
     items = []
-    for pk, ext, day, pt, ft, language, previous in rows:
-        text = stored.get(pk)
+    for pk, ext, day, pt, ft, text, language, previous in rows:
         if text is None:
             text = read.get((pt, ft))
         if text is None:
@@ -129,12 +125,10 @@ def assign_period_themes(
         and (baseline is None or data.answers(baseline.start, baseline.end))
     ):
         data = load_dataset(store=store, tenant=tenant, period=period, baseline=baseline)
-    first = period.start if baseline is None else min(period.start, baseline.start)
-    stored = stored_theme_texts(store=store, tenant=tenant, start=first, end=period.end)
-    items = _load_items(data, period, True, None, stored)
+    items = _load_items(data, period, True, None)
     base_total = 0
     if baseline is not None:
-        items += _load_items(data, baseline, False, max(BASELINE_CAP, len(items)), stored)
+        items += _load_items(data, baseline, False, max(BASELINE_CAP, len(items)))
         base_total = int(data.between(baseline.start, baseline.end).sum())
     texted = [i for i in items if i.text]
     vectors, words = theme_features(

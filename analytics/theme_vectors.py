@@ -11,7 +11,8 @@ and written to the embedding cache, where the analysis finds them:
   of `parcours serve`). Ingestion itself (SQL, the vector index) does not wait for them.
 - The job (`fill_theme_vectors`) reads the interactions not marked yet (`themed_hash` NULL: new, or updated
   since), computes what the cache lacks, and marks each one with the content hash it read and the theme
-  text it computed (`theme_text`), which the analysis reads back (`stored_theme_texts`) instead of
+  text it computed (`theme_text`), which the analysis reads back with its period (`analytics.dataset`, only
+  while the mark is the current content's) instead of
   computing the topic text of every interaction of its window again.
 - An analysis computes whatever is still missing itself (`embed_with_cache` encodes what the cache lacks),
   so nothing depends on the job having run.
@@ -29,7 +30,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import bindparam, func, select, update
 
@@ -60,23 +60,6 @@ def pending(store: Store) -> int:
     query = select(func.count()).select_from(InteractionRow).where(InteractionRow.themed_hash.is_(None))
     with store.session() as session:
         return int(session.execute(query).scalar_one())
-
-
-def stored_theme_texts(*, store: Store, tenant: str, start: date, end: date) -> dict[int, str]:
-    """The theme texts the job stored for the interactions of these local dates (pk → text).
-
-    Only those still valid: stored for the interaction's current content (an update clears the mark; a
-    text of older content is never read).
-    """
-    query = select(InteractionRow.pk, InteractionRow.theme_text).where(
-        InteractionRow.tenant == tenant,
-        InteractionRow.local_date >= start,
-        InteractionRow.local_date <= end,
-        InteractionRow.themed_hash == InteractionRow.content_hash,
-        InteractionRow.theme_text.is_not(None),
-    )
-    with store.session() as session:
-        return {pk: text or "" for pk, text in session.execute(query).tuples()}
 
 
 def fill_theme_vectors(

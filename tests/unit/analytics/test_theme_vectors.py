@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from agent.analysis import run_analysis
+from analytics.dataset import load_dataset
 from analytics.erasure_texts import embedded_texts
 from analytics.theme_text import theme_text
-from analytics.theme_vectors import fill_theme_vectors, pending, stored_theme_texts
+from analytics.theme_vectors import fill_theme_vectors, pending
 from core.periods import parse_period
+from core.results import Period
 from evals.generator import generate
 from store.db import Store
 from store.embedder import FakeEmbedder, text_hash
@@ -202,7 +204,7 @@ def test_the_job_stores_each_theme_text_and_the_analysis_reads_it(
         assert rows and all(r.theme_text == theme_text(r.patient_text, r.full_text) for r in rows)
         tenant = rows[0].tenant
     period = parse_period(week)
-    assert len(stored_theme_texts(store=store, tenant=tenant, start=period.start, end=period.end)) > 50
+    assert len(_read_back(store, tenant, period)) > 50
 
     computed: list[str] = []
 
@@ -227,11 +229,18 @@ def test_a_stored_text_of_older_content_is_never_read(store: Store) -> None:
         row = session.execute(select(InteractionRow)).scalar_one()
         row.theme_text, tenant = "stale words", row.tenant
     day = at(17, 10).date()
-    assert stored_theme_texts(store=store, tenant=tenant, start=day, end=day) == {}
+    assert _read_back(store, tenant, Period(start=day, end=day)) == {}
     fill_theme_vectors(store=store, embedder=FakeEmbedder())
-    assert stored_theme_texts(store=store, tenant=tenant, start=day, end=day) == {
+    assert _read_back(store, tenant, Period(start=day, end=day)) == {
         _pk(store, "st-1"): "The lab results never arrived by mail."
     }
+
+
+def _read_back(store: Store, tenant: str, period: Period) -> dict[int, str]:
+    """The stored theme texts the analysis's dataset reads for the period (pk → text)."""
+    data = load_dataset(store=store, tenant=tenant, period=period)
+    rows = data.rows(data.between(period.start, period.end), ("pk", "theme_text"))
+    return {pk: text for pk, text in rows if text is not None}
 
 
 def _pk(store: Store, ext_id: str) -> int:
