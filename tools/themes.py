@@ -31,15 +31,24 @@ def transcript(interaction_id: str, text: str) -> str:
     return transcript_block(interaction_id, text, limit=QUOTE_CHARS)
 
 
+def baseline_of(context: ParcoursContext, period: Period) -> Period:
+    """The weeks a period is compared with: the run's baseline for the run's period, else those before it.
+
+    Another period never takes the run's baseline: those weeks may lie after it.
+    """
+    if context.baseline is not None and period == context.period:
+        return context.baseline
+    return baseline_for(period, context.store.settings.baseline_weeks)
+
+
 def dataset_for(context: ParcoursContext, period: Period, *, words: bool = False) -> PeriodDataset:
     """The run's dataset when it holds the period and its baseline, else that period read now."""
-    baseline = baseline_for(period, context.store.settings.baseline_weeks)
     return read_or_reuse(
         context.dataset,
         store=context.store,
         tenant=context.tenant,
         period=period,
-        baseline=baseline,
+        baseline=baseline_of(context, period),
         words=words,
     )
 
@@ -63,7 +72,7 @@ def period_themes(
             embedder=context.embedder,
             tenant=context.tenant,
             period=period,
-            baseline=context.baseline or baseline_for(period, context.store.settings.baseline_weeks),
+            baseline=baseline_of(context, period),
             data=data,
         )
         return list(found), len(left)
@@ -76,7 +85,7 @@ def period_themes(
             unassigned += 1
     # growth against the baseline weeks, the period's themes tested together as the theme step tests them;
     # with no data before the period there is nothing to have grown from (the registry's rule too)
-    baseline = baseline_for(period, context.store.settings.baseline_weeks)
+    baseline = baseline_of(context, period)
     before = theme_counts(data, baseline.start, baseline.end)
     days = np.unique(data.cols["day"][data.between(baseline.start, baseline.end)])
     growths = growth_tests(
@@ -125,7 +134,7 @@ def list_themes(
     artifact: dict[str, Any] = {"kind": "themes", "period": span, "unassigned": unassigned, "rows": []}
     if not themes:
         return f"No themes for {chosen.start}..{chosen.end} ({unassigned} interactions unassigned).", artifact
-    baseline = baseline_for(chosen, context.store.settings.baseline_weeks)
+    baseline = baseline_of(context, chosen)
     total = sum(t.size for t in themes) + unassigned
     lines = [
         f"Themes {chosen.start}..{chosen.end}: {len(themes)} themes, {total} interactions, "
@@ -269,7 +278,7 @@ def list_frictions(
         store=context.store,
         tenant=context.tenant,
         period=chosen,
-        baseline=baseline_for(chosen, weeks),
+        baseline=baseline_of(context, chosen),
         themes=themes,
         anomalies=anomalies,
         data=data,

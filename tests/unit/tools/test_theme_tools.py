@@ -159,3 +159,34 @@ def test_stored_themes_grow_against_the_baseline_weeks_that_hold_data(sqlite_sto
     assert [t.size for t in stored] == [t.size for t in step] and stored
     assert [(t.growth, t.baseline_weekly) for t in stored] == [(t.growth, t.baseline_weekly) for t in step]
     assert all(t.baseline_weekly == 15 for t in stored)
+
+
+def test_themes_of_another_period_are_computed_against_that_periods_own_baseline(
+    context: ParcoursContext, monkeypatch
+) -> None:
+    """Asked about a week other than the run's, the theme tools cluster and compare it with the weeks before
+    that week, not with the run's baseline (which may lie after it)."""
+    import analytics.theme_registry as registry
+
+    w45 = Period(start=date(2026, 11, 2), end=date(2026, 11, 8))
+    ingest_records(
+        context.store,
+        [
+            interaction(started=at(3 + i % 5, 9, i), transcript=_say(f"tarif du parking de l'hôpital {i}"))
+            for i in range(10)
+        ],
+    )
+    seen: list[Period] = []
+    real = registry.assign_period_themes
+
+    def spy(**kwargs):
+        seen.append(kwargs["baseline"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(registry, "assign_period_themes", spy)
+    themes, _ = period_themes(context, w45)
+    assert seen == [Period(start=date(2026, 10, 5), end=date(2026, 11, 1))]  # the 4 weeks before W45
+    assert sum(t.size for t in themes) > 0
+    seen.clear()
+    period_themes(context, W47)  # the run's own period keeps the run's baseline
+    assert seen == [W46]
