@@ -93,9 +93,7 @@ class LexicalView:
             analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True, max_features=60_000
         )
         cleaned = [fold(clean(t)) for t in texts]
-        matrix = self._stack(
-            self._fit(self._word, cleaned, fit=True), self._fit(self._char, cleaned, fit=True)
-        )
+        matrix = self._stack(self._fit(self._word, cleaned), self._fit(self._char, cleaned))
         k = min(self.dims, matrix.shape[1] - 1, matrix.shape[0] - 1)
         if k < 2:
             self._svd = None
@@ -118,9 +116,9 @@ class LexicalView:
         return out if len(position) == len(texts) else out[np.asarray(rows, dtype=np.int64)]
 
     @staticmethod
-    def _fit(vectorizer: TfidfVectorizer, texts: list[str], *, fit: bool = False) -> csr_matrix:
+    def _fit(vectorizer: TfidfVectorizer, texts: list[str]) -> csr_matrix:
         try:
-            return vectorizer.fit_transform(texts) if fit else vectorizer.transform(texts)
+            return vectorizer.fit_transform(texts)
         except ValueError:  # empty vocabulary (texts made only of stop words or placeholders)
             return csr_matrix((len(texts), 0))
 
