@@ -24,11 +24,10 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from analytics.glossary import Glossary, load_glossary, tokens
+from analytics.glossary import load_glossary, tokens
 from analytics.theme_lexical import FOLDED_STOP_WORDS, clean
 from analytics.topic_text import CONVERSATION_WORDS, is_french
 from core.settings import get_settings
@@ -179,13 +178,8 @@ def _tokens(sentence: str, language: str) -> list[_Token]:
 
 
 def _gloss_stem(folded: str) -> str:
-    english = _glossary().entries.get(tuple(tokens(folded)))
+    english = load_glossary(get_settings().glossary_path).entries.get(tuple(tokens(folded)))
     return stem(english.split()[-1]) if english else ""
-
-
-def _glossary() -> Glossary:
-    path = get_settings().glossary_path
-    return load_glossary(Path(path) if path else None)
 
 
 def _spelling(tokens: list[_Token], language: str) -> str:

@@ -18,7 +18,6 @@ Effort and access complaints are not lost: friction scoring reads them from the 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from analytics.frictions import EFFORT_PHRASES
 from analytics.glossary import load_glossary, tokens
@@ -132,5 +131,4 @@ def english_gloss(text: str, language: str | None = None) -> str:
     """
     if not text or not is_french(text, language):
         return ""
-    path = get_settings().glossary_path
-    return load_glossary(Path(path) if path else None).gloss(text)
+    return load_glossary(get_settings().glossary_path).gloss(text)
