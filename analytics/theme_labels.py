@@ -21,7 +21,7 @@ edit (`PATCH /v1/themes/{id}`) always wins.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -271,10 +271,7 @@ def theme_label(*, sentences: Sequence[str], keywords: Sequence[str], language: 
     if not found:
         return _fallback(keywords)
     typicality = [1.0 / (1.0 + i / TYPICALITY_DECAY) for i in range(len(texts))]
-    singles: dict[str, float] = defaultdict(float)
-    for candidate in found.values():
-        if len(candidate.stems) == 1:
-            singles[next(iter(candidate.stems))] = len(candidate.support) / len(texts)
+    singles = {next(iter(c.stems)): len(c.support) / len(texts) for c in found.values() if len(c.stems) == 1}
     weights = _keyword_weights(keywords)
     floor = 2 if len(texts) >= 4 else 1
     ranked = sorted(

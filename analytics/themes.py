@@ -308,8 +308,7 @@ def _discover(
     centres = _centroids(sample_features, sample_labels, keep)
     labels = np.full(n, -1, dtype=np.int64)
     kept = np.isin(sample_labels, keep)
-    index_of = {int(c): i for i, c in enumerate(keep)}
-    labels[sample[kept]] = [index_of[int(c)] for c in sample_labels[kept]]
+    labels[sample[kept]] = np.searchsorted(keep, sample_labels[kept])  # numbered 0, 1, ... in their order
     # A text the graph attached to a community but far from its centre is noise: it gets a second chance
     # below, like the texts outside the sample.
     own = np.einsum("ij,ij->i", sample_features, centres[np.maximum(labels[sample], 0)])
