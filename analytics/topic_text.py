@@ -85,7 +85,8 @@ def topic_text(text: str) -> str:
     if not cleaned:
         return ""
     kept = []
-    for sentence in _SENTENCES.split(clean_lines(text)):
+    # placeholders and speaker prefixes taken out line by line: line breaks end sentences
+    for sentence in _SENTENCES.split("\n".join(clean(line) for line in text.splitlines())):
         sentence = sentence.strip()
         if not sentence:
             continue
@@ -99,11 +100,6 @@ def topic_text(text: str) -> str:
             continue
         kept.append(sentence)
     return " ".join(kept) if kept else cleaned
-
-
-def clean_lines(text: str) -> str:
-    """The text without placeholders and speaker prefixes, line breaks kept (they end sentences)."""
-    return "\n".join(clean(line) for line in (text or "").splitlines())
 
 
 _FRENCH_MARKERS = frozenset(
