@@ -169,23 +169,20 @@ def assign_period_themes(
                     centroid=cluster.centroid,
                     keywords=cluster.keywords,
                 ),
-                keywords=cluster.keywords,
                 size=0,
                 created_at=now,
                 updated_at=now,
             )
-        row.keywords = row.keywords if row.keywords and theme_id else cluster.keywords
+        row.keywords = row.keywords if row.keywords and theme_id else cluster.keywords  # a new theme's too
         row.centroid = cluster.centroid.astype(np.float32).tobytes()
         row.lexical = {"terms": term_weights([words[int(m)] for m in members])}
         rows[cluster.cluster_id] = row
-    theme_of = {
-        item.pk: rows[int(label)] for item, label in zip(texted, clusters.labels, strict=True) if label >= 0
-    }
-    similarity = {
-        item.pk: float(vectors[r] @ np.frombuffer(rows[int(clusters.labels[r])].centroid or b"", np.float32))
-        for r, item in enumerate(texted)
-        if clusters.labels[r] >= 0
-    }
+    theme_of: dict[int, ThemeRow] = {}
+    similarity: dict[int, float] = {}
+    for r, (item, label) in enumerate(zip(texted, clusters.labels, strict=True)):
+        if label >= 0:
+            row = theme_of[item.pk] = rows[int(label)]
+            similarity[item.pk] = float(vectors[r] @ np.frombuffer(row.centroid or b"", np.float32))
     data.assign_themes(_write(store, tenant, items, theme_of, similarity, list(rows.values()), now))
     scale = base_total / max(1, sum(1 for i in items if not i.in_period))
     return _results(period, items, texted, vectors, clusters, rows, base_total > 0, weeks, scale)
