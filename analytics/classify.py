@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from core.privacy import redact
 from store.actions import latest_analysis_id
 from store.db import Store
 from store.embedder import Embedder
@@ -47,12 +48,6 @@ class _Frictions:
 _centroids: dict[tuple[str, str, int], _Centroids] = {}
 _frictions: dict[tuple[str, str], _Frictions] = {}
 _lock = threading.Lock()
-
-
-def _redact(text: str) -> str:
-    from core.privacy import redact  # only redacted text is ever embedded
-
-    return redact(text)
 
 
 def _load_centroids(store: Store, tenant: str, dim: int) -> _Centroids:
@@ -114,7 +109,7 @@ def classify_text(
     centroids = _load_centroids(store, tenant, embedder.dim)
     if not centroids.ids or not text.strip():
         return []
-    vector = embedder.encode([_redact(text)])[0]
+    vector = embedder.encode([redact(text)])[0]  # only redacted text is ever embedded
     similarities = centroids.matrix @ vector
     order = np.argsort(-similarities)[: max(k, 0)]
     frictions = _load_frictions(store, tenant)

@@ -35,7 +35,6 @@ class Glossary:
     """French word sequences (folded token tuples) → English."""
 
     entries: dict[tuple[str, ...], str]
-    longest: int
 
     @cached_property
     def _reach(self) -> dict[str, int]:
@@ -100,7 +99,7 @@ def parse_glossary(text: str, *, source: str = "glossary") -> Glossary:
         entries.setdefault(key, parts[1])
     if not entries:
         raise ValueError(f"{source}: no entry")
-    return Glossary(entries=entries, longest=max(len(k) for k in entries))
+    return Glossary(entries=entries)
 
 
 @lru_cache(maxsize=4)

@@ -21,14 +21,13 @@ edit (`PATCH /v1/themes/{id}`) always wins.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from analytics.glossary import Glossary, load_glossary, tokens
+from analytics.glossary import load_glossary, tokens
 from analytics.theme_lexical import FOLDED_STOP_WORDS, clean
 from analytics.topic_text import CONVERSATION_WORDS, is_french
 from core.settings import get_settings
@@ -179,13 +178,8 @@ def _tokens(sentence: str, language: str) -> list[_Token]:
 
 
 def _gloss_stem(folded: str) -> str:
-    english = _glossary().entries.get(tuple(tokens(folded)))
+    english = load_glossary(get_settings().glossary_path).entries.get(tuple(tokens(folded)))
     return stem(english.split()[-1]) if english else ""
-
-
-def _glossary() -> Glossary:
-    path = get_settings().glossary_path
-    return load_glossary(Path(path) if path else None)
 
 
 def _spelling(tokens: list[_Token], language: str) -> str:
@@ -277,10 +271,7 @@ def theme_label(*, sentences: Sequence[str], keywords: Sequence[str], language: 
     if not found:
         return _fallback(keywords)
     typicality = [1.0 / (1.0 + i / TYPICALITY_DECAY) for i in range(len(texts))]
-    singles: dict[str, float] = defaultdict(float)
-    for candidate in found.values():
-        if len(candidate.stems) == 1:
-            singles[next(iter(candidate.stems))] = len(candidate.support) / len(texts)
+    singles = {next(iter(c.stems)): len(c.support) / len(texts) for c in found.values() if len(c.stems) == 1}
     weights = _keyword_weights(keywords)
     floor = 2 if len(texts) >= 4 else 1
     ranked = sorted(

@@ -11,6 +11,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from itertools import chain
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
@@ -61,14 +62,14 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _analyzer_words(text: str) -> list[str]:
-    words = [w for w in _WORD.findall(fold(text)) if w not in FOLDED_STOP_WORDS and len(w) > 2]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-
-
 def words(text: str) -> list[str]:
-    """Topic words of a text (folded, no stop words, no placeholders, no digits)."""
-    return [w for w in _WORD.findall(fold(clean(text))) if w not in FOLDED_STOP_WORDS and len(w) > 2]
+    """Topic words of a text (folded, no stop words, no digits, at least 3 letters)."""
+    return [w for w in _WORD.findall(fold(text)) if w not in FOLDED_STOP_WORDS and len(w) > 2]
+
+
+def _analyzer_words(text: str) -> list[str]:
+    unigrams = words(text)
+    return unigrams + [f"{a} {b}" for a, b in zip(unigrams, unigrams[1:], strict=False)]
 
 
 CHUNK = 20_000
@@ -93,9 +94,7 @@ class LexicalView:
             analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True, max_features=60_000
         )
         cleaned = [fold(clean(t)) for t in texts]
-        matrix = self._stack(
-            self._fit(self._word, cleaned, fit=True), self._fit(self._char, cleaned, fit=True)
-        )
+        matrix = self._stack(self._fit(self._word, cleaned), self._fit(self._char, cleaned))
         k = min(self.dims, matrix.shape[1] - 1, matrix.shape[0] - 1)
         if k < 2:
             self._svd = None
@@ -118,9 +117,9 @@ class LexicalView:
         return out if len(position) == len(texts) else out[np.asarray(rows, dtype=np.int64)]
 
     @staticmethod
-    def _fit(vectorizer: TfidfVectorizer, texts: list[str], *, fit: bool = False) -> csr_matrix:
+    def _fit(vectorizer: TfidfVectorizer, texts: list[str]) -> csr_matrix:
         try:
-            return vectorizer.fit_transform(texts) if fit else vectorizer.transform(texts)
+            return vectorizer.fit_transform(texts)
         except ValueError:  # empty vocabulary (texts made only of stop words or placeholders)
             return csr_matrix((len(texts), 0))
 
@@ -151,13 +150,12 @@ def _tfidf(vectorizer: TfidfVectorizer, texts: list[str], counts: _Counter) -> c
     return normalize(matrix, norm=vectorizer.norm, copy=False) if vectorizer.norm else matrix
 
 
-def _count_matrix(ids: list[int], lengths: list[int], width: int) -> csr_matrix:
-    """Rows of feature ids (`lengths[r]` ids for row r, repeats counted) as a canonical count matrix."""
-    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    matrix = csr_matrix(
-        (np.ones(len(ids)), np.asarray(ids, dtype=np.int64), indptr), shape=(len(lengths), width)
-    )
+def _count_matrix(rows: list[list[int]], width: int) -> csr_matrix:
+    """Rows of feature ids (repeats counted) as a canonical count matrix."""
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(row) for row in rows], out=indptr[1:])
+    ids = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=int(indptr[-1]))
+    matrix = csr_matrix((np.ones(len(ids)), ids, indptr), shape=(len(rows), width))
     matrix.sum_duplicates()  # repeats summed, indices sorted: scikit-learn's layout
     return matrix
 
@@ -165,13 +163,8 @@ def _count_matrix(ids: list[int], lengths: list[int], width: int) -> csr_matrix:
 def _word_ids(vectorizer: TfidfVectorizer, texts: list[str]) -> csr_matrix:
     """Counts of the word view's terms (`_analyzer_words`) in each text."""
     get = vectorizer.vocabulary_.get
-    ids: list[int] = []
-    lengths = []
-    for text in texts:
-        found = [i for i in map(get, _analyzer_words(text)) if i is not None]
-        ids += found
-        lengths.append(len(found))
-    return _count_matrix(ids, lengths, len(vectorizer.vocabulary_))
+    rows = [[i for i in map(get, _analyzer_words(text)) if i is not None] for text in texts]
+    return _count_matrix(rows, len(vectorizer.vocabulary_))
 
 
 def _char_ids(vectorizer: TfidfVectorizer, texts: list[str]) -> csr_matrix:
@@ -183,14 +176,11 @@ def _char_ids(vectorizer: TfidfVectorizer, texts: list[str]) -> csr_matrix:
     preprocess = vectorizer.build_preprocessor()
     low, high = vectorizer.ngram_range
     word_of: dict[str, int] = {}
-    doc_words: list[int] = []
-    lengths = []
-    for text in texts:
-        words = _SPACES.sub(" ", preprocess(text)).split()
-        doc_words += [word_of.setdefault(w, len(word_of)) for w in words]
-        lengths.append(len(words))
-    gram_ids: list[int] = []
-    gram_lengths = []
+    doc_words = [
+        [word_of.setdefault(w, len(word_of)) for w in _SPACES.sub(" ", preprocess(text)).split()]
+        for text in texts
+    ]
+    per_word = []
     for word in word_of:
         padded = f" {word} "
         size = len(padded)
@@ -199,11 +189,8 @@ def _char_ids(vectorizer: TfidfVectorizer, texts: list[str]) -> csr_matrix:
             grams += [padded[i : i + n] for i in range(max(size - n, 0) + 1)]
             if size <= n:  # a short word is counted once
                 break
-        found = [i for i in map(vocabulary.get, grams) if i is not None]
-        gram_ids += found
-        gram_lengths.append(len(found))
-    per_word = _count_matrix(gram_ids, gram_lengths, len(vocabulary))
-    matrix = (_count_matrix(doc_words, lengths, len(word_of)) @ per_word).tocsr()
+        per_word.append([i for i in map(vocabulary.get, grams) if i is not None])
+    matrix = (_count_matrix(doc_words, len(word_of)) @ _count_matrix(per_word, len(vocabulary))).tocsr()
     matrix.sort_indices()
     return matrix
 
@@ -272,7 +259,7 @@ def term_weights(texts: Sequence[str], *, top: int = 60) -> dict[str, float]:
     """The unigram profile of a group of texts (L2-normalized counts of its top words)."""
     counter: Counter[str] = Counter()
     for text in texts:
-        counter.update(words(text))
+        counter.update(words(clean(text)))
     common = counter.most_common(top)
     norm = math.sqrt(sum(v * v for _, v in common)) or 1.0
     return {w: round(v / norm, 5) for w, v in common}

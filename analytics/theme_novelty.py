@@ -31,8 +31,6 @@ held-out intent) and on the generated weeks' broken portal.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from scipy.stats import binom
 from sklearn.preprocessing import normalize
@@ -115,12 +113,6 @@ def split_novel(
     return ClusterResult(labels=labels, clusters=[c for c in out if c.size > 0])
 
 
-def _growth(members: np.ndarray, period: np.ndarray, weeks: int) -> dict[str, Any]:
-    """`growth_test` of these texts' period count against their baseline weeks."""
-    now = int(period[members].sum())
-    return growth_test(current=now, baseline_total=len(members) - now, baseline_weeks=weeks)
-
-
 def _fresh(vectors: np.ndarray, in_period: np.ndarray, share: float, ask: np.ndarray) -> np.ndarray:
     """Per period text asked (`ask`, one flag per period text): whether it is new where it stands.
 
@@ -144,7 +136,8 @@ def _fresh(vectors: np.ndarray, in_period: np.ndarray, share: float, ask: np.nda
 
 def _known(members: np.ndarray, period: np.ndarray, weeks: int) -> bool:
     """These texts were there before and did not grow: neither significantly nor by `EMERGING_RATIO`."""
-    growth = _growth(members, period, weeks)
+    now = int(period[members].sum())
+    growth = growth_test(current=now, baseline_total=len(members) - now, baseline_weeks=weeks)
     return not growth["emerging"] and growth["growth"] < EMERGING_RATIO
 
 

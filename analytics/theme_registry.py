@@ -61,10 +61,6 @@ class _Item:
     """The theme an earlier analysis gave it (None when never assigned)."""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def _load_items(data: PeriodDataset, period: Period, in_period: bool, cap: int | None) -> list[_Item]:
     """The period's interactions with their theme text (the one the theme-vector job stored, else read)."""
     names = ("pk", "ext_id", "local_date", "patient_text", "full_text", "theme_text", "language", "assigned")
@@ -152,7 +148,7 @@ def assign_period_themes(
         }
         session.expunge_all()
     names = _identify(clusters, texted, known)
-    now = _now()
+    now = datetime.now(UTC).replace(tzinfo=None)
     # Keywords and labels read the patients' own words: the gloss helps the model group French texts, but a
     # French theme is named and described in French.
     own = class_keywords([i.text for i in texted], clusters.labels)
@@ -164,40 +160,32 @@ def assign_period_themes(
         if theme_id:
             row = known[theme_id]
         else:  # a phrase in the theme's language, from its most typical sentences; kept for good
-            label = members_label(
-                texts=[texted[int(m)].text for m in members],
-                vectors=vectors[members],
-                centroid=cluster.centroid,
-                keywords=cluster.keywords,
+            row = ThemeRow(
+                id=f"th-{secrets.token_hex(5)}",
+                tenant=tenant,
+                label=members_label(
+                    texts=[texted[int(m)].text for m in members],
+                    vectors=vectors[members],
+                    centroid=cluster.centroid,
+                    keywords=cluster.keywords,
+                ),
+                size=0,
+                created_at=now,
+                updated_at=now,
             )
-            row = _new_row(tenant, cluster.keywords, label, now)
-        row.keywords = row.keywords if row.keywords and theme_id else cluster.keywords
+        row.keywords = row.keywords if row.keywords and theme_id else cluster.keywords  # a new theme's too
         row.centroid = cluster.centroid.astype(np.float32).tobytes()
         row.lexical = {"terms": term_weights([words[int(m)] for m in members])}
         rows[cluster.cluster_id] = row
-    theme_of = {
-        item.pk: rows[int(label)] for item, label in zip(texted, clusters.labels, strict=True) if label >= 0
-    }
-    similarity = {
-        item.pk: float(vectors[r] @ np.frombuffer(rows[int(clusters.labels[r])].centroid or b"", np.float32))
-        for r, item in enumerate(texted)
-        if clusters.labels[r] >= 0
-    }
+    theme_of: dict[int, ThemeRow] = {}
+    similarity: dict[int, float] = {}
+    for r, (item, label) in enumerate(zip(texted, clusters.labels, strict=True)):
+        if label >= 0:
+            row = theme_of[item.pk] = rows[int(label)]
+            similarity[item.pk] = float(vectors[r] @ np.frombuffer(row.centroid or b"", np.float32))
     data.assign_themes(_write(store, tenant, items, theme_of, similarity, list(rows.values()), now))
     scale = base_total / max(1, sum(1 for i in items if not i.in_period))
     return _results(period, items, texted, vectors, clusters, rows, base_total > 0, weeks, scale)
-
-
-def _new_row(tenant: str, keywords: list[str], label: str, now: datetime) -> ThemeRow:
-    return ThemeRow(
-        id=f"th-{secrets.token_hex(5)}",
-        tenant=tenant,
-        label=label,
-        keywords=keywords,
-        size=0,
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def _write(
@@ -229,23 +217,20 @@ def _write(
         for i in todo
     ]
     with store.session() as session:
+        stored = []
         for theme in themes:
-            existing = session.get(ThemeRow, theme.id)
-            seen = days.get(theme.id, [])
-            if existing is None:
-                theme.first_seen = min(seen) if seen else None
-                theme.last_seen = max(seen) if seen else None
+            row = session.get(ThemeRow, theme.id)
+            if row is None:  # a new theme
                 session.add(theme)
-                continue
-            existing.keywords, existing.centroid, existing.lexical = (
-                theme.keywords,
-                theme.centroid,
-                theme.lexical,
-            )
+                row = theme
+            else:
+                row.keywords, row.centroid, row.lexical = theme.keywords, theme.centroid, theme.lexical
+                row.updated_at = now
+            seen = days.get(theme.id, [])
             if seen:
-                existing.first_seen = min([d for d in [existing.first_seen, *seen] if d is not None])
-                existing.last_seen = max([d for d in [existing.last_seen, *seen] if d is not None])
-            existing.updated_at = now
+                row.first_seen = min(d for d in [row.first_seen, *seen] if d is not None)
+                row.last_seen = max(d for d in [row.last_seen, *seen] if d is not None)
+            stored.append(row)
         session.flush()
         for start in range(0, len(values), _WRITE_CHUNK):
             part = values[start : start + _WRITE_CHUNK]
@@ -265,10 +250,8 @@ def _write(
             .tuples()
             .all()
         )
-        for theme in themes:
-            row = session.get(ThemeRow, theme.id)
-            if row is not None:
-                row.size = int(counts.get(theme.id, 0))
+        for row in stored:
+            row.size = int(counts.get(row.id, 0))
     return {i.pk: theme_of[i.pk].id if i.pk in theme_of else None for i in todo}
 
 
@@ -315,14 +298,7 @@ def _results(
                 keywords=list(row.keywords or []),
                 size=len(group),
                 interaction_ids=[texted[r].ext_id for r in group],
-                quotes=[
-                    Evidence(
-                        interaction_id=texted[group[j]].ext_id,
-                        quote=clip_quote(texted[group[j]].text, QUOTE_CHARS),
-                    )
-                    for j in order
-                    if j < len(group)
-                ],
+                quotes=[_quote(texted[group[j]]) for j in order if j < len(group)],
                 emerging=emerging,
                 is_new=is_new,
                 growing=emerging and not is_new,

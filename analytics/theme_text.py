@@ -13,7 +13,6 @@ French never depends on the glossary.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
@@ -39,8 +38,7 @@ def theme_features(
     """
     vectors = embed_with_cache(store=store, embedder=embedder, texts=list(texts))
     words = list(texts)
-    path = get_settings().glossary_path
-    glossary = load_glossary(Path(path) if path else None)
+    glossary = load_glossary(get_settings().glossary_path)
     rows, glosses, weights = [], [], []
     read: dict[str, tuple[str, float]] = {}  # each distinct text read once
     for r, (text, language) in enumerate(zip(texts, languages, strict=True)):
@@ -49,8 +47,7 @@ def theme_features(
         if text not in read:
             read[text] = glossary.read(text)
         gloss, coverage = read[text]
-        gloss = gloss if coverage > 0 else ""
-        if gloss:
+        if gloss and coverage > 0:
             rows.append(r)
             glosses.append(gloss)
             weights.append(coverage)

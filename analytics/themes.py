@@ -90,8 +90,6 @@ class Cluster:
     quote_indices: list[int]
     centroid: np.ndarray
     """L2-normalized mean of the members' sentence embeddings."""
-    cohesion: float = 0.0
-    """Median combined cosine of the members to their centre."""
 
 
 @dataclass
@@ -106,11 +104,6 @@ class ClusterResult:
         """Share of texts left without a cluster."""
         n = len(self.labels)
         return float((self.labels < 0).sum()) / n if n else 0.0
-
-
-def default_min_size(n: int) -> int:
-    """Smallest cluster worth calling a theme: `MIN_SIZE_SHARE` of the texts, at least 3."""
-    return max(3, round(MIN_SIZE_SHARE * n))
 
 
 @dataclass
@@ -161,13 +154,8 @@ def _louvain(features: np.ndarray, *, seed: int, resolution: float = RESOLUTION)
     weigh most (the edges it would have had in the full graph).
     """
     n = len(features)
-    if n > SAMPLE_SIZE:
-        return _louvain_sampled(features, seed=seed, resolution=resolution)
-    return _louvain_graph(features, seed=seed, resolution=resolution)
-
-
-def _louvain_sampled(features: np.ndarray, *, seed: int, resolution: float) -> np.ndarray:
-    n = len(features)
+    if n <= SAMPLE_SIZE:
+        return _louvain_graph(features, seed=seed, resolution=resolution)
     sample = np.sort(np.random.default_rng(seed).choice(n, SAMPLE_SIZE, replace=False))
     communities = _louvain_graph(features[sample], seed=seed, resolution=resolution)
     labels = np.empty(n, dtype=np.int64)
@@ -194,7 +182,7 @@ def _louvain_graph(features: np.ndarray, *, seed: int, resolution: float) -> np.
     k = min(GRAPH_NEIGHBOURS, n - 1)
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
-    graph.add_weighted_edges_from((i, j, w) for (i, j), w in _neighbour_edges(features, k).items())
+    graph.add_weighted_edges_from(_neighbour_edges(features, k))
     communities = nx.community.louvain_communities(graph, weight="weight", resolution=resolution, seed=seed)
     labels = np.empty(n, dtype=np.int64)
     for c, members in enumerate(sorted(communities, key=lambda m: min(m))):
@@ -202,7 +190,7 @@ def _louvain_graph(features: np.ndarray, *, seed: int, resolution: float) -> np.
     return labels
 
 
-def _neighbour_edges(features: np.ndarray, k: int) -> dict[tuple[int, int], float]:
+def _neighbour_edges(features: np.ndarray, k: int) -> list[tuple[int, int, float]]:
     """Each text's k nearest neighbours as undirected edges weighted by similarity (a pair both ways: summed).
 
     In the order each edge is first met, so the graph (and Louvain's result) is the one edge-by-edge
@@ -224,7 +212,7 @@ def _neighbour_edges(features: np.ndarray, k: int) -> dict[tuple[int, int], floa
     summed = np.bincount(which, weights=np.concatenate(weights), minlength=len(keys))
     order = np.argsort(first, kind="stable")  # each edge where it was first met
     met = zip(keys[order].tolist(), summed[order].tolist(), strict=True)
-    return {(key // n, key % n): weight for key, weight in met}
+    return [(key // n, key % n, weight) for key, weight in met]
 
 
 def _centroids(features: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
@@ -244,16 +232,6 @@ def _merge(features: np.ndarray, labels: np.ndarray, threshold: float) -> np.nda
         if sims[i, j] < threshold:
             return labels
         labels[labels == ids[j]] = ids[i]
-
-
-def _assign(features: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    best = np.empty(len(features), dtype=np.int64)
-    score = np.empty(len(features), dtype=np.float32)
-    for start in range(0, len(features), CHUNK):
-        sims = features[start : start + CHUNK] @ centroids.T
-        best[start : start + CHUNK] = sims.argmax(axis=1)
-        score[start : start + CHUNK] = sims.max(axis=1)
-    return best, score
 
 
 def mmr(vectors: np.ndarray, centre: np.ndarray, *, k: int = 5, diversity: float = 0.3) -> list[int]:
@@ -311,7 +289,7 @@ def _discover(
     granularity: tuple[float, float],
 ) -> ClusterResult:
     n = len(texts)
-    min_size = default_min_size(n) if min_size is None else max(1, min_size)
+    min_size = max(3, round(MIN_SIZE_SHARE * n)) if min_size is None else max(1, min_size)
     if n < max(2 * min_size, 3):
         return ClusterResult(labels=np.full(n, -1, dtype=np.int64))
     rng = np.random.default_rng(seed)
@@ -330,8 +308,7 @@ def _discover(
     centres = _centroids(sample_features, sample_labels, keep)
     labels = np.full(n, -1, dtype=np.int64)
     kept = np.isin(sample_labels, keep)
-    index_of = {int(c): i for i, c in enumerate(keep)}
-    labels[sample[kept]] = [index_of[int(c)] for c in sample_labels[kept]]
+    labels[sample[kept]] = np.searchsorted(keep, sample_labels[kept])  # numbered 0, 1, ... in their order
     # A text the graph attached to a community but far from its centre is noise: it gets a second chance
     # below, like the texts outside the sample.
     own = np.einsum("ij,ij->i", sample_features, centres[np.maximum(labels[sample], 0)])
@@ -342,8 +319,9 @@ def _discover(
     lexical = view.transform(texts)
     for start in range(0, len(todo), CHUNK):
         part = todo[start : start + CHUNK]
-        best, score = _assign(combine(embeddings[part], lexical[part], mean=mean), centres)
-        labels[part] = np.where(score >= floors[best], best, -1)
+        sims = combine(embeddings[part], lexical[part], mean=mean) @ centres.T
+        best = sims.argmax(axis=1)
+        labels[part] = np.where(sims.max(axis=1) >= floors[best], best, -1)
     labels = _drop_small(labels, min_size)
     return ClusterResult(labels=labels, clusters=_describe(texts, embeddings, labels, lexical, mean))
 
@@ -365,11 +343,8 @@ def _join_floors(own: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
 
 def _drop_small(labels: np.ndarray, min_size: int) -> np.ndarray:
     ids, counts = np.unique(labels[labels >= 0], return_counts=True)
-    small = ids[counts < min_size]
-    labels = np.where(np.isin(labels, small), -1, labels)
-    remaining = np.unique(labels[labels >= 0])
-    renumber = {int(old): new for new, old in enumerate(remaining)}
-    return np.array([renumber.get(int(x), -1) for x in labels], dtype=np.int64)
+    kept = ids[counts >= min_size]  # renumbered 0, 1, ... in their order
+    return np.where(np.isin(labels, kept), np.searchsorted(kept, labels), -1)
 
 
 def _describe(
@@ -395,7 +370,6 @@ def _describe(
                 label=label_from_keywords(words),
                 quote_indices=quotes,
                 centroid=centroid.astype(np.float32),
-                cohesion=float(np.median(features @ centre)) if len(features) else 0.0,
             )
         )
     return clusters

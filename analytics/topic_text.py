@@ -18,7 +18,6 @@ Effort and access complaints are not lost: friction scoring reads them from the 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from analytics.frictions import EFFORT_PHRASES
 from analytics.glossary import load_glossary, tokens
@@ -86,7 +85,8 @@ def topic_text(text: str) -> str:
     if not cleaned:
         return ""
     kept = []
-    for sentence in _SENTENCES.split(clean_lines(text)):
+    # placeholders and speaker prefixes taken out line by line: line breaks end sentences
+    for sentence in _SENTENCES.split("\n".join(clean(line) for line in text.splitlines())):
         sentence = sentence.strip()
         if not sentence:
             continue
@@ -100,11 +100,6 @@ def topic_text(text: str) -> str:
             continue
         kept.append(sentence)
     return " ".join(kept) if kept else cleaned
-
-
-def clean_lines(text: str) -> str:
-    """The text without placeholders and speaker prefixes, line breaks kept (they end sentences)."""
-    return "\n".join(clean(line) for line in (text or "").splitlines())
 
 
 _FRENCH_MARKERS = frozenset(
@@ -132,5 +127,4 @@ def english_gloss(text: str, language: str | None = None) -> str:
     """
     if not text or not is_french(text, language):
         return ""
-    path = get_settings().glossary_path
-    return load_glossary(Path(path) if path else None).gloss(text)
+    return load_glossary(get_settings().glossary_path).gloss(text)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from agent.analysis.policies import LlmUnavailable, call_with_retries
 from analytics.actions import looks_like_instruction
 from analytics.theme_labels import MAX_SENTENCES, theme_label
-from analytics.theme_registry import theme_text
+from analytics.theme_text import theme_text
 from analytics.topic_text import is_french
 from core.results import ThemeResult
 from prompts.analysis import EVIDENCE_LINE, LANGUAGE_NAMES

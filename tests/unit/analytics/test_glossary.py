@@ -87,7 +87,7 @@ def _every_length(glossary: Glossary, words: list[str]) -> list[tuple[int, int, 
     """The matching rule read literally: at each word, every length from the longest entry's down."""
     found, i = [], 0
     while i < len(words):
-        for n in range(min(glossary.longest, len(words) - i), 0, -1):
+        for n in range(min(max(map(len, glossary.entries)), len(words) - i), 0, -1):
             english = glossary.entries.get(tuple(words[i : i + n]))
             if english:
                 found.append((i, n, english))

@@ -118,7 +118,7 @@ def test_neighbour_graph_is_the_edge_by_edge_one() -> None:
         reference = _graph_edge_by_edge(features, k)
         built = nx.Graph()
         built.add_nodes_from(range(len(features)))
-        built.add_weighted_edges_from((i, j, w) for (i, j), w in themes._neighbour_edges(features, k).items())
+        built.add_weighted_edges_from(themes._neighbour_edges(features, k))
         assert [list(built.adj[u].items()) for u in built] == [
             list(reference.adj[u].items()) for u in reference
         ]
