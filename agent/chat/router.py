@@ -101,8 +101,9 @@ meant in "les résultats d'analyse"."""
 def _queue(text: str, queues: list[str]) -> str | None:
     """A queue of the data the question places itself in, named in French or through its English gloss."""
     from analytics.glossary import load_glossary
+    from core.settings import get_settings
 
-    glossary = load_glossary()
+    glossary = load_glossary(get_settings().glossary_path)  # the hospital's own glossary when it set one
     for queue in sorted(queues, key=len, reverse=True):
         names = {e.fold(queue)}
         english = glossary.gloss(queue)

@@ -76,6 +76,24 @@ def test_a_queue_is_a_filter_only_when_the_question_places_itself_in_it() -> Non
     assert "filters" not in route("Montre-moi des verbatims sur les résultats d'analyse", SUNDAY).slots
 
 
+def test_a_queue_is_named_through_the_hospitals_own_glossary(tmp_path, monkeypatch) -> None:
+    """PARCOURS_GLOSSARY_PATH replaces the bundled glossary for the chat's queue names too."""
+    from core.settings import get_settings
+
+    path = tmp_path / "glossaire.tsv"
+    path.write_text("bloc\toperating theatre\n", encoding="utf-8")
+    vocabulary = Vocabulary(queues=["bloc", *QUEUES], latest=date(2026, 11, 29))
+    assert "filters" not in route("the abandonment in operating theatre", vocabulary).slots
+    monkeypatch.setenv("PARCOURS_GLOSSARY_PATH", str(path))
+    get_settings.cache_clear()
+    try:
+        found = route("the abandonment in operating theatre", vocabulary)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert found.slots["filters"] == {"queue": "bloc"}
+
+
 def test_periods_resolve_against_the_latest_data() -> None:
     assert resolve_period("this_week", SUNDAY.latest) == "2026-W48"
     assert resolve_period("this_week", WEDNESDAY.latest) == "2026-11-23..2026-11-25"
