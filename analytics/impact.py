@@ -73,14 +73,8 @@ class Plan:
 
 def comparison_plan(segment: dict[str, Any]) -> Plan:
     """Vary the segment's identity (theme, agent, queue, channel, language), else its hour, else weekday."""
-    identity = [d for d in IDENTITY_DIMS if d in segment]
-    if identity:
-        vary = identity[0]
-    elif "hour" in segment:
-        vary = "hour"
-    elif "weekday" in segment:
-        vary = "weekday"
-    else:
+    vary = next((d for d in (*IDENTITY_DIMS, "hour", "weekday") if d in segment), None)
+    if vary is None:
         raise ValueError("a target segment needs at least one dimension")
     fixed = {k: v for k, v in segment.items() if k != vary}
     return Plan(vary=vary, fixed=fixed, target_values=frozenset(str(v) for v in as_list(segment[vary])))

@@ -18,10 +18,10 @@ import numpy as np
 from analytics.dataset import NA, PeriodDataset, read_dataset
 from analytics.kpi_defs import coerce_value
 from analytics.kpi_queries import Key, Sample, Scope
+from analytics.kpis_journeys import OUTCOMES
 from core.results import Period
 from store.kpi_cells import duration_micros
 
-KINDS = {1: "theme", 2: "reason", 3: "any"}
 COUNTED = ("volume", "csat", "abandonment", "service_level", "aht", "response_time", "first_response")
 
 
@@ -39,8 +39,7 @@ def scope_mask(data: PeriodDataset, scope: Scope) -> np.ndarray:
             wanted = [index[v] for v in {coerce_value(dim, x) for x in value} if v is not None and v in index]
             mask &= np.isin(codes, wanted)
         else:
-            wanted_code = index.get(coerce_value(dim, value), -1)
-            mask &= codes == wanted_code
+            mask &= codes == index.get(coerce_value(dim, value), -1)
     return mask
 
 
@@ -186,7 +185,7 @@ def _fcr(data: PeriodDataset, g: Groups) -> dict[Key, Sample]:
     g.tally("rules", "repeat", known)
     if data.latest is not None:
         g.tally("counts", "provisional_contacts", known & (c["started"] + window > data.latest))
-    for code, kind in KINDS.items():
+    for code, kind in enumerate(OUTCOMES, start=1):
         g.tally("counts", f"repeat_by_{kind}", known & (kinds == code))
     solved = np.asarray([r is True or r == 1 for r in resolved.tolist()], dtype=bool)
     hits = (by_rule & solved) | (known & (kinds == 0))
