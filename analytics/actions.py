@@ -127,8 +127,7 @@ def friction_signals(friction: Friction, anomalies: Sequence[Anomaly] = ()) -> d
 
     def add(signal: str, strength: float) -> None:
         if strength > 0:  # NaN is not
-            strength = min(1.0, strength)
-            found[signal] = max(found.get(signal, 0.0), strength)
+            found[signal] = max(found.get(signal, 0.0), min(1.0, strength))
 
     figures = friction.signals.figures()
     for signal, name, transform in RULES:

@@ -223,15 +223,14 @@ def measure_metric(
     else:
         effect.method = "before/after on the target alone: no comparable segment without an open action"
     compared = {"dimension": plan.vary, "values": comparison_values, "fixed": plan.fixed}
+    effect.state = _state(metric, None, None, t_after.n, min_sample)  # until an effect is estimated
     if t_before.n == 0 or t_after.n == 0:
-        effect.state = _state(metric, None, None, t_after.n, min_sample)
         return effect, compared
     try:
         fitted = estimate(_design(cells, metric, start, with_comparison))
         beta, low, high, p_value = fitted.beta, fitted.low, fitted.high, fitted.p_value
     except (ValueError, np.linalg.LinAlgError) as exc:
         effect.method += f"; not estimable: {exc}"
-        effect.state = _state(metric, None, None, t_after.n, min_sample)
         return effect, compared
     if effect.scale == "relative":
         beta, low, high = math.expm1(beta), math.expm1(low), math.expm1(high)

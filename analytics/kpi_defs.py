@@ -121,9 +121,7 @@ def check_dimensions(by: str | list[str] | tuple[str, ...] | None) -> list[str]:
 
 def coerce_value(dim: str, value: Any) -> Any:
     """A filter value in the column's type (hour and weekday are integers)."""
-    if dim in INT_DIMENSIONS and value is not None:
-        return int(value)
-    return value
+    return int(value) if dim in INT_DIMENSIONS and value is not None else value
 
 
 def fmt_value(value: float | None, unit: str) -> str:

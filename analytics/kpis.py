@@ -184,8 +184,7 @@ def kpi_value(
 
 
 def _compared(store: Store, metric: str, current: Sample, previous: Sample | None) -> KpiValue:
-    summary = summarize(metric, current, min_sample=store.settings.min_sample)
-    result = KpiValue(metric=metric, **summary)
+    result = KpiValue(metric=metric, **summarize(metric, current, min_sample=store.settings.min_sample))
     if previous is None or previous.n == 0:
         return result
     before = summarize(metric, previous, min_sample=store.settings.min_sample)["value"]
