@@ -166,11 +166,6 @@ def _phrases(entry: PlaybookEntry) -> set[str]:
     return {" ".join(fold_words(k)) for k in entry.theme_keywords}
 
 
-def _keyword_weights(playbook: Playbook) -> dict[str, float]:
-    counts = Counter(phrase for entry in playbook.actions for phrase in _phrases(entry))
-    return {phrase: 1.0 / n for phrase, n in counts.items() if phrase}
-
-
 def match_friction(
     friction: Friction,
     playbook: Playbook,
@@ -181,7 +176,8 @@ def match_friction(
 ) -> list[Match]:
     """The playbook entries that fit a friction, best first (at most `limit`, fit >= MIN_FIT)."""
     text = _friction_text(friction, theme)
-    weights = _keyword_weights(playbook)
+    counts = Counter(phrase for entry in playbook.actions for phrase in _phrases(entry))
+    weights = {phrase: 1.0 / n for phrase, n in counts.items() if phrase}  # shared by many: weighs less
     signals = friction_signals(friction, anomalies)
     themed = friction.theme_id is not None
     shown = set() if themed else {_METRIC_SIGNAL[a.metric] for a in _segment_anomalies(friction, anomalies)}

@@ -194,10 +194,10 @@ def _engagement(pool: _Pool, ctx: _Context) -> Sample | None:
         due_waiting = int(np.count_nonzero(due_open > ctx.latest))
         def_waiting = int(np.count_nonzero(def_open + ctx.follow_up > ctx.latest))
     def_ok = int(np.count_nonzero(def_done <= ctx.follow_up))
-    sample = Sample()
+    sample = Sample(
+        n=c["eng_due"] + c["eng_default"] - due_waiting - def_waiting, hits=c["eng_due_ok"] + def_ok
+    )
     _positive(sample.rules, due_at=c["eng_due"], default_hours=c["eng_default"])
-    sample.n = c["eng_due"] + c["eng_default"] - due_waiting - def_waiting
-    sample.hits = c["eng_due_ok"] + def_ok
     _positive(
         sample.counts,
         not_due_yet=due_waiting + def_waiting,
