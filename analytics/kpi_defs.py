@@ -62,6 +62,8 @@ METRICS: dict[str, MetricDef] = {
     ]
 }
 METRIC_NAMES = list(METRICS)
+VALUE_METRICS = frozenset({"response_time", "first_response"})
+"""Metrics whose samples keep the values themselves (percentiles, the Mann–Whitney test)."""
 
 DIMENSIONS: dict[str, ColumnElement[Any]] = {
     "queue": T.queue,

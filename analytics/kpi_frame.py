@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from analytics.dataset import NA, PeriodDataset, read_dataset
-from analytics.kpi_defs import coerce_value
+from analytics.kpi_defs import VALUE_METRICS, coerce_value
 from analytics.kpi_queries import Key, Sample, Scope
 from analytics.kpis_journeys import OUTCOMES
 from core.results import Period
@@ -138,7 +138,7 @@ def frame_samples(data: PeriodDataset, scope: Scope, metric: str) -> dict[Key, S
     if metric in COUNTED:
         mask, hits, values = counted(data, metric)
         g = Groups(data, scope, base & mask)
-        if values is not None and metric in ("response_time", "first_response"):
+        if values is not None and metric in VALUE_METRICS:
             return _values(g, values)
         if values is not None:  # sums and sums of squares: the mean handle time, the mean CSAT score
             clean = np.nan_to_num(values)

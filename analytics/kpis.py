@@ -15,7 +15,7 @@ import numpy as np
 
 from analytics import stats
 from analytics.dataset import PeriodDataset
-from analytics.kpi_defs import METRIC_NAMES, KpiRow, check_dimensions, check_metric
+from analytics.kpi_defs import METRIC_NAMES, VALUE_METRICS, KpiRow, check_dimensions, check_metric
 from analytics.kpi_frame import frame_samples, scope_dataset
 from analytics.kpi_queries import (
     Key,
@@ -32,7 +32,6 @@ from core.results import KpiValue, Period
 from store.db import Store
 
 SQL_METRICS = frozenset({"volume", "csat", "abandonment", "service_level", "aht"})
-VALUE_METRICS = frozenset({"response_time", "first_response"})
 
 
 def collect(scope: Scope, metric: str, *, raw: bool = False) -> dict[Key, Sample]:
@@ -87,7 +86,7 @@ def summarize(metric: str, sample: Sample, *, min_sample: int) -> dict[str, Any]
         if metric != "first_response":
             value = None if math.isnan(mean) else mean
             ci = stats.mean_ci(sample.n, mean, var)
-        if metric != "aht":
+        if metric in VALUE_METRICS:
             values = sample.values
             median_ci = stats.quantile_ci(values, 0.5)
             # interpolated linearly, as PostgreSQL's percentile_cont
