@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -257,7 +258,7 @@ def find_anomalies(
     data: PeriodDataset | None = None,
 ) -> list[Anomaly]:
     """Significant, sizeable KPI degradations by segment in the period, worst first, each explained."""
-    options = {"min_volume": min_volume, "alpha": alpha, "min_score": min_score}
+    run_level = partial(_run_level, min_volume=min_volume, alpha=alpha, min_score=min_score)
     found: list[tuple[_Candidate, float]] = []
     blocks = before(period, days(period) * max(1, baseline_weeks))
     data = dataset_for(data, store=store, tenant=tenant, period=period, baseline=blocks, words=False)
@@ -265,7 +266,7 @@ def find_anomalies(
     agent_cells = _cells(store, data, period, baseline_weeks, by_agent=True)
     excluded: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
     for dims in QUEUE_LEVELS:
-        flagged = _run_level(cells, dims, QUEUE_SPECS, excluded, **options)  # type: ignore[arg-type]
+        flagged = run_level(cells, dims, QUEUE_SPECS, excluded)
         for candidate, _q in flagged:
             excluded[candidate.spec.metric].update(
                 _cell_key(attrs)
@@ -274,7 +275,7 @@ def find_anomalies(
             )
         found += flagged
     agent_specs = [s for s in SPECS if s.metric in AGENT_METRICS]
-    found += _run_level(agent_cells, ("agent",), agent_specs, defaultdict(set), **options)  # type: ignore[arg-type]
+    found += run_level(agent_cells, ("agent",), agent_specs, defaultdict(set))
     found.sort(key=lambda item: -item[0].score)
     return [
         Anomaly(
