@@ -198,10 +198,9 @@ def _attrition(data: PeriodDataset, scope: Scope, mask: np.ndarray) -> dict[Key,
     g = Groups(data, scope, mask)
     patients = data.codes("patient")[0][g.index]
     order = np.lexsort((c["pk"][g.index], c["started"][g.index], patients, g.inverse))
-    last = np.ones(len(order), dtype=bool)
-    if len(order) > 1:
-        same = (g.inverse[order][1:] == g.inverse[order][:-1]) & (patients[order][1:] == patients[order][:-1])
-        last[:-1] = ~same
+    segment, patient = g.inverse[order], patients[order]
+    last = np.ones(len(order), dtype=bool)  # the last contact of its segment and patient
+    last[:-1] = (segment[1:] != segment[:-1]) | (patient[1:] != patient[:-1])
     chosen = np.zeros(len(data), dtype=bool)
     chosen[g.index[order[last]]] = True
     g = Groups(data, scope, chosen)  # the same segments: each holds its patients' last contacts
