@@ -16,7 +16,7 @@ import numpy as np
 from analytics import stats
 from analytics.dataset import PeriodDataset
 from analytics.kpi_defs import METRIC_NAMES, VALUE_METRICS, KpiRow, check_dimensions, check_metric
-from analytics.kpi_frame import frame_samples, scope_dataset
+from analytics.kpi_frame import COUNTED, frame_samples, scope_dataset
 from analytics.kpi_queries import (
     Key,
     Sample,
@@ -31,7 +31,7 @@ from core.periods import days
 from core.results import KpiValue, Period
 from store.db import Store
 
-SQL_METRICS = frozenset({"volume", "csat", "abandonment", "service_level", "aht"})
+SQL_METRICS = frozenset(COUNTED) - VALUE_METRICS  # counted contact by contact, values not kept
 
 
 def collect(scope: Scope, metric: str, *, raw: bool = False) -> dict[Key, Sample]:
