@@ -113,10 +113,7 @@ class Match:
     """A playbook entry that fits a friction, with how well (0..1)."""
 
     entry: PlaybookEntry
-    friction_id: str
     fit: float
-    text_fit: float
-    rule_fit: float
 
 
 def looks_like_instruction(text: str) -> bool:
@@ -130,8 +127,7 @@ def friction_signals(friction: Friction, anomalies: Sequence[Anomaly] = ()) -> d
 
     def add(signal: str, strength: float) -> None:
         if strength > 0:  # NaN is not
-            strength = min(1.0, strength)
-            found[signal] = max(found.get(signal, 0.0), strength)
+            found[signal] = max(found.get(signal, 0.0), min(1.0, strength))
 
     figures = friction.signals.figures()
     for signal, name, transform in RULES:
@@ -170,11 +166,6 @@ def _phrases(entry: PlaybookEntry) -> set[str]:
     return {" ".join(fold_words(k)) for k in entry.theme_keywords}
 
 
-def _keyword_weights(playbook: Playbook) -> dict[str, float]:
-    counts = Counter(phrase for entry in playbook.actions for phrase in _phrases(entry))
-    return {phrase: 1.0 / n for phrase, n in counts.items() if phrase}
-
-
 def match_friction(
     friction: Friction,
     playbook: Playbook,
@@ -185,7 +176,8 @@ def match_friction(
 ) -> list[Match]:
     """The playbook entries that fit a friction, best first (at most `limit`, fit >= MIN_FIT)."""
     text = _friction_text(friction, theme)
-    weights = _keyword_weights(playbook)
+    counts = Counter(phrase for entry in playbook.actions for phrase in _phrases(entry))
+    weights = {phrase: 1.0 / n for phrase, n in counts.items() if phrase}  # shared by many: weighs less
     signals = friction_signals(friction, anomalies)
     themed = friction.theme_id is not None
     shown = set() if themed else {_METRIC_SIGNAL[a.metric] for a in _segment_anomalies(friction, anomalies)}
@@ -213,9 +205,7 @@ def match_friction(
             fit = 0.5 * rule_fit
         else:  # a segment friction: the KPI pattern must fit, the words confirm
             fit = rule_fit * (0.7 + 0.3 * text_fit)
-        matches.append(
-            Match(entry, friction.friction_id, round(fit, 4), round(text_fit, 4), round(rule_fit, 4))
-        )
+        matches.append(Match(entry, round(fit, 4)))
     matches = [m for m in matches if m.fit >= MIN_FIT]
     matches.sort(key=lambda m: (-_unit_score(m.entry, m.fit), playbook.ids.index(m.entry.id)))
     return matches[:limit]
@@ -229,12 +219,12 @@ def _patients(friction: Friction) -> int:
     return max(friction.patients or 0, 0) or max(friction.volume, 0)
 
 
-def _evidence(frictions: Iterable[Friction], limit: int = MAX_EVIDENCE) -> list[Evidence]:
+def _evidence(frictions: Iterable[Friction]) -> list[Evidence]:
     """The frictions' first quotes, one per interaction, none addressing the system."""
     chosen: dict[str, Evidence] = {}
     for item in (e for f in frictions for e in f.evidence if not looks_like_instruction(e.quote)):
         chosen.setdefault(item.interaction_id, item)
-    return list(chosen.values())[:limit]
+    return list(chosen.values())[:MAX_EVIDENCE]
 
 
 def _rationale(entry: PlaybookEntry, frictions: list[Friction], language: str) -> str:
@@ -270,9 +260,7 @@ def propose_actions(
         for match in match_friction(friction, playbook, theme=theme, anomalies=anomalies):
             cited.setdefault(match.entry.id, []).append(friction)
     actions = []
-    for entry in playbook.actions:
-        if entry.id not in cited:
-            continue
+    for entry in (e for e in playbook.actions if e.id in cited):  # in playbook order
         group = cited[entry.id]
         actions.append(
             Action(

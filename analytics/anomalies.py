@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -141,8 +142,7 @@ def _value(spec: Spec, agg: np.ndarray) -> tuple[int, float, float]:
     if spec.kind == "share":
         p = agg[at + 1] / n
         return n, float(p), float(p * (1 - p))
-    mean, var = stats.moments(n, float(agg[at + 1]), float(agg[at + 2]))
-    return n, mean, var
+    return n, *stats.moments(n, float(agg[at + 1]), float(agg[at + 2]))
 
 
 @dataclass
@@ -172,6 +172,7 @@ def _test(
         return None
     expected = float(np.median(weekly))
     mad = 1.4826 * float(np.median(np.abs(np.asarray(weekly) - expected)))
+    floor = 0.02 if spec.kind == "share" else max(5.0, 0.05 * abs(expected))  # the least spread judged on
     # A degradation that began in the previous weeks is not "usual": blocks already as bad as the period
     # (far on the worse side of the median) are left out of the pooled baseline the test compares with.
     everything = sum((agg for block, agg in by_block.items() if block > 0), np.zeros_like(current))
@@ -179,7 +180,7 @@ def _test(
     usual = [
         agg
         for block, agg in by_block.items()
-        if block > 0 and not _already_bad(spec, _value(spec, agg), expected, mad, noise)
+        if block > 0 and not _already_bad(spec, _value(spec, agg), expected, max(mad, floor), noise)
     ]
     pooled = sum(usual, np.zeros_like(current))
     nb, vb, varb = _value(spec, pooled)
@@ -190,26 +191,22 @@ def _test(
         expected = vb  # a weekly share of a small cell is noisy (often 100 %): the pooled rate is the usual
         shared = (v0 * n0 + vb * nb) / (n0 + nb)
         se = math.sqrt(shared * (1 - shared) * (1 / n0 + 1 / nb))
-        floor = 0.02
         p = stats.two_proportion_p(int(round(v0 * n0)), n0, int(round(vb * nb)), nb, alternative=alternative)
     else:
         se = math.sqrt(var0 / n0 + varb / nb)
-        floor = max(5.0, 0.05 * abs(expected))
         p = stats.welch_p(n0, v0, var0, nb, vb, varb, alternative=alternative)
-    scale = max(mad, se, floor)
-    score = (v0 - expected) / scale * (1 if spec.worse_up else -1)
+    score = (v0 - expected) / max(mad, se, floor) * (1 if spec.worse_up else -1)
     return _Candidate(spec, segment, v0, expected, score, n0, p, len(weekly))
 
 
 def _already_bad(
-    spec: Spec, block: tuple[int, float, float], expected: float, mad: float, noise: float
+    spec: Spec, block: tuple[int, float, float], expected: float, spread: float, noise: float
 ) -> bool:
-    """Whether a baseline block is far on the worse side: beyond 3 spreads (MAD, sampling noise, floor)."""
+    """Whether a baseline block is far on the worse side: beyond 3 spreads (`spread`, or its own noise)."""
     n, value, _ = block
     if n < 3:
         return False
-    floor = 0.02 if spec.kind == "share" else max(5.0, 0.05 * abs(expected))
-    spread = max(mad, floor, math.sqrt(max(noise, 0.0) / n))
+    spread = max(spread, math.sqrt(max(noise, 0.0) / n))
     worse = (value - expected) if spec.worse_up else (expected - value)
     return worse > 3 * spread
 
@@ -261,7 +258,7 @@ def find_anomalies(
     data: PeriodDataset | None = None,
 ) -> list[Anomaly]:
     """Significant, sizeable KPI degradations by segment in the period, worst first, each explained."""
-    options = {"min_volume": min_volume, "alpha": alpha, "min_score": min_score}
+    run_level = partial(_run_level, min_volume=min_volume, alpha=alpha, min_score=min_score)
     found: list[tuple[_Candidate, float]] = []
     blocks = before(period, days(period) * max(1, baseline_weeks))
     data = dataset_for(data, store=store, tenant=tenant, period=period, baseline=blocks, words=False)
@@ -269,7 +266,7 @@ def find_anomalies(
     agent_cells = _cells(store, data, period, baseline_weeks, by_agent=True)
     excluded: dict[str, set[tuple[Any, ...]]] = defaultdict(set)
     for dims in QUEUE_LEVELS:
-        flagged = _run_level(cells, dims, QUEUE_SPECS, excluded, **options)  # type: ignore[arg-type]
+        flagged = run_level(cells, dims, QUEUE_SPECS, excluded)
         for candidate, _q in flagged:
             excluded[candidate.spec.metric].update(
                 _cell_key(attrs)
@@ -278,7 +275,7 @@ def find_anomalies(
             )
         found += flagged
     agent_specs = [s for s in SPECS if s.metric in AGENT_METRICS]
-    found += _run_level(agent_cells, ("agent",), agent_specs, defaultdict(set), **options)  # type: ignore[arg-type]
+    found += run_level(agent_cells, ("agent",), agent_specs, defaultdict(set))
     found.sort(key=lambda item: -item[0].score)
     return [
         Anomaly(

@@ -23,7 +23,7 @@ from sqlalchemy import and_, case, select
 
 from analytics.kpi_defs import ASYNC, DIMENSIONS, SYNC, T
 from analytics.kpi_queries import as_date, latest_data
-from analytics.kpis_journeys import contact_flags, norm_reason
+from analytics.kpis_journeys import ContactFlags, contact_flags, norm_reason
 from core.periods import before, days
 from core.results import Period
 from core.settings import Settings
@@ -59,19 +59,6 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 @dataclass
-class Flags:
-    """The journey flags of every contact (computed once; meaningful for inbound contacts with a patient)."""
-
-    fcr_repeat: np.ndarray
-    """How the first same-request inbound return within the FCR window matched: 0 none, 1 theme, 2 reason,
-    3 any (`kpis_journeys.same_topic`)."""
-    repeat_before: np.ndarray
-    """A same-request inbound contact within the FCR window before it (repeat rate)."""
-    returned: np.ndarray
-    """An inbound contact after it, up to its end (else start) + the attrition days (attrition)."""
-
-
-@dataclass
 class PeriodDataset:
     """The interactions an analysis reads, as columns (numpy arrays in pk order), with their journey flags."""
 
@@ -85,7 +72,7 @@ class PeriodDataset:
     """The tenant's latest contact start (microseconds): "now" for maturity and deadlines."""
     cols: dict[str, np.ndarray]
     _codes: dict[str, tuple[np.ndarray, list[Any], dict[Any, int]]] = field(default_factory=dict)
-    _flags: Flags | None = None
+    _flags: ContactFlags | None = None
 
     def __len__(self) -> int:
         """How many interactions it holds."""
@@ -130,15 +117,14 @@ class PeriodDataset:
         self._flags = None
 
     @property
-    def flags(self) -> Flags:
+    def flags(self) -> ContactFlags:
         """The journey flags, computed by the KPI engine the first time they are needed."""
         if self._flags is None:
-            kinds, repeat, returned = contact_flags(
+            self._flags = contact_flags(
                 self.cols,
                 window=duration_micros(timedelta(days=self.settings.fcr_window_days)),
                 attrition=duration_micros(timedelta(days=self.settings.attrition_days)),
             )
-            self._flags = Flags(kinds, repeat, returned)
         return self._flags
 
 

@@ -366,12 +366,10 @@ def score_frictions(
         )
     scored.sort(key=lambda item: (-item[0], item[1].friction_id))
     best = scored[0][0] if scored and scored[0][0] > 0 else 1.0
-    out = []
     for rank, (raw, friction) in enumerate(scored, start=1):
         friction.rank = rank
         friction.score = round(raw / best, 4)
-        out.append(friction)
-    return out
+    return [friction for _, friction in scored]
 
 
 def _segments(anomalies: Sequence[Anomaly]) -> dict[tuple[tuple[str, Any], ...], list[Anomaly]]:

@@ -37,7 +37,7 @@ import numpy as np
 from analytics.impact_inference import ALPHA, Panel, estimate
 from analytics.impact_targets import IDENTITY_DIMS, as_list, same_target, segments_overlap
 from analytics.impact_words import impact_sentence
-from analytics.kpi_defs import METRICS, check_metric
+from analytics.kpi_defs import METRICS, VALUE_METRICS, check_metric
 from analytics.kpi_queries import Sample, Scope
 from analytics.kpis import change_p, collect, round_figure, summarize
 from core.periods import week_label
@@ -56,8 +56,6 @@ from store.db import Store
 
 TOP_RANKS = 5
 """A friction 'has left the top of the ranking' when no friction ranked 1..TOP_RANKS matches the target."""
-_RELATIVE = frozenset({"response_time", "first_response", "aht", "volume"})
-_PER_CONTACT_VALUES = frozenset({"response_time", "first_response"})
 
 
 @dataclass(frozen=True)
@@ -73,14 +71,8 @@ class Plan:
 
 def comparison_plan(segment: dict[str, Any]) -> Plan:
     """Vary the segment's identity (theme, agent, queue, channel, language), else its hour, else weekday."""
-    identity = [d for d in IDENTITY_DIMS if d in segment]
-    if identity:
-        vary = identity[0]
-    elif "hour" in segment:
-        vary = "hour"
-    elif "weekday" in segment:
-        vary = "weekday"
-    else:
+    vary = next((d for d in (*IDENTITY_DIMS, "hour", "weekday") if d in segment), None)
+    if vary is None:
         raise ValueError("a target segment needs at least one dimension")
     fixed = {k: v for k, v in segment.items() if k != vary}
     return Plan(vary=vary, fixed=fixed, target_values=frozenset(str(v) for v in as_list(segment[vary])))
@@ -127,7 +119,7 @@ def _design(cells: _Cells, metric: str, start: date, with_comparison: bool) -> P
     for is_target, group in groups:
         for (value, day, _hour), sample in group.items():
             w = None
-            if metric in _PER_CONTACT_VALUES:
+            if metric in VALUE_METRICS:
                 y = np.asarray(sample.values, dtype=float)
             elif METRICS[metric].unit == "share":
                 y = np.concatenate([np.ones(sample.hits), np.zeros(sample.n - sample.hits)])
@@ -158,7 +150,7 @@ def _design(cells: _Cells, metric: str, start: date, with_comparison: bool) -> P
         cluster=np.repeat([cluster_codes[(m[0], m[1])] for m in meta], sizes).astype(int),
         segment=np.repeat([seg_codes[m[0]] for m in meta], sizes).astype(int),
         comparison=np.repeat([not m[2] for m in meta], sizes).astype(bool),
-        relative=metric in _RELATIVE,
+        relative=METRICS[metric].unit != "share",  # seconds and counts: a ratio
     )
 
 
@@ -173,7 +165,7 @@ def _state(metric: str, effect: float | None, p: float | None, n_after: int, min
 
 def _unmeasured(metric: str, **fields: Any) -> MetricEffect:
     """A metric's effect before anything is estimated: too early (with the given fields)."""
-    scale: Literal["relative", "points"] = "relative" if metric in _RELATIVE else "points"
+    scale: Literal["relative", "points"] = "points" if METRICS[metric].unit == "share" else "relative"
     return MetricEffect(metric=metric, unit=METRICS[metric].unit, scale=scale, state="too_early", **fields)
 
 
@@ -229,15 +221,14 @@ def measure_metric(
     else:
         effect.method = "before/after on the target alone: no comparable segment without an open action"
     compared = {"dimension": plan.vary, "values": comparison_values, "fixed": plan.fixed}
+    effect.state = _state(metric, None, None, t_after.n, min_sample)  # until an effect is estimated
     if t_before.n == 0 or t_after.n == 0:
-        effect.state = _state(metric, None, None, t_after.n, min_sample)
         return effect, compared
     try:
         fitted = estimate(_design(cells, metric, start, with_comparison))
         beta, low, high, p_value = fitted.beta, fitted.low, fitted.high, fitted.p_value
     except (ValueError, np.linalg.LinAlgError) as exc:
         effect.method += f"; not estimable: {exc}"
-        effect.state = _state(metric, None, None, t_after.n, min_sample)
         return effect, compared
     if effect.scale == "relative":
         beta, low, high = math.expm1(beta), math.expm1(low), math.expm1(high)

@@ -30,10 +30,7 @@ def format_effect(effect: MetricEffect, language: str = "fr") -> str:
     fr = language == "fr"
 
     def one(value: float) -> str:
-        if effect.scale == "relative":
-            text = f"{value * 100:+.0f} %"
-        else:
-            text = f"{value * 100:+.1f} pts"
+        text = f"{value * 100:+.0f} %" if effect.scale == "relative" else f"{value * 100:+.1f} pts"
         text = text.replace("-", "−")
         return text.replace(".", ",") if fr else text
 

@@ -62,6 +62,8 @@ METRICS: dict[str, MetricDef] = {
     ]
 }
 METRIC_NAMES = list(METRICS)
+VALUE_METRICS = frozenset({"response_time", "first_response"})
+"""Metrics whose samples keep the values themselves (percentiles, the Mann–Whitney test)."""
 
 DIMENSIONS: dict[str, ColumnElement[Any]] = {
     "queue": T.queue,
@@ -121,9 +123,7 @@ def check_dimensions(by: str | list[str] | tuple[str, ...] | None) -> list[str]:
 
 def coerce_value(dim: str, value: Any) -> Any:
     """A filter value in the column's type (hour and weekday are integers)."""
-    if dim in INT_DIMENSIONS and value is not None:
-        return int(value)
-    return value
+    return int(value) if dim in INT_DIMENSIONS and value is not None else value
 
 
 def fmt_value(value: float | None, unit: str) -> str:

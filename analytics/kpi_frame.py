@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 
 from analytics.dataset import NA, PeriodDataset, read_dataset
-from analytics.kpi_defs import coerce_value
+from analytics.kpi_defs import VALUE_METRICS, coerce_value
 from analytics.kpi_queries import Key, Sample, Scope
+from analytics.kpis_journeys import OUTCOMES
 from core.results import Period
 from store.kpi_cells import duration_micros
 
-KINDS = {1: "theme", 2: "reason", 3: "any"}
 COUNTED = ("volume", "csat", "abandonment", "service_level", "aht", "response_time", "first_response")
 
 
@@ -39,8 +39,7 @@ def scope_mask(data: PeriodDataset, scope: Scope) -> np.ndarray:
             wanted = [index[v] for v in {coerce_value(dim, x) for x in value} if v is not None and v in index]
             mask &= np.isin(codes, wanted)
         else:
-            wanted_code = index.get(coerce_value(dim, value), -1)
-            mask &= codes == wanted_code
+            mask &= codes == index.get(coerce_value(dim, value), -1)
     return mask
 
 
@@ -139,7 +138,7 @@ def frame_samples(data: PeriodDataset, scope: Scope, metric: str) -> dict[Key, S
     if metric in COUNTED:
         mask, hits, values = counted(data, metric)
         g = Groups(data, scope, base & mask)
-        if values is not None and metric in ("response_time", "first_response"):
+        if values is not None and metric in VALUE_METRICS:
             return _values(g, values)
         if values is not None:  # sums and sums of squares: the mean handle time, the mean CSAT score
             clean = np.nan_to_num(values)
@@ -186,7 +185,7 @@ def _fcr(data: PeriodDataset, g: Groups) -> dict[Key, Sample]:
     g.tally("rules", "repeat", known)
     if data.latest is not None:
         g.tally("counts", "provisional_contacts", known & (c["started"] + window > data.latest))
-    for code, kind in KINDS.items():
+    for code, kind in enumerate(OUTCOMES, start=1):
         g.tally("counts", f"repeat_by_{kind}", known & (kinds == code))
     solved = np.asarray([r is True or r == 1 for r in resolved.tolist()], dtype=bool)
     hits = (by_rule & solved) | (known & (kinds == 0))
@@ -199,10 +198,9 @@ def _attrition(data: PeriodDataset, scope: Scope, mask: np.ndarray) -> dict[Key,
     g = Groups(data, scope, mask)
     patients = data.codes("patient")[0][g.index]
     order = np.lexsort((c["pk"][g.index], c["started"][g.index], patients, g.inverse))
-    last = np.ones(len(order), dtype=bool)
-    if len(order) > 1:
-        same = (g.inverse[order][1:] == g.inverse[order][:-1]) & (patients[order][1:] == patients[order][:-1])
-        last[:-1] = ~same
+    segment, patient = g.inverse[order], patients[order]
+    last = np.ones(len(order), dtype=bool)  # the last contact of its segment and patient
+    last[:-1] = (segment[1:] != segment[:-1]) | (patient[1:] != patient[:-1])
     chosen = np.zeros(len(data), dtype=bool)
     chosen[g.index[order[last]]] = True
     g = Groups(data, scope, chosen)  # the same segments: each holds its patients' last contacts

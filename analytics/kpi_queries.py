@@ -187,9 +187,7 @@ def sql_samples(scope: Scope, metric: str) -> dict[Key, Sample]:
     else:
         raise ValueError(f"{metric} is not a SQL-aggregate metric")
     groups = scope.groups()
-    stmt = select(*groups, *aggs).where(*conds)
-    if groups:
-        stmt = stmt.group_by(*groups)
+    stmt = select(*groups, *aggs).where(*conds).group_by(*groups)
     out: dict[Key, Sample] = {}
     with scope.store.session() as session:
         for row in session.execute(stmt):

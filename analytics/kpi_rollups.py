@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from analytics.kpi_defs import T
 from analytics.kpi_queries import Key, Sample, Scope, latest_data
+from analytics.kpis_journeys import OUTCOMES
 from store import kpi_cells
 from store.kpi_cells import ALONE_DAY, ALONE_MONTH, ALONE_WEEK, ARRAYS, COUNTS, EPOCH, LOST, POSITIVE, micros
 from store.kpi_flags import LATER_DIMENSIONS
@@ -94,9 +95,7 @@ def _pools(scope: Scope, arrays: tuple[str, ...], since: date | None = None) -> 
     pools: dict[Key, _Pool] = {}
     keys: dict[tuple[Any, ...], Key] = {}
     where = scope.where(D, ROLLUP_DIMENSIONS)
-    stmt = select(*groups, *sums).where(*where)
-    if groups:
-        stmt = stmt.group_by(*groups)
+    stmt = select(*groups, *sums).where(*where).group_by(*groups)
     with scope.store.session() as session:
         for row in session.execute(stmt).tuples():
             head = tuple(row[:width])
@@ -117,9 +116,7 @@ def _pools(scope: Scope, arrays: tuple[str, ...], since: date | None = None) -> 
             # cross the wire instead of thousands
             empty: Any = literal_column("''::bytea")
             joined = [func.string_agg(b, aggregate_order_by(empty, D.pk)) for b in blobs]
-            stmt = select(*groups, *joined).where(*conds)
-            if groups:
-                stmt = stmt.group_by(*groups)
+            stmt = select(*groups, *joined).where(*conds).group_by(*groups)
         else:
             stmt = select(*groups, *blobs).where(*conds)
         for row in session.execute(stmt).tuples():
@@ -197,10 +194,10 @@ def _engagement(pool: _Pool, ctx: _Context) -> Sample | None:
         due_waiting = int(np.count_nonzero(due_open > ctx.latest))
         def_waiting = int(np.count_nonzero(def_open + ctx.follow_up > ctx.latest))
     def_ok = int(np.count_nonzero(def_done <= ctx.follow_up))
-    sample = Sample()
+    sample = Sample(
+        n=c["eng_due"] + c["eng_default"] - due_waiting - def_waiting, hits=c["eng_due_ok"] + def_ok
+    )
     _positive(sample.rules, due_at=c["eng_due"], default_hours=c["eng_default"])
-    sample.n = c["eng_due"] + c["eng_default"] - due_waiting - def_waiting
-    sample.hits = c["eng_due_ok"] + def_ok
     _positive(
         sample.counts,
         not_due_yet=due_waiting + def_waiting,
@@ -214,7 +211,7 @@ def _fcr(pool: _Pool, ctx: _Context) -> Sample | None:
     c = pool.counts
     if not (c["fcr_unknown"] or c["fcr_resolved_n"] or c["fcr_repeat_n"]):
         return None
-    repeats = {kind: c[f"fcr_by_{kind}"] for kind in ("theme", "reason", "any")}
+    repeats = {kind: c[f"fcr_by_{kind}"] for kind in OUTCOMES}
     sample = Sample(
         n=c["fcr_resolved_n"] + c["fcr_repeat_n"],
         hits=c["fcr_resolved_hits"] + c["fcr_repeat_n"] - sum(repeats.values()),

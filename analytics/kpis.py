@@ -15,8 +15,8 @@ import numpy as np
 
 from analytics import stats
 from analytics.dataset import PeriodDataset
-from analytics.kpi_defs import METRIC_NAMES, KpiRow, check_dimensions, check_metric
-from analytics.kpi_frame import frame_samples, scope_dataset
+from analytics.kpi_defs import METRIC_NAMES, VALUE_METRICS, KpiRow, check_dimensions, check_metric
+from analytics.kpi_frame import COUNTED, frame_samples, scope_dataset
 from analytics.kpi_queries import (
     Key,
     Sample,
@@ -31,8 +31,7 @@ from core.periods import days
 from core.results import KpiValue, Period
 from store.db import Store
 
-SQL_METRICS = frozenset({"volume", "csat", "abandonment", "service_level", "aht"})
-VALUE_METRICS = frozenset({"response_time", "first_response"})
+SQL_METRICS = frozenset(COUNTED) - VALUE_METRICS  # counted contact by contact, values not kept
 
 
 def collect(scope: Scope, metric: str, *, raw: bool = False) -> dict[Key, Sample]:
@@ -82,28 +81,22 @@ def summarize(metric: str, sample: Sample, *, min_sample: int) -> dict[str, Any]
         if sample.days:
             extra["days"] = sample.days
             extra["per_day"] = round(sample.n / sample.days, 2)
-    elif metric == "aht":
+    else:  # seconds: aht and response_time are means, first_response a median; waits have percentiles
         mean, var = stats.moments(sample.n, sample.total, sample.sumsq)
-        value = None if math.isnan(mean) else mean
-        ci = stats.mean_ci(sample.n, mean, var)
-    else:
-        values = sample.values
-        # interpolated linearly, as PostgreSQL's percentile_cont
-        p50, p90 = (float(q) for q in np.quantile(values, [0.5, 0.9])) if len(values) else (None, None)
-        mean, var = stats.moments(sample.n, sample.total, sample.sumsq)
-        extra.update(
-            p50=p50,
-            p90=p90,
-            p50_ci=_rounded(stats.quantile_ci(values, 0.5)),
-            p90_ci=_rounded(stats.quantile_ci(values, 0.9)),
-        )
-        if metric == "response_time":
+        if metric != "first_response":
             value = None if math.isnan(mean) else mean
             ci = stats.mean_ci(sample.n, mean, var)
-            extra["mean"] = round_figure(value)
-        else:
-            value, ci = p50, stats.quantile_ci(values, 0.5)
-            extra["mean"] = round_figure(mean, 3)
+        if metric in VALUE_METRICS:
+            values = sample.values
+            median_ci = stats.quantile_ci(values, 0.5)
+            # interpolated linearly, as PostgreSQL's percentile_cont
+            p50, p90 = (float(q) for q in np.quantile(values, [0.5, 0.9])) if len(values) else (None, None)
+            extra.update(
+                p50=p50, p90=p90, p50_ci=_rounded(median_ci), p90_ci=_rounded(stats.quantile_ci(values, 0.9))
+            )
+            extra["mean"] = round_figure(mean, 4 if metric == "response_time" else 3)
+        if metric == "first_response":
+            value, ci = p50, median_ci
     rule = None
     if sample.rules:
         extra["rules"] = dict(sorted(sample.rules.items()))
@@ -183,16 +176,14 @@ def kpi_value(
     metric: str,
     period: Period,
     filters: dict[str, Any] | None = None,
-    data: PeriodDataset | None = None,
 ) -> KpiValue:
     """One KPI over a period (optionally a segment), with its count and interval."""
-    sample = _period_sample(store, tenant, metric, period, filters, data)
+    sample = _period_sample(store, tenant, metric, period, filters)
     return KpiValue(metric=metric, **summarize(metric, sample, min_sample=store.settings.min_sample))
 
 
 def _compared(store: Store, metric: str, current: Sample, previous: Sample | None) -> KpiValue:
-    summary = summarize(metric, current, min_sample=store.settings.min_sample)
-    result = KpiValue(metric=metric, **summary)
+    result = KpiValue(metric=metric, **summarize(metric, current, min_sample=store.settings.min_sample))
     if previous is None or previous.n == 0:
         return result
     before = summarize(metric, previous, min_sample=store.settings.min_sample)["value"]
@@ -226,7 +217,6 @@ def compare_periods(
     period: Period,
     baseline: Period,
     by: str | list[str] | None = None,
-    filters: dict[str, Any] | None = None,
     data: PeriodDataset | None = None,
 ) -> list[dict[str, Any]]:
     """The metric in the period against the baseline, per segment, with p-values and BH q-values.
@@ -234,8 +224,8 @@ def compare_periods(
     Rows are sorted most significant first; segments below the minimum sample are flagged `too_few`.
     """
     dims = tuple(check_dimensions(by))
-    cur = collect(Scope(store, tenant, period.start, period.end, dims, None, filters, data), metric)
-    prev = collect(Scope(store, tenant, baseline.start, baseline.end, dims, None, filters, data), metric)
+    cur = collect(Scope(store, tenant, period.start, period.end, dims, data=data), metric)
+    prev = collect(Scope(store, tenant, baseline.start, baseline.end, dims, data=data), metric)
     rows: list[dict[str, Any]] = []
     for key in sorted(set(cur) | set(prev), key=lambda k: [_sort_key(v) for v in k[1]]):
         current = cur.get(key) or Sample()

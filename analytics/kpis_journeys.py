@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -77,12 +78,29 @@ def journey_flags(timeline: Sequence[tuple[Any, Contact, Any]], window: Any, att
     return out
 
 
+OUTCOMES = ("theme", "reason", "any")
+"""How a same-request return matched (`same_topic`): coded 1, 2, 3 in `ContactFlags.fcr_repeat` (0: none)."""
+
+
+@dataclass
+class ContactFlags:
+    """The journey flags of every contact (computed once; meaningful for inbound contacts with a patient)."""
+
+    fcr_repeat: np.ndarray
+    """How the first same-request inbound return within the FCR window matched: 0 none, else the code of
+    its `OUTCOMES` kind."""
+    repeat_before: np.ndarray
+    """A same-request inbound contact within the FCR window before it (repeat rate)."""
+    returned: np.ndarray
+    """An inbound contact after it, up to its end (else start) + the attrition days (attrition)."""
+
+
 def norm_reason(reason: str | None) -> str | None:
     """A contact reason as journeys compare it: trimmed, lower-cased, None when empty."""
     return reason.strip().lower() or None if reason else None
 
 
-def contact_flags(cols: dict[str, np.ndarray], window: int, attrition: int) -> tuple[np.ndarray, ...]:
+def contact_flags(cols: dict[str, np.ndarray], window: int, attrition: int) -> ContactFlags:
     """The journey flags of each contact, from a period dataset's columns (`analytics.dataset`).
 
     Times are in microseconds (`finished`: the end, else the start), reasons normalised; the timeline every
@@ -100,14 +118,13 @@ def contact_flags(cols: dict[str, np.ndarray], window: int, attrition: int) -> t
     by_patient: dict[Any, list[int]] = defaultdict(list)
     for i in contacts[np.lexsort((cols["pk"][contacts], started[contacts]))].tolist():
         by_patient[patient[i]].append(i)
-    code = {"theme": 1, "reason": 2, "any": 3}
     for timeline in by_patient.values():
         items = [
             (int(started[i]), Contact(i, started[i], cols["theme"][i], cols["reason"][i]), int(finished[i]))
             for i in timeline
         ]
         for (_, contact, _), flags in zip(items, journey_flags(items, window, attrition), strict=True):
-            kinds[contact.pk] = code[flags.outcome] if flags.outcome else 0
+            kinds[contact.pk] = OUTCOMES.index(flags.outcome) + 1 if flags.outcome else 0
             repeat[contact.pk] = flags.repeat
             returned[contact.pk] = flags.returned
-    return kinds, repeat, returned
+    return ContactFlags(kinds, repeat, returned)

@@ -107,9 +107,9 @@ def playbook_path(settings: Any | None = None) -> Path:
     return Path(configured).expanduser() if configured else DEFAULT_PATH
 
 
-def load_playbook(path: Path | str | None = None, *, settings: Any | None = None) -> Playbook:
+def load_playbook(*, settings: Any | None = None) -> Playbook:
     """Read and validate the playbook (cached per file path and modification time)."""
-    resolved = Path(path) if path is not None else playbook_path(settings)
+    resolved = playbook_path(settings)
     return _load_cached(str(resolved.resolve()), resolved.stat().st_mtime_ns)
 
 

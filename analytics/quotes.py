@@ -16,5 +16,5 @@ def clip_quote(text: str, limit: int = 300) -> str:
     ends = [m.end() for m in _SENTENCE_END.finditer(head)]
     if ends and ends[-1] >= limit // 3:
         return head[: ends[-1]] + " …"
-    cut = head.rsplit(" ", 1)[0] if " " in head else head
+    cut = head.rsplit(" ", 1)[0]
     return cut.rstrip(",;:—-– ") + "…"

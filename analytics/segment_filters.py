@@ -88,9 +88,7 @@ def _agent(store: Store, tenant: str, ref: str) -> str:
     from core.privacy.pseudonyms import is_pseudonym
     from store.pseudonyms import ref_pseudonym
 
-    if is_pseudonym(ref, "agent"):
-        return ref
-    return ref_pseudonym(store, tenant=tenant, ref=ref, kind="agent")
+    return ref if is_pseudonym(ref, "agent") else ref_pseudonym(store, tenant=tenant, ref=ref, kind="agent")
 
 
 def _message(name: str, unknown: list[Any], known: list[str], tenant: str) -> str:

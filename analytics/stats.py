@@ -15,8 +15,8 @@ import numpy as np
 Z95 = 1.959963984540054
 
 
-def wilson(successes: int, n: int, *, z: float = Z95) -> tuple[float, float] | None:
-    """The Wilson score interval (95 % by default) of a proportion; None when n is 0."""
+def wilson(successes: int, n: int) -> tuple[float, float] | None:
+    """The 95 % Wilson score interval of a proportion; None when n is 0."""
     # The interval of scipy.stats.binomtest(successes, n).proportion_ci(method="wilson"), to 1e-15 (tests
     # compare them). That call is not made here: it computes the exact test's p-value first (about 8 ms a
     # call, once per row of a KPI table) and imports scipy.stats, which `parcours kpi` keeps out of its
@@ -24,9 +24,9 @@ def wilson(successes: int, n: int, *, z: float = Z95) -> tuple[float, float] | N
     if n <= 0:
         return None
     p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    denom = 1 + Z95 * Z95 / n
+    centre = (p + Z95 * Z95 / (2 * n)) / denom
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95 * Z95 / (4 * n * n)) / denom
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
@@ -105,23 +105,21 @@ def quantile_ci(values: Sequence[float] | np.ndarray, q: float) -> tuple[float, 
     return float(arr[lo]), float(arr[hi])
 
 
-def mann_whitney_p(
-    a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, *, alternative: str = "two-sided"
-) -> float | None:
-    """P-value of the Mann–Whitney U test (times: is one sample stochastically larger?)."""
+def mann_whitney_p(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float | None:
+    """Two-sided p-value of the Mann–Whitney U test (times: is one sample stochastically larger?)."""
     x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if x.size == 0 or y.size == 0:
         return None
     if np.all(x == x[0]) and np.all(y == x[0]):
         return 1.0
-    return float(_sps().mannwhitneyu(x, y, alternative=alternative).pvalue)
+    return float(_sps().mannwhitneyu(x, y, alternative="two-sided").pvalue)
 
 
 def poisson_ci(count: int) -> tuple[float, float]:
     """Exact (Garwood) 95 % interval of a Poisson count."""
-    lo = 0.0 if count == 0 else _chi2_ppf(0.025, 2 * count) / 2
-    hi = _chi2_ppf(0.975, 2 * count + 2) / 2
-    return lo, hi
+    # Garwood's bounds chi2.ppf(q, 2k) / 2 are the gamma quantiles gammaincinv(k, q), bit for bit
+    lo = 0.0 if count == 0 else float(_special().gammaincinv(count, 0.025))
+    return lo, float(_special().gammaincinv(count + 1, 0.975))
 
 
 def rate_ratio_p(c1: int, t1: float, c2: int, t2: float) -> float | None:
@@ -162,11 +160,6 @@ def _binom_ppf(q: float, n: int, p: float) -> int:
     from scipy.special import _ufuncs
 
     return int(_ufuncs._binom_ppf(q, n, p))
-
-
-def _chi2_ppf(q: float, df: float) -> float:
-    """scipy.stats.chi2.ppf(q, df)."""
-    return float(2 * _special().gammaincinv(df / 2, q))
 
 
 def _tail(cdf: Callable[[float], float], statistic: float, alternative: str) -> float:
