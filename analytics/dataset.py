@@ -53,6 +53,10 @@ _COLUMNS = (
     ("due", T.follow_up_due_at),
     ("done", T.follow_up_done_at),
 )
+_REPEATED = frozenset({*DIMENSIONS, "local_date", "iso_week", "reason", "resolved", "assigned"})
+"""Columns of few distinct values: each value is held once, not once a row (memory at 100 k a week)."""
+_CHUNK = 20_000
+"""Rows read and turned into columns at a time."""
 _MOMENTS = ("started", "ended", "due", "done")
 _FLOATS = ("csat", "wait", "first_response", "handle")
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -67,7 +71,11 @@ class PeriodDataset:
     """The dates whose figures it answers: baseline (or anomaly blocks) to the period's end."""
     settings: Settings
     words: Period | None
-    """The dates whose texts it holds (None: no texts)."""
+    """The dates whose theme texts it holds (None: no texts)."""
+    said: Period | None
+    """The dates whose patient texts it holds for every interaction (the period analysed); before them, only
+    those whose stored theme text is stale (the theme step reads them then). The whole text only where the
+    patient's side is blank or the theme text stale: it is read for nothing else."""
     latest: int | None
     """The tenant's latest contact start (microseconds): "now" for maturity and deadlines."""
     cols: dict[str, np.ndarray]
@@ -128,17 +136,17 @@ class PeriodDataset:
         return self._flags
 
 
-def _query(tenant: str, first: date, last: date, texts: Period | None) -> Any:
+def _query(tenant: str, first: date, last: date, texts: Period | None, said: Period | None = None) -> Any:
     cols: list[Any] = [c.label(n) for n, c in _COLUMNS] + [ThemeAssignmentRow.theme_id.label("assigned")]
     if texts is not None:  # the words only where themes and frictions read them
         inside = T.local_date.between(texts.start, texts.end)
+        current = T.themed_hash == T.content_hash  # the stored theme text is of the current content
+        # before the analysed dates, a patient's words only where the theme text must be computed again
+        unread = and_(T.local_date < (said or texts).start, current)
         cols += [
-            case((inside, T.patient_text), else_=None).label("patient_text"),
-            case((inside, T.full_text), else_=None).label("full_text"),
-            # the theme text the theme-vector job stored, only while it is of the current content
-            case((and_(inside, T.themed_hash == T.content_hash), T.theme_text), else_=None).label(
-                "theme_text"
-            ),
+            case((unread, None), (inside, T.patient_text), else_=None).label("patient_text"),
+            case((unread, None), (inside, T.full_text), else_=None).label("full_text"),
+            case((and_(inside, current), T.theme_text), else_=None).label("theme_text"),
         ]
     return (
         select(*cols)
@@ -150,14 +158,28 @@ def _query(tenant: str, first: date, last: date, texts: Period | None) -> Any:
 
 
 def _read(store: Store, stmt: Any) -> dict[str, list[Any]]:
+    """The statement's rows as columns, read a chunk at a time (a value repeated by many rows held once)."""
     with store.session() as session:
-        result = session.execute(stmt)
+        result = session.execute(stmt, execution_options={"yield_per": _CHUNK})
         names = list(result.keys())
-        rows = result.all()
-    return {
-        name: list(values)
-        for name, values in zip(names, zip(*rows, strict=True) if rows else [()] * len(names), strict=True)
-    }
+        raw: dict[str, list[Any]] = {name: [] for name in names}
+        held: dict[str, dict[Any, Any]] = {name: {} for name in names if name in _REPEATED}
+        for chunk in result.partitions():
+            for name, values in zip(names, zip(*chunk, strict=True), strict=True):
+                once = held.get(name)
+                raw[name].extend(values if once is None else map(once.setdefault, values, values))
+            if "full_text" in raw:  # the whole text only where the patient's side is blank or themes read it
+                tail = slice(len(raw["full_text"]) - len(chunk), None)
+                raw["full_text"][tail] = [
+                    full if stored is None or not (said or "").strip() else None
+                    for said, full, stored in zip(
+                        raw["patient_text"][tail],
+                        raw["full_text"][tail],
+                        raw["theme_text"][tail],
+                        strict=True,
+                    )
+                ]
+    return raw
 
 
 def _columns(raw: dict[str, list[Any]]) -> dict[str, np.ndarray]:
@@ -207,7 +229,9 @@ def load_dataset(
     anomaly_blocks = before(period, days(period) * max(1, settings.baseline_weeks))
     core = Period(start=min(baseline.start, anomaly_blocks.start), end=period.end)
     texts = Period(start=min(baseline.start, period.start), end=period.end) if words else None
-    return read_dataset(store=store, tenant=tenant, core=core, settings=settings, texts=texts)
+    return read_dataset(
+        store=store, tenant=tenant, core=core, settings=settings, texts=texts, said=period if words else None
+    )
 
 
 def dataset_for(
@@ -223,24 +247,36 @@ def dataset_for(
     first = baseline.start if baseline else period.start
     if data is not None and data.tenant == tenant and data.answers(first, period.end):
         if not words or (
-            data.words is not None and data.words.start <= first and period.end <= data.words.end
+            data.words is not None
+            and data.said is not None
+            and data.words.start <= first
+            and data.said.start <= period.start
+            and period.end <= data.words.end
         ):
             return data
     return load_dataset(store=store, tenant=tenant, period=period, baseline=baseline, words=words)
 
 
 def read_dataset(
-    *, store: Store, tenant: str, core: Period, settings: Settings | None = None, texts: Period | None = None
+    *,
+    store: Store,
+    tenant: str,
+    core: Period,
+    settings: Settings | None = None,
+    texts: Period | None = None,
+    said: Period | None = None,
 ) -> PeriodDataset:
     """The interactions of the core dates and the windows the journeys read around them, in one SELECT.
 
-    `texts`: the dates whose words it holds (None: no words).
+    `texts`: the dates whose words it holds (None: no words); `said`: the dates whose patient texts it holds
+    for every interaction (default: all of `texts`; before it, only where the stored theme text is stale).
     """
     settings = settings or store.settings
     window = settings.fcr_window_days + 1
     ahead = max(settings.fcr_window_days, settings.attrition_days) + 1
     loaded = Period(start=core.start - timedelta(days=window), end=core.end + timedelta(days=ahead))
-    raw = _read(store, _query(tenant, loaded.start, loaded.end, texts))
+    said = said or texts
+    raw = _read(store, _query(tenant, loaded.start, loaded.end, texts, said))
     latest = latest_data(store, tenant)
     if latest is not None and latest.date() + timedelta(days=1) > loaded.end:
         # attrition looks for a return up to the end (else start) of a contact + the attrition days: an
@@ -266,6 +302,7 @@ def read_dataset(
         core=core,
         settings=settings,
         words=texts,
+        said=said,
         latest=None if latest is None else micros(latest),
         cols=_columns(raw),
     )

@@ -22,6 +22,9 @@ from core.settings import get_settings
 from store.db import Store
 from store.embedder import Embedder, embed_with_cache
 
+GLOSS_CHUNK = 8192
+"""Glossed texts blended at a time (the same vectors as all at once, row by row)."""
+
 
 def theme_text(patient_text: str | None, full_text: str | None) -> str:
     """What a theme is read from: the topic sentences of the patient's side (else the whole text)."""
@@ -52,9 +55,10 @@ def theme_features(
             glosses.append(gloss)
             weights.append(coverage)
             words[r] = f"{text} {gloss}"
-    if rows:
-        glossed = embed_with_cache(store=store, embedder=embedder, texts=glosses)
-        w = np.asarray(weights, dtype=np.float32)[:, None]
-        mixed = (1 - w) * vectors[rows] + w * glossed
-        vectors[rows] = mixed / np.maximum(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-12)
+    for start in range(0, len(rows), GLOSS_CHUNK):  # a chunk at a time: no copy of every glossed row at once
+        part = rows[start : start + GLOSS_CHUNK]
+        glossed = embed_with_cache(store=store, embedder=embedder, texts=glosses[start : start + GLOSS_CHUNK])
+        w = np.asarray(weights[start : start + GLOSS_CHUNK], dtype=np.float32)[:, None]
+        mixed = (1 - w) * vectors[part] + w * glossed
+        vectors[part] = mixed / np.maximum(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-12)
     return vectors, words

@@ -397,7 +397,7 @@ def embed_with_cache(*, store: Store, embedder: Embedder, texts: Sequence[str]) 
     first: dict[str, int] = {}
     for i, h in enumerate(hashes):
         first.setdefault(h, i)
-    found: dict[str, np.ndarray] = {}
+    found: set[str] = set()  # each vector goes into its first row as it is read (no second copy held)
     unique = list(first)
     with store.session() as session:
         for start in range(0, len(unique), _LOOKUP_CHUNK):
@@ -410,17 +410,19 @@ def embed_with_cache(*, store: Store, embedder: Embedder, texts: Sequence[str]) 
             for h, blob in rows:
                 vector = np.frombuffer(blob, dtype=np.float32)
                 if vector.shape[0] == embedder.dim:
-                    found[h] = vector
+                    out[first[h]] = vector
+                    found.add(h)
     missing = [h for h in unique if h not in found]
     if missing:
         vectors = embedder.encode([texts[first[h]] for h in missing])
         rows_to_add = []
         for h, vector in zip(missing, vectors, strict=True):
-            found[h] = vector
+            out[first[h]] = vector
             rows_to_add.append({"model": embedder.name, "text_hash": h, "vector": vector.tobytes()})
         with store.session() as session:
             for start in range(0, len(rows_to_add), _LOOKUP_CHUNK):
                 session.execute(_insert_ignore(store), rows_to_add[start : start + _LOOKUP_CHUNK])
-    for i, h in enumerate(hashes):
-        out[i] = found[h]
+    source = np.fromiter((first[h] for h in hashes), dtype=np.int64, count=len(hashes))
+    repeated = np.flatnonzero(source != np.arange(len(hashes)))  # a text seen before: its first row's vector
+    out[repeated] = out[source[repeated]]
     return out

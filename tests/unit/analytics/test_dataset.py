@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from analytics.anomalies import find_anomalies
-from analytics.dataset import PeriodDataset, load_dataset
+from analytics.dataset import PeriodDataset, dataset_for, load_dataset
 from analytics.frictions import score_frictions
 from analytics.kpi_defs import METRIC_NAMES
 from analytics.kpi_queries import Scope
@@ -96,3 +96,61 @@ def test_figures_from_the_runs_dataset_equal_the_store_after_discover(
     frictions = score_frictions(**common, themes=themes, anomalies=anomalies, data=load_dataset(**common))
     assert len(frictions) >= 3 and any(f.signals.repeat_rate for f in frictions)
     assert score_frictions(**common, themes=themes, anomalies=anomalies, data=data) == frictions
+
+
+def test_the_words_held_are_those_the_theme_step_and_frictions_read(sqlite_store: Store) -> None:
+    """Before the analysed week a patient's words are held only where the stored theme text is stale, and the
+    whole text only where the patient's side is blank or the theme text stale: the theme step and the
+    frictions still read, for every interaction, the text they would read from the store."""
+    from sqlalchemy import select, update
+
+    from analytics.frictions import _load as friction_rows
+    from analytics.theme_registry import _load_items
+    from analytics.theme_text import theme_text
+    from analytics.theme_vectors import fill_theme_vectors
+    from store.schema import InteractionRow as Row
+    from tests.factories import at, interaction
+
+    records, truth = generate(weeks=3, per_week=80, seed=5, end=date(2026, 11, 30))
+    silent = interaction(started=at(25, 10), transcript=[{"speaker": "agent", "text": "Message laissé."}])
+    assert ingest_records(sqlite_store, [*records, silent]).rejected == 0
+    fill_theme_vectors(store=sqlite_store, embedder=FakeEmbedder())
+    period = parse_period(truth.weeks[-1])
+    baseline = baseline_for(period, 2)
+    with (
+        sqlite_store.session() as session
+    ):  # one baseline interaction changed since its theme text was stored
+        stale = session.scalars(select(Row.ext_id).where(Row.local_date < period.start).limit(1)).one()
+        session.execute(update(Row).where(Row.ext_id == stale).values(themed_hash=None))
+        stored = {
+            r.ext_id: (
+                (r.patient_text or "").strip() or (r.full_text or ""),
+                r.theme_text if r.themed_hash == r.content_hash else theme_text(r.patient_text, r.full_text),
+                r.local_date >= period.start,
+            )
+            for r in session.scalars(select(Row).where(Row.local_date >= baseline.start))
+        }
+    data = load_dataset(store=sqlite_store, tenant="default", period=period, baseline=baseline)
+
+    words = zip(data.cols["patient_text"], data.cols["full_text"], strict=True)
+    held = dict(zip(data.cols["ext_id"], words, strict=True))
+    assert held[stale][0] is not None  # stale: its words are read for the theme step
+    assert held[silent["id"]][1]  # the patient said nothing: the whole text is kept
+    kept = [ext for ext, (_, _, inside) in stored.items() if not inside and ext != stale]
+    assert kept and all(held[ext] == (None, None) for ext in kept)  # the stored theme text suffices
+    assert sum(full is None for _, full in held.values()) > len(held) / 2
+
+    frictions = {r.ext_id: r.text for r in friction_rows(data, period)}
+    assert frictions == {ext: said for ext, (said, _, inside) in stored.items() if inside}
+    themes = {i.ext_id: i.text for i in _load_items(data, baseline, False, None)}
+    themes.update({i.ext_id: i.text for i in _load_items(data, period, True, None)})
+    assert themes == {ext: text for ext, (_, text, _) in stored.items()}
+
+    # a tool asking about an earlier week than the analysed one reads that week's words again
+    assert dataset_for(data, store=sqlite_store, tenant="default", period=period, baseline=baseline) is data
+    earlier = parse_period(truth.weeks[-2])
+    again = dataset_for(
+        data, store=sqlite_store, tenant="default", period=earlier, baseline=baseline_for(earlier, 1)
+    )
+    words = again.rows(again.between(earlier.start, earlier.end), ("patient_text",))
+    assert again is not data and words and all(said is not None for (said,) in words)

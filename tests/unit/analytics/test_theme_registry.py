@@ -167,6 +167,30 @@ def test_french_words_the_glossary_does_not_know_keep_their_own_vector(sqlite_st
     assert float(vectors[1] @ own[1]) < 0.99 and "prescription" in words[1]
 
 
+def test_glossed_texts_blended_a_chunk_at_a_time_get_the_same_vectors(
+    sqlite_store: Store, monkeypatch
+) -> None:
+    import analytics.theme_text as module
+
+    texts = [
+        "je voudrais renouveler mon ordonnance",
+        "ma facture de radiologie est fausse",
+        "hello I need an appointment",
+        "je voudrais renouveler mon ordonnance",
+        "le rendez-vous au scanner est annulé",
+    ]
+    languages = ["fr", "fr", "en", "fr", "fr"]
+    whole, words = module.theme_features(
+        store=sqlite_store, embedder=FakeEmbedder(dim=64), texts=texts, languages=languages
+    )
+    monkeypatch.setattr(module, "GLOSS_CHUNK", 2)
+    chunked, same_words = module.theme_features(
+        store=sqlite_store, embedder=FakeEmbedder(dim=64), texts=texts, languages=languages
+    )
+    np.testing.assert_array_equal(chunked, whole)
+    assert same_words == words and words[0] != texts[0]  # glossed texts were blended
+
+
 def test_first_run_the_period_founds_the_themes_and_baseline_only_topics_get_their_own(
     sqlite_store: Store,
 ) -> None:
