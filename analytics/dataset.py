@@ -165,20 +165,17 @@ def _read(store: Store, stmt: Any) -> dict[str, list[Any]]:
         raw: dict[str, list[Any]] = {name: [] for name in names}
         held: dict[str, dict[Any, Any]] = {name: {} for name in names if name in _REPEATED}
         for chunk in result.partitions():
-            for name, values in zip(names, zip(*chunk, strict=True), strict=True):
-                once = held.get(name)
-                raw[name].extend(values if once is None else map(once.setdefault, values, values))
-            if "full_text" in raw:  # the whole text only where the patient's side is blank or themes read it
-                tail = slice(len(raw["full_text"]) - len(chunk), None)
-                raw["full_text"][tail] = [
+            columns: dict[str, Any] = dict(zip(names, zip(*chunk, strict=True), strict=True))
+            if "full_text" in columns:  # the whole text only where the patient said nothing or themes read it
+                columns["full_text"] = [
                     full if stored is None or not (said or "").strip() else None
                     for said, full, stored in zip(
-                        raw["patient_text"][tail],
-                        raw["full_text"][tail],
-                        raw["theme_text"][tail],
-                        strict=True,
+                        columns["patient_text"], columns["full_text"], columns["theme_text"], strict=True
                     )
                 ]
+            for name, values in columns.items():
+                once = held.get(name)
+                raw[name].extend(values if once is None else map(once.setdefault, values, values))
     return raw
 
 

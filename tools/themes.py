@@ -58,6 +58,7 @@ def period_themes(
 ) -> tuple[list[ThemeResult], int]:
     """The themes assigned in the period and the count of unassigned interactions."""
     data = data or dataset_for(context, period, words=True)
+    baseline = baseline_of(context, period)
     rows = data.rows(data.between(period.start, period.end), ("ext_id", "theme"))
     with context.store.session() as session:
         themes = {
@@ -72,7 +73,7 @@ def period_themes(
             embedder=context.embedder,
             tenant=context.tenant,
             period=period,
-            baseline=baseline_of(context, period),
+            baseline=baseline,
             data=data,
         )
         return list(found), len(left)
@@ -85,7 +86,6 @@ def period_themes(
             unassigned += 1
     # growth against the baseline weeks, the period's themes tested together as the theme step tests them;
     # with no data before the period there is nothing to have grown from (the registry's rule too)
-    baseline = baseline_of(context, period)
     before = theme_counts(data, baseline.start, baseline.end)
     days = np.unique(data.cols["day"][data.between(baseline.start, baseline.end)])
     growths = growth_tests(
