@@ -81,11 +81,8 @@ def summarize(metric: str, sample: Sample, *, min_sample: int) -> dict[str, Any]
         if sample.days:
             extra["days"] = sample.days
             extra["per_day"] = round(sample.n / sample.days, 2)
-    else:  # seconds: aht and response_time are means, first_response a median; waits have percentiles
+    else:  # seconds: waits have percentiles; first_response is a median, aht and response_time are means
         mean, var = stats.moments(sample.n, sample.total, sample.sumsq)
-        if metric != "first_response":
-            value = None if math.isnan(mean) else mean
-            ci = stats.mean_ci(sample.n, mean, var)
         if metric in VALUE_METRICS:
             values = sample.values
             median_ci = stats.quantile_ci(values, 0.5)
@@ -97,6 +94,9 @@ def summarize(metric: str, sample: Sample, *, min_sample: int) -> dict[str, Any]
             extra["mean"] = round_figure(mean, 4 if metric == "response_time" else 3)
         if metric == "first_response":
             value, ci = p50, median_ci
+        else:
+            value = None if math.isnan(mean) else mean
+            ci = stats.mean_ci(sample.n, mean, var)
     rule = None
     if sample.rules:
         extra["rules"] = dict(sorted(sample.rules.items()))
